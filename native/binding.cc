@@ -1,0 +1,332 @@
+// The Node-API binding: maps the C API in mini_racer.h onto JavaScript and
+// nothing more. Argument shapes are checked here only so that misuse cannot
+// crash the process; friendly validation and every user-facing type live in
+// src/ (TypeScript).
+//
+// Values: primitives cross as JavaScript primitives; anything else crosses
+// as a Uint8Array of V8 serialization bytes, produced and consumed in src/.
+// Failures are thrown as whatever the error factory registered by src/
+// builds from (kind, name, message, stack).
+#include <napi.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "mini_racer.h"
+
+namespace {
+
+// Results this large are handed to JavaScript without a copy.
+constexpr size_t kExternalBufferThreshold = 64 * 1024;
+
+struct AddonData {
+  Napi::FunctionReference error_factory;
+};
+
+// Owns an output mr_value for the duration of a binding call.
+struct OwnedValue {
+  mr_value value{};
+  ~OwnedValue() { mr_value_release(&value); }
+};
+
+Napi::Value Throw(Napi::Env env, int kind, const std::string& name,
+                  const std::string& message, const std::string& stack) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data != nullptr && !data->error_factory.IsEmpty()) {
+    Napi::Value error = data->error_factory.Call(
+        {Napi::Number::New(env, kind), Napi::String::New(env, name),
+         Napi::String::New(env, message), Napi::String::New(env, stack)});
+    if (!env.IsExceptionPending()) {
+      napi_throw(env, error);
+    }
+  } else {
+    Napi::Error::New(env, name + ": " + message).ThrowAsJavaScriptException();
+  }
+  return Napi::Value();
+}
+
+Napi::Value ThrowFailure(Napi::Env env, const mr_value& failure) {
+  const char* text = reinterpret_cast<const char*>(failure.data);
+  std::string parts[3];
+  size_t part = 0;
+  for (size_t i = 0; i < failure.length && part < 3; ++i) {
+    if (text[i] == '\0') {
+      ++part;
+    } else {
+      parts[part].push_back(text[i]);
+    }
+  }
+  return Throw(env, failure.type, parts[0], parts[1], parts[2]);
+}
+
+Napi::Value ThrowTypeError(Napi::Env env, const char* message) {
+  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  return Napi::Value();
+}
+
+// Converts an output value, taking over its buffer where that avoids a copy.
+Napi::Value ToJs(Napi::Env env, mr_value* value) {
+  napi_value result = nullptr;
+  napi_status status = napi_ok;
+  switch (value->type) {
+    case MR_VALUE_UNDEFINED:
+      return env.Undefined();
+    case MR_VALUE_NULL:
+      return env.Null();
+    case MR_VALUE_BOOLEAN:
+      return Napi::Boolean::New(env, value->number != 0);
+    case MR_VALUE_NUMBER:
+      return Napi::Number::New(env, value->number);
+    case MR_VALUE_STRING_LATIN1:
+      status = napi_create_string_latin1(
+          env, reinterpret_cast<const char*>(value->data), value->length,
+          &result);
+      break;
+    case MR_VALUE_STRING_UTF16:
+      status = napi_create_string_utf16(
+          env, reinterpret_cast<const char16_t*>(value->data),
+          value->length / 2, &result);
+      break;
+    case MR_VALUE_SERIALIZED:
+      if (value->length >= kExternalBufferThreshold) {
+        auto* bytes = const_cast<uint8_t*>(value->data);
+        Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(
+            env, bytes, value->length,
+            [](Napi::Env, uint8_t* data) { std::free(data); });
+        if (env.IsExceptionPending()) return Napi::Value();
+        value->data = nullptr;
+        value->length = 0;
+        return buffer;
+      }
+      return Napi::Buffer<uint8_t>::Copy(env, value->data, value->length);
+    default:
+      return ThrowFailure(env, *value);
+  }
+  if (status != napi_ok) {
+    return Throw(env, MR_ERROR_VALUE, "RangeError",
+                 "the result string is too large for the host", "");
+  }
+  return Napi::Value(env, result);
+}
+
+// Reads a JavaScript string as UTF-16 into `out`.
+bool ReadUtf16(Napi::Env env, napi_value value, std::u16string* out) {
+  size_t length = 0;
+  if (napi_get_value_string_utf16(env, value, nullptr, 0, &length) !=
+      napi_ok) {
+    return false;
+  }
+  out->resize(length);
+  size_t copied = 0;
+  if (napi_get_value_string_utf16(env, value, out->data(), length + 1,
+                                  &copied) != napi_ok) {
+    return false;
+  }
+  return true;
+}
+
+class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(
+        env, "Sandbox",
+        {
+            InstanceMethod<&SandboxWrap::Eval>("eval"),
+            InstanceMethod<&SandboxWrap::Call>("call"),
+            InstanceMethod<&SandboxWrap::Cancel>("cancel"),
+            InstanceMethod<&SandboxWrap::HeapStats>("heapStats"),
+            InstanceMethod<&SandboxWrap::LowMemoryNotification>(
+                "lowMemoryNotification"),
+            InstanceMethod<&SandboxWrap::Close>("close"),
+        });
+  }
+
+  // new Sandbox(maxMemoryBytes, softMemoryBytes)
+  explicit SandboxWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<SandboxWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+      ThrowTypeError(env, "Sandbox(maxMemory, softMemory) takes two numbers");
+      return;
+    }
+    double max_memory = info[0].As<Napi::Number>().DoubleValue();
+    double soft_memory = info[1].As<Napi::Number>().DoubleValue();
+    if (!(max_memory >= 0 && max_memory < 9.0e15) ||
+        !(soft_memory >= 0 && soft_memory < 9.0e15)) {
+      Napi::RangeError::New(env, "memory limits must be non-negative")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    mr_sandbox_options options{};
+    options.max_memory = static_cast<uint64_t>(max_memory);
+    options.soft_memory = static_cast<uint64_t>(soft_memory);
+    OwnedValue error;
+    sandbox_ = mr_sandbox_new(&options, &error.value);
+    if (sandbox_ == nullptr) ThrowFailure(env, error.value);
+  }
+
+  ~SandboxWrap() override {
+    if (sandbox_ != nullptr) mr_sandbox_free(sandbox_);
+  }
+
+ private:
+  bool EnsureOpen(Napi::Env env) {
+    if (sandbox_ != nullptr) return true;
+    Throw(env, MR_ERROR_CLOSED, "ContextClosedError",
+          "this MiniRacer is closed", "");
+    return false;
+  }
+
+  static double TimeoutArg(const Napi::CallbackInfo& info, size_t index) {
+    if (info.Length() <= index || !info[index].IsNumber()) return 0;
+    return info[index].As<Napi::Number>().DoubleValue();
+  }
+
+  // eval(code: string, timeoutMs: number)
+  Napi::Value Eval(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      return ThrowTypeError(env, "code must be a string");
+    }
+    std::u16string code;
+    if (!ReadUtf16(env, info[0], &code)) return Napi::Value();
+    OwnedValue result;
+    mr_eval(sandbox_, reinterpret_cast<const uint16_t*>(code.data()),
+            code.size(), TimeoutArg(info, 1), &result.value);
+    return ToJs(env, &result.value);
+  }
+
+  // call(path: string, args: unknown[], timeoutMs: number); each argument
+  // is a primitive or a Uint8Array of serialization bytes.
+  Napi::Value Call(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsArray()) {
+      return ThrowTypeError(env, "call(path, args, timeout) needs a string "
+                                 "and an array");
+    }
+    std::u16string path;
+    if (!ReadUtf16(env, info[0], &path)) return Napi::Value();
+    Napi::Array array = info[1].As<Napi::Array>();
+    uint32_t argc = array.Length();
+    std::vector<mr_value> args(argc);
+    // Reserved up front: the mr_values point into these strings.
+    std::vector<std::u16string> strings;
+    strings.reserve(argc);
+    for (uint32_t i = 0; i < argc; ++i) {
+      Napi::Value arg = array.Get(i);
+      if (env.IsExceptionPending()) return Napi::Value();
+      mr_value& out = args[i];
+      switch (arg.Type()) {
+        case napi_undefined:
+          out.type = MR_VALUE_UNDEFINED;
+          break;
+        case napi_null:
+          out.type = MR_VALUE_NULL;
+          break;
+        case napi_boolean:
+          out.type = MR_VALUE_BOOLEAN;
+          out.number = arg.As<Napi::Boolean>().Value() ? 1 : 0;
+          break;
+        case napi_number:
+          out.type = MR_VALUE_NUMBER;
+          out.number = arg.As<Napi::Number>().DoubleValue();
+          break;
+        case napi_string:
+          strings.emplace_back();
+          if (!ReadUtf16(env, arg, &strings.back())) return Napi::Value();
+          out.type = MR_VALUE_STRING_UTF16;
+          out.data = reinterpret_cast<const uint8_t*>(strings.back().data());
+          out.length = strings.back().size() * 2;
+          break;
+        default:
+          if (arg.IsTypedArray() &&
+              arg.As<Napi::TypedArray>().TypedArrayType() ==
+                  napi_uint8_array) {
+            auto bytes = arg.As<Napi::Uint8Array>();
+            out.type = MR_VALUE_SERIALIZED;
+            out.data = bytes.Data();
+            out.length = bytes.ByteLength();
+            break;
+          }
+          return ThrowTypeError(
+              env, "arguments must be primitives or serialized bytes");
+      }
+    }
+    OwnedValue result;
+    mr_call(sandbox_, reinterpret_cast<const uint16_t*>(path.data()),
+            path.size(), args.data(), args.size(), TimeoutArg(info, 2),
+            &result.value);
+    return ToJs(env, &result.value);
+  }
+
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    if (sandbox_ != nullptr) mr_sandbox_cancel(sandbox_);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value HeapStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    mr_heap_stats stats{};
+    mr_heap_stats_get(sandbox_, &stats);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("totalHeapSize", static_cast<double>(stats.total_heap_size));
+    out.Set("usedHeapSize", static_cast<double>(stats.used_heap_size));
+    out.Set("heapSizeLimit", static_cast<double>(stats.heap_size_limit));
+    out.Set("externalMemory", static_cast<double>(stats.external_memory));
+    out.Set("maxMemory", static_cast<double>(stats.max_memory));
+    out.Set("softLimitReached", stats.soft_limit_reached != 0);
+    out.Set("memoryCapReached", stats.memory_cap_reached != 0);
+    return out;
+  }
+
+  Napi::Value LowMemoryNotification(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    mr_low_memory_notification(sandbox_);
+    return env.Undefined();
+  }
+
+  // Frees the isolate now. Returns whether this call closed it.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    bool was_open = sandbox_ != nullptr;
+    if (was_open) {
+      mr_sandbox_free(sandbox_);
+      sandbox_ = nullptr;
+    }
+    return Napi::Boolean::New(info.Env(), was_open);
+  }
+
+  mr_sandbox* sandbox_ = nullptr;
+};
+
+Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    return ThrowTypeError(env, "setErrorFactory needs a function");
+  }
+  env.GetInstanceData<AddonData>()->error_factory =
+      Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (mr_init() != 0) {
+    Napi::Error::New(env,
+                     "mini-racer could not attach to Node's V8 platform")
+        .ThrowAsJavaScriptException();
+    return exports;
+  }
+  env.SetInstanceData(new AddonData());
+  exports.Set("Sandbox", SandboxWrap::Define(env));
+  exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory));
+  exports.Set("v8Version", Napi::String::New(env, mr_v8_version()));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(mini_racer, Init)

@@ -1,0 +1,72 @@
+#include "foreground_task_queue.h"
+
+namespace mini_racer {
+
+void ForegroundTaskQueue::PostTask(std::unique_ptr<v8::Task> task) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ready_.push_back(std::move(task));
+  queued_.fetch_add(1, std::memory_order_release);
+}
+
+void ForegroundTaskQueue::PostNonNestableTask(std::unique_ptr<v8::Task> task) {
+  // Tasks only ever run at the top level, outside any script, so every task
+  // here is non-nested.
+  PostTask(std::move(task));
+}
+
+void ForegroundTaskQueue::PostDelayedTask(std::unique_ptr<v8::Task> task,
+                                          double delay_in_seconds) {
+  auto delay = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(delay_in_seconds > 0 ? delay_in_seconds
+                                                         : 0));
+  std::lock_guard<std::mutex> lock(mutex_);
+  delayed_.push_back(DelayedTask{Clock::now() + delay, std::move(task)});
+  queued_.fetch_add(1, std::memory_order_release);
+}
+
+void ForegroundTaskQueue::PostNonNestableDelayedTask(
+    std::unique_ptr<v8::Task> task, double delay_in_seconds) {
+  PostDelayedTask(std::move(task), delay_in_seconds);
+}
+
+void ForegroundTaskQueue::PostIdleTask(std::unique_ptr<v8::IdleTask> task) {
+  // IdleTasksEnabled() is false, so V8 never posts idle tasks.
+}
+
+void ForegroundTaskQueue::RunDueTasks() {
+  if (queued_.load(std::memory_order_acquire) == 0) return;
+  std::vector<std::unique_ptr<v8::Task>> due;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (!ready_.empty()) {
+      due.push_back(std::move(ready_.front()));
+      ready_.pop_front();
+    }
+    Clock::time_point now = Clock::now();
+    for (size_t i = 0; i < delayed_.size();) {
+      if (delayed_[i].due <= now) {
+        due.push_back(std::move(delayed_[i].task));
+        delayed_[i] = std::move(delayed_.back());
+        delayed_.pop_back();
+      } else {
+        ++i;
+      }
+    }
+    queued_.fetch_sub(due.size(), std::memory_order_release);
+  }
+  for (auto& task : due) task->Run();
+}
+
+void ForegroundTaskQueue::Clear() {
+  std::deque<std::unique_ptr<v8::Task>> ready;
+  std::vector<DelayedTask> delayed;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready.swap(ready_);
+    delayed.swap(delayed_);
+    queued_.store(0, std::memory_order_release);
+  }
+  // Destroyed outside the lock: a task's destructor may post another task.
+}
+
+}  // namespace mini_racer

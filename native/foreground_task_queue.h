@@ -1,0 +1,55 @@
+// ForegroundTaskQueue: the V8 TaskRunner of one sandbox isolate. V8 posts
+// tasks from any thread; the thread that holds the isolate runs them with
+// RunDueTasks at the end of each call.
+#ifndef MINI_RACER_FOREGROUND_TASK_QUEUE_H_
+#define MINI_RACER_FOREGROUND_TASK_QUEUE_H_
+
+#include <v8-platform.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace mini_racer {
+
+class ForegroundTaskQueue : public v8::TaskRunner {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  void PostTask(std::unique_ptr<v8::Task> task) override;
+  void PostNonNestableTask(std::unique_ptr<v8::Task> task) override;
+  void PostDelayedTask(std::unique_ptr<v8::Task> task,
+                       double delay_in_seconds) override;
+  void PostNonNestableDelayedTask(std::unique_ptr<v8::Task> task,
+                                  double delay_in_seconds) override;
+  void PostIdleTask(std::unique_ptr<v8::IdleTask> task) override;
+  bool IdleTasksEnabled() override { return false; }
+  bool NonNestableTasksEnabled() const override { return true; }
+  bool NonNestableDelayedTasksEnabled() const override { return true; }
+
+  // Runs the tasks that are due now (not those they post). Call with the
+  // isolate locked and entered. Cheap when nothing is queued.
+  void RunDueTasks();
+
+  // Drops every queued task without running it (the isolate is going away).
+  void Clear();
+
+ private:
+  struct DelayedTask {
+    Clock::time_point due;
+    std::unique_ptr<v8::Task> task;
+  };
+
+  std::mutex mutex_;
+  std::deque<std::unique_ptr<v8::Task>> ready_;
+  std::vector<DelayedTask> delayed_;
+  // Lets RunDueTasks skip the lock on the hot path when nothing is queued.
+  std::atomic<size_t> queued_{0};
+};
+
+}  // namespace mini_racer
+
+#endif  // MINI_RACER_FOREGROUND_TASK_QUEUE_H_

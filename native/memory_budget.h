@@ -1,0 +1,62 @@
+// MemoryBudget: the one byte budget of a sandbox, shared by the V8 heap
+// (tracked after each GC) and off-heap buffers (charged on allocation).
+// BudgetedAllocator: the ArrayBuffer allocator that charges it, so that
+// `new ArrayBuffer(2**32)` fails inside the sandbox instead of succeeding
+// outside any limit.
+#ifndef MINI_RACER_MEMORY_BUDGET_H_
+#define MINI_RACER_MEMORY_BUDGET_H_
+
+#include <v8-array-buffer.h>
+
+#include <atomic>
+#include <cstddef>
+
+namespace mini_racer {
+
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Charges `bytes` of off-heap memory if heap + off-heap stays within the
+  // cap. Thread-safe: V8 may allocate backing stores on helper threads.
+  bool TryCharge(size_t bytes);
+  void Release(size_t bytes);
+
+  // Called after each GC with the live heap size.
+  void set_heap_used(size_t bytes) {
+    heap_used_.store(bytes, std::memory_order_relaxed);
+  }
+
+  size_t max_bytes() const { return max_bytes_; }
+  size_t external_bytes() const {
+    return external_.load(std::memory_order_relaxed);
+  }
+
+  // Whether a charge was refused since the last reset (a call that then
+  // fails reports the memory cap rather than a bare RangeError).
+  bool refused() const { return refused_.load(std::memory_order_relaxed); }
+  void reset_refused() { refused_.store(false, std::memory_order_relaxed); }
+
+ private:
+  const size_t max_bytes_;
+  std::atomic<size_t> external_{0};
+  std::atomic<size_t> heap_used_{0};
+  std::atomic<bool> refused_{false};
+};
+
+class BudgetedAllocator : public v8::ArrayBuffer::Allocator {
+ public:
+  explicit BudgetedAllocator(MemoryBudget* budget) : budget_(budget) {}
+
+  void* Allocate(size_t length) override;
+  void* AllocateUninitialized(size_t length) override;
+  void Free(void* data, size_t length) override;
+
+ private:
+  void* AllocateCharged(size_t length, bool zeroed);
+  MemoryBudget* budget_;
+};
+
+}  // namespace mini_racer
+
+#endif  // MINI_RACER_MEMORY_BUDGET_H_

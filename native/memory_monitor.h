@@ -1,0 +1,55 @@
+// MemoryMonitor: keeps a sandbox's heap under its cap. V8 kills the whole
+// process when a heap reaches its limit, so near the limit we terminate the
+// running script and grant V8 a little headroom to unwind; afterwards the
+// sandbox either gets its memory back or is marked as needing recreation.
+#ifndef MINI_RACER_MEMORY_MONITOR_H_
+#define MINI_RACER_MEMORY_MONITOR_H_
+
+#include <v8.h>
+
+#include <atomic>
+#include <cstddef>
+
+#include "memory_budget.h"
+
+namespace mini_racer {
+
+class MemoryMonitor {
+ public:
+  MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
+                size_t soft_limit);
+  ~MemoryMonitor();
+  MemoryMonitor(const MemoryMonitor&) = delete;
+  MemoryMonitor& operator=(const MemoryMonitor&) = delete;
+
+  void BeginCall();
+  // Whether the running call hit the cap (heap or off-heap budget).
+  bool CapReachedInCall() const;
+  // After a call that hit the cap, with termination cancelled: collects
+  // garbage, restores the heap limit and returns whether the sandbox has
+  // room to go on.
+  bool RecoverAfterCap();
+  // After every call: applies the soft limit.
+  void EndCall();
+
+  bool soft_limit_reached() const { return soft_limit_reached_; }
+  bool cap_ever_reached() const { return cap_ever_reached_; }
+
+ private:
+  static size_t NearHeapLimit(void* data, size_t current_limit,
+                              size_t initial_limit);
+  static void AfterGC(v8::Isolate* isolate, v8::GCType type,
+                      v8::GCCallbackFlags flags, void* data);
+
+  v8::Isolate* isolate_;
+  MemoryBudget* budget_;
+  const size_t soft_limit_;
+  size_t initial_heap_limit_ = 0;
+  std::atomic<bool> heap_cap_reached_{false};
+  bool cap_ever_reached_ = false;
+  bool soft_limit_reached_ = false;
+};
+
+}  // namespace mini_racer
+
+#endif  // MINI_RACER_MEMORY_MONITOR_H_

@@ -1,0 +1,64 @@
+// The C API: a flat translation onto Sandbox. No logic lives here.
+#include "mini_racer.h"
+
+#include <cstdlib>
+
+#include "isolate_holder.h"
+#include "sandbox.h"
+#include "value_codec.h"
+
+using mini_racer::Sandbox;
+
+namespace {
+Sandbox* Unwrap(mr_sandbox* sandbox) {
+  return reinterpret_cast<Sandbox*>(sandbox);
+}
+}  // namespace
+
+extern "C" {
+
+const char* mr_v8_version(void) { return v8::V8::GetVersion(); }
+
+int mr_init(void) {
+  return mini_racer::IsolateHolder::InitializeProcess() ? 0 : -1;
+}
+
+mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options,
+                           mr_value* error) {
+  mr_sandbox_options defaults{};
+  std::unique_ptr<Sandbox> sandbox =
+      Sandbox::Create(options ? *options : defaults, error);
+  return reinterpret_cast<mr_sandbox*>(sandbox.release());
+}
+
+void mr_sandbox_free(mr_sandbox* sandbox) { delete Unwrap(sandbox); }
+
+void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
+             double timeout_ms, mr_value* out) {
+  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, out);
+}
+
+void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
+             const mr_value* args, size_t argc, double timeout_ms,
+             mr_value* out) {
+  Unwrap(sandbox)->Call(path, path_units, args, argc, timeout_ms, out);
+}
+
+void mr_sandbox_cancel(mr_sandbox* sandbox) { Unwrap(sandbox)->Cancel(); }
+
+void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out) {
+  Unwrap(sandbox)->GetHeapStats(out);
+}
+
+void mr_low_memory_notification(mr_sandbox* sandbox) {
+  Unwrap(sandbox)->LowMemoryNotification();
+}
+
+void mr_value_release(mr_value* value) {
+  if (value == nullptr) return;
+  std::free(const_cast<uint8_t*>(value->data));
+  value->data = nullptr;
+  value->length = 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,118 @@
+/*
+ * mini_racer.h: the C API of mini-racer's native core.
+ *
+ * A sandbox is one V8 isolate with one context, a heap cap, a budget for
+ * off-heap memory (ArrayBuffers) and a wall-clock limit per call. Everything
+ * crossing this API is an opaque handle, a number or a byte buffer: no C++ or
+ * V8 types, so the binding above it stays a thin translation layer.
+ *
+ * Threading: a sandbox may be used from any thread, one call at a time
+ * (calls are serialized by a lock). mr_sandbox_cancel may be called from any
+ * thread at any time while the sandbox is alive.
+ */
+#ifndef MINI_RACER_H_
+#define MINI_RACER_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mr_sandbox mr_sandbox;
+
+/* What an mr_value holds. Values below MR_ERROR_FIRST are results. */
+typedef enum mr_value_type {
+  MR_VALUE_UNDEFINED = 0,
+  MR_VALUE_NULL = 1,
+  MR_VALUE_BOOLEAN = 2,        /* number: 0 or 1 */
+  MR_VALUE_NUMBER = 3,         /* number */
+  MR_VALUE_STRING_LATIN1 = 4,  /* data: `length` one-byte characters */
+  MR_VALUE_STRING_UTF16 = 5,   /* data: `length` bytes of UTF-16 code units */
+  MR_VALUE_SERIALIZED = 6,     /* data: V8 ValueSerializer bytes, with header */
+
+  MR_ERROR_FIRST = 16,
+  /* The failure kinds below carry UTF-8 text in data:
+   * "name\0message\0stack" (each part may be empty). */
+  MR_ERROR_EXCEPTION = 16,        /* the script threw */
+  MR_ERROR_PARSE = 17,            /* the code did not compile */
+  MR_ERROR_TIMEOUT = 18,          /* the call's time limit was reached */
+  MR_ERROR_OUT_OF_MEMORY = 19,    /* the memory cap was reached */
+  MR_ERROR_CANCELLED = 20,        /* mr_sandbox_cancel ended the call */
+  MR_ERROR_VALUE = 21,            /* a value could not cross the boundary */
+  MR_ERROR_INVALID_ARGUMENT = 22, /* bad input from the host */
+  MR_ERROR_CLOSED = 23,           /* the sandbox was closed (binding) */
+  MR_ERROR_INTERNAL = 24
+} mr_value_type;
+
+/* A value or failure. Input values borrow their data; output values own it
+ * until mr_value_release. */
+typedef struct mr_value {
+  int32_t type;
+  double number;
+  const uint8_t* data;
+  size_t length;
+} mr_value;
+
+typedef struct mr_sandbox_options {
+  /* Hard cap in bytes on the V8 heap and, together with it, on off-heap
+   * buffers (ArrayBuffers, WebAssembly memory). 0 means the default, 128 MiB. */
+  uint64_t max_memory;
+  /* Soft limit in bytes: past it the sandbox is asked to collect garbage
+   * after each call and mr_heap_stats reports it. 0 means none. */
+  uint64_t soft_memory;
+} mr_sandbox_options;
+
+typedef struct mr_heap_stats {
+  uint64_t total_heap_size;
+  uint64_t used_heap_size;
+  uint64_t heap_size_limit;
+  uint64_t external_memory; /* off-heap buffers charged to the budget */
+  uint64_t max_memory;
+  int32_t soft_limit_reached;
+  int32_t memory_cap_reached;
+} mr_heap_stats;
+
+/* The version of the V8 that runs sandboxes, e.g. "11.3.244.8-node.33". */
+const char* mr_v8_version(void);
+
+/* One-time setup. Must first be called on a thread where Node's isolate is
+ * entered (from within an addon call). Returns 0 on success. Idempotent. */
+int mr_init(void);
+
+/* Creates a sandbox. Returns NULL with *error set (an MR_ERROR_* value the
+ * caller releases) when it cannot. */
+mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
+
+/* Frees a sandbox. A call running on another thread is cancelled first. */
+void mr_sandbox_free(mr_sandbox* sandbox);
+
+/* Evaluates UTF-16 source code and stores the completion value (or the
+ * failure) in *out. timeout_ms <= 0 means no limit. */
+void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
+             double timeout_ms, mr_value* out);
+
+/* Calls the function found at a dotted path of globals ("a.b.c", UTF-16),
+ * with `this` set to its holder, and stores the result in *out. */
+void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
+             const mr_value* args, size_t argc, double timeout_ms,
+             mr_value* out);
+
+/* Ends the running call, if any, with MR_ERROR_CANCELLED. Thread-safe. */
+void mr_sandbox_cancel(mr_sandbox* sandbox);
+
+/* Reads heap statistics. */
+void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out);
+
+/* Asks the sandbox to collect all the garbage it can now. */
+void mr_low_memory_notification(mr_sandbox* sandbox);
+
+/* Frees what an output value owns. Safe on an already released value. */
+void mr_value_release(mr_value* value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MINI_RACER_H_ */

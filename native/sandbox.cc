@@ -1,0 +1,340 @@
+#include "sandbox.h"
+
+#include <vector>
+
+#include "value_codec.h"
+
+namespace mini_racer {
+namespace {
+
+constexpr size_t kDefaultMaxMemory = 128u << 20;
+// Stack the sandbox may use below the point where a call enters it. Node's
+// own isolate stops at about 1 MB, so a call starts at most that deep and
+// this fits in the smallest stack a Node thread has (4 MB for workers).
+constexpr uintptr_t kStackBudget = 896u << 10;
+
+const char kExhaustedMessage[] =
+    "the sandbox reached its memory cap and could not free enough memory; "
+    "create a new MiniRacer";
+
+}  // namespace
+
+Sandbox::Sandbox(size_t max_memory)
+    : budget_(max_memory),
+      allocator_(&budget_),
+      tasks_(std::make_shared<ForegroundTaskQueue>()) {}
+
+std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
+                                         mr_value* error) {
+  size_t max_memory =
+      options.max_memory ? options.max_memory : kDefaultMaxMemory;
+  std::unique_ptr<Sandbox> sandbox(new Sandbox(max_memory));
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = &sandbox->allocator_;
+  params.constraints.ConfigureDefaultsFromHeapSize(0, max_memory);
+  sandbox->holder_ = IsolateHolder::Create(params, sandbox->tasks_);
+  if (!sandbox->holder_) {
+    SetFailure(error, MR_ERROR_INTERNAL, "Error",
+               "could not create a V8 isolate");
+    return nullptr;
+  }
+  v8::Isolate* isolate = sandbox->isolate_ = sandbox->holder_->isolate();
+  {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    v8::HandleScope handle_scope(isolate);
+    isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+    sandbox->memory_ = std::make_unique<MemoryMonitor>(
+        isolate, &sandbox->budget_, options.soft_memory);
+    v8::Local<v8::Context> context = v8::Context::New(isolate);
+    if (context.IsEmpty()) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not create a V8 context");
+      return nullptr;
+    }
+    sandbox->context_.Reset(isolate, context);
+    sandbox->eval_origin_.Reset(
+        isolate, v8::String::NewFromUtf8Literal(isolate, "<eval>"));
+  }
+  sandbox->watchdog_ = std::make_unique<Watchdog>(isolate);
+  return sandbox;
+}
+
+Sandbox::~Sandbox() {
+  // The watchdog thread must be gone before the isolate it terminates.
+  watchdog_.reset();
+  if (isolate_ != nullptr) {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    eval_origin_.Reset();
+    context_.Reset();
+    memory_.reset();
+    tasks_->Clear();
+  }
+  holder_.reset();
+  tasks_->Clear();
+}
+
+void Sandbox::FitStackLimitToThisThread() {
+  std::thread::id current = std::this_thread::get_id();
+  if (current == stack_limit_thread_) return;
+  stack_limit_thread_ = current;
+  auto here = reinterpret_cast<uintptr_t>(&current);
+  isolate_->SetStackLimit(here - kStackBudget);
+}
+
+std::string Sandbox::ToUtf8(v8::Local<v8::Value> value) {
+  if (value.IsEmpty()) return {};
+  v8::String::Utf8Value utf8(isolate_, value);
+  return *utf8 ? std::string(*utf8, utf8.length()) : std::string();
+}
+
+template <typename Body>
+void Sandbox::RunCall(double timeout_ms, mr_value* out, Body&& body) {
+  if (exhausted_.load(std::memory_order_relaxed)) {
+    SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError", kExhaustedMessage);
+    return;
+  }
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  FitStackLimitToThisThread();
+  v8::HandleScope handle_scope(isolate_);
+  v8::Local<v8::Context> context = context_.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+
+  memory_->BeginCall();
+  watchdog_->Begin(timeout_ms);
+  Outcome outcome;
+  mr_value described{};
+  bool ok;
+  bool terminated;
+  {
+    v8::TryCatch try_catch(isolate_);
+    v8::Local<v8::Value> result;
+    ok = body(context, &result, &outcome) && Settle(context, &result);
+    if (ok) {
+      bool clone_error = false;
+      ok = ValueCodec::Encode(isolate_, context, result, out, &clone_error);
+      if (clone_error) outcome.failure = MR_ERROR_VALUE;
+    }
+    // Describing an error may run sandbox code (getters on the error), so
+    // it happens while the watchdog still guards the call.
+    if (!ok && try_catch.HasCaught() && !try_catch.HasTerminated()) {
+      DescribeException(context, try_catch, outcome.failure, &described);
+    }
+    terminated = try_catch.HasTerminated();
+  }
+  Watchdog::Stop stop = watchdog_->End();
+  bool cap_reached = memory_->CapReachedInCall();
+  if (terminated || stop != Watchdog::Stop::kNone || cap_reached) {
+    isolate_->CancelTerminateExecution();
+  }
+  if (!ok) {
+    if (cap_reached) {
+      SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError",
+                 "the sandbox reached its memory cap");
+    } else if (stop == Watchdog::Stop::kTimedOut) {
+      SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
+                 "the call exceeded its time limit");
+    } else if (stop == Watchdog::Stop::kCancelled) {
+      SetFailure(out, MR_ERROR_CANCELLED, "JSCancelledError",
+                 "the call was cancelled");
+    } else if (described.data != nullptr) {
+      *out = described;
+      described = mr_value{};
+    } else {
+      SetFailure(out, MR_ERROR_INTERNAL, "Error",
+                 terminated ? "the call was terminated"
+                            : "the call failed without an exception");
+    }
+  }
+  mr_value_release(&described);
+  if (cap_reached && !memory_->RecoverAfterCap()) {
+    exhausted_.store(true, std::memory_order_relaxed);
+  }
+  memory_->EndCall();
+}
+
+bool Sandbox::Settle(v8::Local<v8::Context> context,
+                     v8::Local<v8::Value>* result) {
+  isolate_->PerformMicrotaskCheckpoint();
+  tasks_->RunDueTasks();
+  if (isolate_->IsExecutionTerminating()) return false;
+  if (!(*result)->IsPromise()) return true;
+  auto promise = result->As<v8::Promise>();
+  switch (promise->State()) {
+    case v8::Promise::kFulfilled:
+      *result = promise->Result();
+      return true;
+    case v8::Promise::kRejected:
+      promise->MarkAsHandled();
+      isolate_->ThrowException(promise->Result());
+      return false;
+    case v8::Promise::kPending:
+      break;
+  }
+  isolate_->ThrowException(v8::Exception::TypeError(
+      v8::String::NewFromUtf8Literal(
+          isolate_,
+          "the result is a Promise that has not settled; a synchronous call "
+          "cannot wait for it")));
+  return false;
+}
+
+void Sandbox::DescribeException(v8::Local<v8::Context> context,
+                                const v8::TryCatch& try_catch,
+                                mr_value_type type, mr_value* out) {
+  v8::Local<v8::Value> exception = try_catch.Exception();
+  v8::Local<v8::Message> message = try_catch.Message();
+  std::string name, text, stack;
+  {
+    // Reading the error may throw again (a throwing getter): keep what we
+    // have and do not let it escape.
+    v8::TryCatch inner(isolate_);
+    if (exception->IsNativeError()) {
+      auto error = exception.As<v8::Object>();
+      v8::Local<v8::Value> value;
+      if (error->Get(context, v8::String::NewFromUtf8Literal(isolate_, "name"))
+              .ToLocal(&value)) {
+        name = ToUtf8(value);
+      }
+      if (error
+              ->Get(context,
+                    v8::String::NewFromUtf8Literal(isolate_, "message"))
+              .ToLocal(&value)) {
+        text = ToUtf8(value);
+      }
+      if (try_catch.StackTrace(context).ToLocal(&value) && value->IsString()) {
+        stack = ToUtf8(value);
+      }
+    } else if (!message.IsEmpty()) {
+      // Not an Error: V8's own rendering of the thrown value runs no
+      // sandbox code. It reads "Uncaught <value>".
+      text = ToUtf8(message->Get());
+      static const char kPrefix[] = "Uncaught ";
+      if (text.rfind(kPrefix, 0) == 0) text.erase(0, sizeof(kPrefix) - 1);
+    }
+  }
+  if (type == MR_ERROR_PARSE && !message.IsEmpty()) {
+    // A syntax error has no JS stack; show where in the source it is.
+    int line = message->GetLineNumber(context).FromMaybe(0);
+    int column = message->GetStartColumn(context).FromMaybe(0);
+    std::string where = ToUtf8(message->GetScriptResourceName()) + ":" +
+                        std::to_string(line) + ":" +
+                        std::to_string(column + 1);
+    v8::Local<v8::String> source_line;
+    std::string snippet;
+    if (message->GetSourceLine(context).ToLocal(&source_line)) {
+      snippet = ToUtf8(source_line);
+      if (snippet.size() > 200) snippet.resize(200);
+      snippet += "\n" + std::string(column < 200 ? column : 200, ' ') + "^";
+    }
+    stack = where + "\n" + snippet + "\n" + name + ": " + text;
+  }
+  SetFailure(out, type, name, text, stack);
+}
+
+void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
+                   mr_value* out) {
+  RunCall(timeout_ms, out,
+          [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+              Outcome* outcome) {
+            v8::Local<v8::String> source;
+            if (units > static_cast<size_t>(v8::String::kMaxLength) ||
+                !v8::String::NewFromTwoByte(isolate_, code,
+                                            v8::NewStringType::kNormal,
+                                            static_cast<int>(units))
+                     .ToLocal(&source)) {
+              isolate_->ThrowException(v8::Exception::RangeError(
+                  v8::String::NewFromUtf8Literal(isolate_,
+                                                 "the code is too long")));
+              return false;
+            }
+            v8::ScriptOrigin origin(isolate_, eval_origin_.Get(isolate_));
+            v8::Local<v8::Script> script;
+            if (!v8::Script::Compile(context, source, &origin)
+                     .ToLocal(&script)) {
+              outcome->failure = MR_ERROR_PARSE;
+              return false;
+            }
+            return script->Run(context).ToLocal(result);
+          });
+}
+
+void Sandbox::Call(const uint16_t* path, size_t units, const mr_value* args,
+                   size_t argc, double timeout_ms, mr_value* out) {
+  RunCall(timeout_ms, out,
+          [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+              Outcome* outcome) {
+            // Walk the dotted path from the global object; the last holder
+            // becomes `this`, as in `a.b.f(...)`.
+            v8::Local<v8::Value> holder = context->Global();
+            v8::Local<v8::Value> target = holder;
+            size_t start = 0;
+            for (size_t i = 0; i <= units; ++i) {
+              if (i < units && path[i] != u'.') continue;
+              v8::Local<v8::String> key;
+              if (!target->IsObject() ||
+                  !v8::String::NewFromTwoByte(isolate_, path + start,
+                                              v8::NewStringType::kNormal,
+                                              static_cast<int>(i - start))
+                       .ToLocal(&key)) {
+                target = v8::Undefined(isolate_);
+                break;
+              }
+              holder = target;
+              if (!target.As<v8::Object>()->Get(context, key).ToLocal(&target)) {
+                return false;
+              }
+              start = i + 1;
+            }
+            if (!target->IsFunction()) {
+              std::string message =
+                  ToUtf8(v8::String::NewFromTwoByte(
+                             isolate_, path, v8::NewStringType::kNormal,
+                             static_cast<int>(units))
+                             .FromMaybe(v8::Local<v8::String>())) +
+                  " is not a function";
+              isolate_->ThrowException(v8::Exception::TypeError(
+                  v8::String::NewFromUtf8(isolate_, message.c_str(),
+                                          v8::NewStringType::kNormal,
+                                          static_cast<int>(message.size()))
+                      .ToLocalChecked()));
+              return false;
+            }
+            std::vector<v8::Local<v8::Value>> argv(argc);
+            for (size_t i = 0; i < argc; ++i) {
+              bool clone_error = false;
+              if (!ValueCodec::Decode(isolate_, context, args[i], &clone_error)
+                       .ToLocal(&argv[i])) {
+                if (clone_error) outcome->failure = MR_ERROR_VALUE;
+                return false;
+              }
+            }
+            return target.As<v8::Function>()
+                ->Call(context, holder, static_cast<int>(argc), argv.data())
+                .ToLocal(result);
+          });
+}
+
+void Sandbox::GetHeapStats(mr_heap_stats* out) {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  out->total_heap_size = stats.total_heap_size();
+  out->used_heap_size = stats.used_heap_size();
+  out->heap_size_limit = stats.heap_size_limit();
+  out->external_memory = budget_.external_bytes();
+  out->max_memory = budget_.max_bytes();
+  out->soft_limit_reached = memory_->soft_limit_reached();
+  out->memory_cap_reached = memory_->cap_ever_reached();
+}
+
+void Sandbox::LowMemoryNotification() {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  isolate_->LowMemoryNotification();
+}
+
+}  // namespace mini_racer

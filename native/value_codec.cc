@@ -1,0 +1,168 @@
+#include "value_codec.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace mini_racer {
+namespace {
+
+class SerializerDelegate : public v8::ValueSerializer::Delegate {
+ public:
+  explicit SerializerDelegate(v8::Isolate* isolate) : isolate_(isolate) {}
+  void ThrowDataCloneError(v8::Local<v8::String> message) override {
+    clone_error = true;
+    isolate_->ThrowException(v8::Exception::TypeError(message));
+  }
+  bool clone_error = false;
+
+ private:
+  v8::Isolate* isolate_;
+};
+
+void SetOwned(mr_value* out, mr_value_type type, void* data, size_t length) {
+  out->type = type;
+  out->number = 0;
+  out->data = static_cast<const uint8_t*>(data);
+  out->length = length;
+}
+
+bool EncodeString(v8::Isolate* isolate, v8::Local<v8::String> str,
+                  mr_value* out) {
+  int length = str->Length();
+  if (length == 0) {
+    SetOwned(out, MR_VALUE_STRING_LATIN1, nullptr, 0);
+    return true;
+  }
+  if (str->IsOneByte()) {
+    auto* buffer = static_cast<uint8_t*>(std::malloc(length));
+    if (buffer == nullptr) return false;
+    str->WriteOneByte(isolate, buffer, 0, length,
+                      v8::String::NO_NULL_TERMINATION);
+    SetOwned(out, MR_VALUE_STRING_LATIN1, buffer, length);
+  } else {
+    auto* buffer =
+        static_cast<uint16_t*>(std::malloc(sizeof(uint16_t) * length));
+    if (buffer == nullptr) return false;
+    str->Write(isolate, buffer, 0, length, v8::String::NO_NULL_TERMINATION);
+    SetOwned(out, MR_VALUE_STRING_UTF16, buffer, sizeof(uint16_t) * length);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                        v8::Local<v8::Value> value, mr_value* out,
+                        bool* clone_error) {
+  *clone_error = false;
+  out->data = nullptr;
+  out->length = 0;
+  out->number = 0;
+  if (value->IsNumber()) {
+    out->type = MR_VALUE_NUMBER;
+    out->number = value.As<v8::Number>()->Value();
+    return true;
+  }
+  if (value->IsString()) {
+    if (EncodeString(isolate, value.As<v8::String>(), out)) return true;
+    isolate->ThrowError("out of memory copying a string result");
+    return false;
+  }
+  if (value->IsBoolean()) {
+    out->type = MR_VALUE_BOOLEAN;
+    out->number = value->IsTrue() ? 1 : 0;
+    return true;
+  }
+  if (value->IsUndefined()) {
+    out->type = MR_VALUE_UNDEFINED;
+    return true;
+  }
+  if (value->IsNull()) {
+    out->type = MR_VALUE_NULL;
+    return true;
+  }
+  SerializerDelegate delegate(isolate);
+  v8::ValueSerializer serializer(isolate, &delegate);
+  serializer.WriteHeader();
+  if (!serializer.WriteValue(context, value).FromMaybe(false)) {
+    *clone_error = delegate.clone_error;
+    return false;
+  }
+  // The default delegate allocates with realloc, so free() releases it.
+  std::pair<uint8_t*, size_t> bytes = serializer.Release();
+  SetOwned(out, MR_VALUE_SERIALIZED, bytes.first, bytes.second);
+  return true;
+}
+
+v8::MaybeLocal<v8::Value> ValueCodec::Decode(v8::Isolate* isolate,
+                                             v8::Local<v8::Context> context,
+                                             const mr_value& in,
+                                             bool* clone_error) {
+  *clone_error = false;
+  switch (in.type) {
+    case MR_VALUE_UNDEFINED:
+      return v8::Undefined(isolate);
+    case MR_VALUE_NULL:
+      return v8::Null(isolate);
+    case MR_VALUE_BOOLEAN:
+      return v8::Boolean::New(isolate, in.number != 0);
+    case MR_VALUE_NUMBER:
+      return v8::Number::New(isolate, in.number);
+    case MR_VALUE_STRING_LATIN1:
+      if (in.length > static_cast<size_t>(v8::String::kMaxLength)) break;
+      return v8::String::NewFromOneByte(isolate, in.data,
+                                        v8::NewStringType::kNormal,
+                                        static_cast<int>(in.length))
+          .FromMaybe(v8::Local<v8::String>());
+    case MR_VALUE_STRING_UTF16:
+      if (in.length % 2 != 0 ||
+          in.length / 2 > static_cast<size_t>(v8::String::kMaxLength)) {
+        break;
+      }
+      return v8::String::NewFromTwoByte(
+          isolate, reinterpret_cast<const uint16_t*>(in.data),
+          v8::NewStringType::kNormal, static_cast<int>(in.length / 2))
+          .FromMaybe(v8::Local<v8::String>());
+    case MR_VALUE_SERIALIZED: {
+      v8::ValueDeserializer deserializer(isolate, in.data, in.length);
+      if (!deserializer.ReadHeader(context).FromMaybe(false)) {
+        *clone_error = true;
+        return {};
+      }
+      v8::MaybeLocal<v8::Value> value = deserializer.ReadValue(context);
+      if (value.IsEmpty()) *clone_error = true;
+      return value;
+    }
+    default:
+      break;
+  }
+  *clone_error = true;
+  isolate->ThrowException(v8::Exception::TypeError(
+      v8::String::NewFromUtf8Literal(isolate, "malformed argument value")));
+  return {};
+}
+
+void SetFailure(mr_value* out, mr_value_type type, std::string_view name,
+                std::string_view message, std::string_view stack) {
+  size_t length = name.size() + 1 + message.size() + 1 + stack.size();
+  auto* buffer = static_cast<char*>(std::malloc(length));
+  out->type = type;
+  out->number = 0;
+  if (buffer == nullptr) {
+    out->data = nullptr;
+    out->length = 0;
+    return;
+  }
+  char* cursor = buffer;
+  std::memcpy(cursor, name.data(), name.size());
+  cursor += name.size();
+  *cursor++ = '\0';
+  std::memcpy(cursor, message.data(), message.size());
+  cursor += message.size();
+  *cursor++ = '\0';
+  std::memcpy(cursor, stack.data(), stack.size());
+  out->data = reinterpret_cast<const uint8_t*>(buffer);
+  out->length = length;
+}
+
+}  // namespace mini_racer
