@@ -6,9 +6,14 @@ namespace mini_racer {
 namespace {
 // Room V8 gets past the cap to unwind a terminated script.
 constexpr size_t kMinHeadroom = 16u << 20;
-// A sandbox whose live heap is still above this share of the cap after a
-// full GC is not given back to the caller.
+// A sandbox whose live heap is still above this share of its heap limit
+// after a full GC is not given back to the caller.
 constexpr double kUsableAfterCapShare = 0.9;
+// How far V8's own heap limit sits above the cap. V8 aborts the process
+// when one allocation does not fit under its limit even after a last-resort
+// GC, without asking the near-limit callback; the largest single heap
+// object (a 1 GiB FixedArray or two-byte string) must always fit.
+constexpr size_t kAllocationSlack = size_t{3} << 29;
 }  // namespace
 
 MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
@@ -17,6 +22,7 @@ MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
   initial_heap_limit_ = stats.heap_size_limit();
+  max_bytes_ = budget_->max_bytes();
   budget_->set_heap_used(stats.used_heap_size());
   isolate_->AddNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, this);
   isolate_->AddGCEpilogueCallback(&MemoryMonitor::AfterGC, this);
@@ -35,18 +41,37 @@ size_t MemoryMonitor::NearHeapLimit(void* data, size_t current_limit,
   return current_limit + std::max(kMinHeadroom, initial_limit / 4);
 }
 
-void MemoryMonitor::AfterGC(v8::Isolate* isolate, v8::GCType, 
+void MemoryMonitor::AfterGC(v8::Isolate* isolate, v8::GCType,
                             v8::GCCallbackFlags, void* data) {
   auto* self = static_cast<MemoryMonitor*>(data);
   v8::HeapStatistics stats;
   isolate->GetHeapStatistics(&stats);
-  self->budget_->set_heap_used(stats.used_heap_size());
+  size_t used = stats.used_heap_size();
+  self->budget_->set_heap_used(used);
+  // The cap itself is enforced here, at each GC: V8's own limit sits far
+  // above it (see ConfigureHeap) so that no single allocation can reach
+  // V8's fatal out-of-memory path.
+  if (self->in_call_ && used + self->budget_->external_bytes() >
+                            self->budget_->max_bytes()) {
+    self->heap_cap_reached_.store(true, std::memory_order_relaxed);
+    isolate->TerminateExecution();
+  }
+}
+
+void MemoryMonitor::ConfigureHeap(size_t max_bytes,
+                                  v8::ResourceConstraints* constraints) {
+  constraints->ConfigureDefaultsFromHeapSize(0, max_bytes);
+  constraints->set_max_old_generation_size_in_bytes(
+      constraints->max_old_generation_size_in_bytes() + kAllocationSlack);
 }
 
 void MemoryMonitor::BeginCall() {
   heap_cap_reached_.store(false, std::memory_order_relaxed);
   budget_->reset_refused();
+  in_call_ = true;
 }
+
+void MemoryMonitor::LeaveCall() { in_call_ = false; }
 
 bool MemoryMonitor::CapReachedInCall() const {
   return heap_cap_reached_.load(std::memory_order_relaxed) ||
@@ -54,18 +79,24 @@ bool MemoryMonitor::CapReachedInCall() const {
 }
 
 bool MemoryMonitor::RecoverAfterCap() {
+  if (!heap_cap_reached_.load(std::memory_order_relaxed)) {
+    // Only the off-heap budget refused an allocation: the heap is fine.
+    cap_ever_reached_ = true;
+    return true;
+  }
   cap_ever_reached_ = true;
   isolate_->LowMemoryNotification();
   // Re-registering with a limit restores the heap limit we raised (V8 keeps
   // it above the live heap if that is bigger).
   isolate_->RemoveNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit,
                                         initial_heap_limit_);
-  isolate_->AddNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, this);
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
-  size_t live = stats.used_heap_size() + budget_->external_bytes();
-  return live < static_cast<size_t>(budget_->max_bytes() *
-                                    kUsableAfterCapShare);
+  isolate_->AddNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, this);
+  // Off-heap buffers are not counted here: the budget refuses them cleanly
+  // and the script can free them. A heap that stays full cannot run at all.
+  return stats.used_heap_size() <
+         static_cast<size_t>(max_bytes_ * kUsableAfterCapShare);
 }
 
 void MemoryMonitor::EndCall() {

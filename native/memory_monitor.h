@@ -1,6 +1,8 @@
 // MemoryMonitor: keeps a sandbox's heap under its cap. V8 kills the whole
-// process when a heap reaches its limit, so near the limit we terminate the
-// running script and grant V8 a little headroom to unwind; afterwards the
+// process when a heap reaches its own limit, so the cap is checked after
+// each GC and the running script terminated there; V8's limit stays far
+// above, and should it still be reached the script is terminated and V8
+// given headroom to unwind; afterwards the
 // sandbox either gets its memory back or is marked as needing recreation.
 #ifndef MINI_RACER_MEMORY_MONITOR_H_
 #define MINI_RACER_MEMORY_MONITOR_H_
@@ -22,7 +24,14 @@ class MemoryMonitor {
   MemoryMonitor(const MemoryMonitor&) = delete;
   MemoryMonitor& operator=(const MemoryMonitor&) = delete;
 
+  // Sets V8's heap limits for a sandbox capped at `max_bytes`.
+  static void ConfigureHeap(size_t max_bytes,
+                            v8::ResourceConstraints* constraints);
+
   void BeginCall();
+  // The script has stopped running: GCs from here on (ours) must not
+  // terminate anything.
+  void LeaveCall();
   // Whether the running call hit the cap (heap or off-heap budget).
   bool CapReachedInCall() const;
   // After a call that hit the cap, with termination cancelled: collects
@@ -45,6 +54,8 @@ class MemoryMonitor {
   MemoryBudget* budget_;
   const size_t soft_limit_;
   size_t initial_heap_limit_ = 0;
+  size_t max_bytes_ = 0;
+  bool in_call_ = false;
   std::atomic<bool> heap_cap_reached_{false};
   bool cap_ever_reached_ = false;
   bool soft_limit_reached_ = false;

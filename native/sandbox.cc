@@ -31,7 +31,7 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
   std::unique_ptr<Sandbox> sandbox(new Sandbox(max_memory));
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = &sandbox->allocator_;
-  params.constraints.ConfigureDefaultsFromHeapSize(0, max_memory);
+  MemoryMonitor::ConfigureHeap(max_memory, &params.constraints);
   sandbox->holder_ = IsolateHolder::Create(params, sandbox->tasks_);
   if (!sandbox->holder_) {
     SetFailure(error, MR_ERROR_INTERNAL, "Error",
@@ -124,6 +124,7 @@ void Sandbox::RunCall(double timeout_ms, mr_value* out, Body&& body) {
     }
     terminated = try_catch.HasTerminated();
   }
+  memory_->LeaveCall();
   Watchdog::Stop stop = watchdog_->End();
   bool cap_reached = memory_->CapReachedInCall();
   if (terminated || stop != Watchdog::Stop::kNone || cap_reached) {
