@@ -13,6 +13,20 @@ class SerializerDelegate : public v8::ValueSerializer::Delegate {
     clone_error = true;
     isolate_->ThrowException(v8::Exception::TypeError(message));
   }
+  // Shared memory and host objects must not cross: refuse them through the
+  // same path as every other uncloneable value.
+  v8::Maybe<uint32_t> GetSharedArrayBufferId(
+      v8::Isolate* isolate, v8::Local<v8::SharedArrayBuffer>) override {
+    ThrowDataCloneError(v8::String::NewFromUtf8Literal(
+        isolate, "a SharedArrayBuffer cannot leave the sandbox"));
+    return v8::Nothing<uint32_t>();
+  }
+  v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate,
+                                  v8::Local<v8::Object>) override {
+    ThrowDataCloneError(v8::String::NewFromUtf8Literal(
+        isolate, "a host object cannot leave the sandbox"));
+    return v8::Nothing<bool>();
+  }
   bool clone_error = false;
 
  private:

@@ -1,0 +1,137 @@
+/**
+ * Errors thrown by mini-racer. Every error is a {@link MiniRacerError} with a
+ * stable `code`, so callers can branch on `err.code` or `instanceof`.
+ * Bad arguments from the host get the built-in `TypeError` / `RangeError`.
+ */
+
+/** Stable error codes, one per error class. */
+export const ErrorCodes = {
+  eval: "ERR_MINI_RACER_EVAL",
+  parse: "ERR_MINI_RACER_PARSE",
+  timeout: "ERR_MINI_RACER_TIMEOUT",
+  oom: "ERR_MINI_RACER_OOM",
+  cancelled: "ERR_MINI_RACER_CANCELLED",
+  valueTransfer: "ERR_MINI_RACER_VALUE_TRANSFER",
+  closed: "ERR_MINI_RACER_CLOSED",
+  internal: "ERR_MINI_RACER_INTERNAL",
+} as const;
+
+/** One of the values of {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base class of every error mini-racer throws. */
+export class MiniRacerError extends Error {
+  /** Stable machine-readable code, e.g. `"ERR_MINI_RACER_TIMEOUT"`. */
+  readonly code: ErrorCode;
+
+  constructor(message: string, code: ErrorCode = ErrorCodes.internal, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** The sandboxed script threw. Carries the sandbox error's name, message and stack. */
+export class JSEvalError extends MiniRacerError {
+  /** `name` of the value thrown in the sandbox (`"TypeError"`, ...), or `""` for non-errors. */
+  readonly jsName: string;
+  /** `message` of the value thrown in the sandbox (or its rendering, for non-errors). */
+  readonly jsMessage: string;
+  /** The sandbox-side stack trace, as V8 formats it (`""` when there is none). */
+  readonly jsStack: string;
+
+  constructor(jsName: string, jsMessage: string, jsStack: string, code: ErrorCode = ErrorCodes.eval) {
+    super(jsName ? `${jsName}: ${jsMessage}` : jsMessage, code);
+    this.jsName = jsName;
+    this.jsMessage = jsMessage;
+    this.jsStack = jsStack;
+  }
+}
+
+/** The code did not compile (a `SyntaxError`). `jsStack` shows where. */
+export class JSParseError extends JSEvalError {
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.parse);
+  }
+}
+
+/** The call ran past its time limit and was terminated. The MiniRacer stays usable. */
+export class JSTimeoutError extends MiniRacerError {
+  constructor(message = "the call exceeded its time limit") {
+    super(message, ErrorCodes.timeout);
+  }
+}
+
+/**
+ * The sandbox reached its memory cap. The MiniRacer stays usable when a full
+ * garbage collection frees enough memory; otherwise every later call throws
+ * this error again and the MiniRacer must be closed and recreated.
+ */
+export class JSOOMError extends MiniRacerError {
+  constructor(message = "the sandbox reached its memory cap") {
+    super(message, ErrorCodes.oom);
+  }
+}
+
+/** The call was cancelled before it finished. The MiniRacer stays usable. */
+export class JSCancelledError extends MiniRacerError {
+  constructor(message = "the call was cancelled") {
+    super(message, ErrorCodes.cancelled);
+  }
+}
+
+/**
+ * A value could not cross between host and sandbox: a function, a symbol, a
+ * `SharedArrayBuffer`, or anything else structured clone refuses.
+ */
+export class ValueTransferError extends MiniRacerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ErrorCodes.valueTransfer, options);
+  }
+}
+
+/** The MiniRacer was used after `close()`. */
+export class ContextClosedError extends MiniRacerError {
+  constructor(message = "this MiniRacer is closed") {
+    super(message, ErrorCodes.closed);
+  }
+}
+
+/** Failure kinds as the native layer numbers them (native/mini_racer.h). */
+const enum NativeFailure {
+  Exception = 16,
+  Parse = 17,
+  Timeout = 18,
+  OutOfMemory = 19,
+  Cancelled = 20,
+  Value = 21,
+  InvalidArgument = 22,
+  Closed = 23,
+}
+
+/** Builds the error object for a native failure; registered with the binding. @internal */
+export function errorFromNative(kind: number, name: string, message: string, stack: string): Error {
+  switch (kind) {
+    case NativeFailure.Exception:
+      return new JSEvalError(name, message, stack);
+    case NativeFailure.Parse:
+      return new JSParseError(name, message, stack);
+    case NativeFailure.Timeout:
+      return new JSTimeoutError(message || undefined);
+    case NativeFailure.OutOfMemory:
+      return new JSOOMError(message || undefined);
+    case NativeFailure.Cancelled:
+      return new JSCancelledError(message || undefined);
+    case NativeFailure.Value:
+      return new ValueTransferError(name ? `${name}: ${message}` : message);
+    case NativeFailure.InvalidArgument:
+      return new TypeError(message);
+    case NativeFailure.Closed:
+      return new ContextClosedError(message || undefined);
+    default:
+      return new MiniRacerError(name ? `${name}: ${message}` : message, ErrorCodes.internal);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Loads the native addon (a prebuild when one matches, else the local build)
+ * and describes its shape. Only this file and mini_racer.ts touch the binding.
+ * @internal
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { errorFromNative } from "./errors";
+
+/** Heap figures as the binding reports them. */
+export interface NativeHeapStats {
+  totalHeapSize: number;
+  usedHeapSize: number;
+  heapSizeLimit: number;
+  externalMemory: number;
+  maxMemory: number;
+  softLimitReached: boolean;
+  memoryCapReached: boolean;
+}
+
+/** A primitive, or V8 serialization bytes for anything else. */
+export type WireValue = undefined | null | boolean | number | string | Uint8Array;
+
+/** One sandbox: an isolate and its context. */
+export interface NativeSandbox {
+  eval(code: string, timeoutMs: number): WireValue;
+  call(path: string, args: WireValue[], timeoutMs: number): WireValue;
+  cancel(): void;
+  heapStats(): NativeHeapStats;
+  lowMemoryNotification(): void;
+  /** Returns whether this call closed it (false when already closed). */
+  close(): boolean;
+}
+
+interface Binding {
+  Sandbox: new (maxMemory: number, softMemory: number) => NativeSandbox;
+  setErrorFactory(factory: (kind: number, name: string, message: string, stack: string) => Error): void;
+  v8Version: string;
+}
+
+/** The package root: the nearest folder above this file with our package.json. */
+function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const manifest = path.join(dir, "package.json");
+    if (fs.existsSync(manifest)) {
+      const { name } = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string };
+      if (name === "mini-racer") return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error("mini-racer: cannot find the package root to load the addon");
+    dir = parent;
+  }
+}
+
+function load(): Binding {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeGypBuild = require("node-gyp-build") as (dir: string) => unknown;
+  const binding = nodeGypBuild(packageRoot()) as Binding;
+  binding.setErrorFactory(errorFromNative);
+  return binding;
+}
+
+/** The loaded binding. */
+export const binding: Binding = load();
