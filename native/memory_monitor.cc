@@ -1,19 +1,23 @@
 #include "memory_monitor.h"
 
 #include <algorithm>
+#include <string>
 
 namespace mini_racer {
 namespace {
-// Room V8 gets past the cap to unwind a terminated script.
+// Room V8 gets past its own limit to unwind a terminated script.
 constexpr size_t kMinHeadroom = 16u << 20;
-// A sandbox whose live heap is still above this share of its heap limit
-// after a full GC is not given back to the caller.
+// A sandbox whose live heap is still above this share of the cap after a
+// full GC is not given back to the caller.
 constexpr double kUsableAfterCapShare = 0.9;
 // How far V8's own heap limit sits above the cap. V8 aborts the process
 // when one allocation does not fit under its limit even after a last-resort
 // GC, without asking the near-limit callback; the largest single heap
 // object (a 1 GiB FixedArray or two-byte string) must always fit.
 constexpr size_t kAllocationSlack = size_t{3} << 29;
+// Growth of the large-object spaces since the last GC past which the end of
+// a call measures the whole heap.
+constexpr size_t kLargeObjectGrowthToCheck = 4u << 20;
 }  // namespace
 
 MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
@@ -22,8 +26,16 @@ MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
   initial_heap_limit_ = stats.heap_size_limit();
-  max_bytes_ = budget_->max_bytes();
   budget_->set_heap_used(stats.used_heap_size());
+  for (size_t i = 0; i < isolate_->NumberOfHeapSpaces(); ++i) {
+    v8::HeapSpaceStatistics space;
+    if (!isolate_->GetHeapSpaceStatistics(&space, i)) continue;
+    std::string name = space.space_name();
+    if (name.find("large_object") != std::string::npos) {
+      large_object_spaces_.push_back(i);
+    }
+  }
+  large_objects_at_last_gc_ = LargeObjectBytes();
   isolate_->AddNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, this);
   isolate_->AddGCEpilogueCallback(&MemoryMonitor::AfterGC, this);
 }
@@ -31,6 +43,24 @@ MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
 MemoryMonitor::~MemoryMonitor() {
   isolate_->RemoveGCEpilogueCallback(&MemoryMonitor::AfterGC, this);
   isolate_->RemoveNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, 0);
+}
+
+void MemoryMonitor::ConfigureHeap(size_t max_bytes,
+                                  v8::ResourceConstraints* constraints) {
+  constraints->ConfigureDefaultsFromHeapSize(0, max_bytes);
+  constraints->set_max_old_generation_size_in_bytes(
+      constraints->max_old_generation_size_in_bytes() + kAllocationSlack);
+}
+
+size_t MemoryMonitor::LargeObjectBytes() {
+  size_t bytes = 0;
+  for (size_t index : large_object_spaces_) {
+    v8::HeapSpaceStatistics space;
+    if (isolate_->GetHeapSpaceStatistics(&space, index)) {
+      bytes += space.space_used_size();
+    }
+  }
+  return bytes;
 }
 
 size_t MemoryMonitor::NearHeapLimit(void* data, size_t current_limit,
@@ -48,27 +78,38 @@ void MemoryMonitor::AfterGC(v8::Isolate* isolate, v8::GCType,
   isolate->GetHeapStatistics(&stats);
   size_t used = stats.used_heap_size();
   self->budget_->set_heap_used(used);
+  self->large_objects_at_last_gc_ = self->LargeObjectBytes();
   // The cap itself is enforced here, at each GC: V8's own limit sits far
   // above it (see ConfigureHeap) so that no single allocation can reach
   // V8's fatal out-of-memory path.
-  if (self->in_call_ && used + self->budget_->external_bytes() >
-                            self->budget_->max_bytes()) {
+  if (self->in_call_ &&
+      used + self->budget_->external_bytes() > self->budget_->max_bytes()) {
     self->heap_cap_reached_.store(true, std::memory_order_relaxed);
     isolate->TerminateExecution();
   }
-}
-
-void MemoryMonitor::ConfigureHeap(size_t max_bytes,
-                                  v8::ResourceConstraints* constraints) {
-  constraints->ConfigureDefaultsFromHeapSize(0, max_bytes);
-  constraints->set_max_old_generation_size_in_bytes(
-      constraints->max_old_generation_size_in_bytes() + kAllocationSlack);
 }
 
 void MemoryMonitor::BeginCall() {
   heap_cap_reached_.store(false, std::memory_order_relaxed);
   budget_->reset_refused();
   in_call_ = true;
+}
+
+void MemoryMonitor::CheckAfterRun() {
+  // One huge allocation (a string flattened as the script's last act) can
+  // take the heap past the cap with no GC since to notice. Such objects
+  // live in the large-object spaces, which are cheap to measure; smaller
+  // ones cannot move the heap far between the GCs that check it.
+  if (LargeObjectBytes() <=
+      large_objects_at_last_gc_ + kLargeObjectGrowthToCheck) {
+    return;
+  }
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  if (stats.used_heap_size() + budget_->external_bytes() >
+      budget_->max_bytes()) {
+    heap_cap_reached_.store(true, std::memory_order_relaxed);
+  }
 }
 
 void MemoryMonitor::LeaveCall() { in_call_ = false; }
@@ -78,25 +119,27 @@ bool MemoryMonitor::CapReachedInCall() const {
          budget_->refused();
 }
 
+bool MemoryMonitor::HeapCapReachedInCall() const {
+  return heap_cap_reached_.load(std::memory_order_relaxed);
+}
+
 bool MemoryMonitor::RecoverAfterCap() {
+  cap_ever_reached_ = true;
   if (!heap_cap_reached_.load(std::memory_order_relaxed)) {
-    // Only the off-heap budget refused an allocation: the heap is fine.
-    cap_ever_reached_ = true;
+    // Only the off-heap budget refused an allocation: the heap is fine, and
+    // the script can free its buffers.
     return true;
   }
-  cap_ever_reached_ = true;
   isolate_->LowMemoryNotification();
-  // Re-registering with a limit restores the heap limit we raised (V8 keeps
-  // it above the live heap if that is bigger).
+  // Re-registering with a limit restores a heap limit the near-limit
+  // callback raised (V8 keeps it above the live heap if that is bigger).
   isolate_->RemoveNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit,
                                         initial_heap_limit_);
+  isolate_->AddNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, this);
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
-  isolate_->AddNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, this);
-  // Off-heap buffers are not counted here: the budget refuses them cleanly
-  // and the script can free them. A heap that stays full cannot run at all.
   return stats.used_heap_size() <
-         static_cast<size_t>(max_bytes_ * kUsableAfterCapShare);
+         static_cast<size_t>(budget_->max_bytes() * kUsableAfterCapShare);
 }
 
 void MemoryMonitor::EndCall() {

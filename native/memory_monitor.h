@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <vector>
 
 #include "memory_budget.h"
 
@@ -34,6 +35,11 @@ class MemoryMonitor {
   void LeaveCall();
   // Whether the running call hit the cap (heap or off-heap budget).
   bool CapReachedInCall() const;
+  // Whether the running call took the heap itself past the cap: such a call
+  // fails even if the script finished.
+  bool HeapCapReachedInCall() const;
+  // Checks the heap once the script has run, before its result is copied.
+  void CheckAfterRun();
   // After a call that hit the cap, with termination cancelled: collects
   // garbage, restores the heap limit and returns whether the sandbox has
   // room to go on.
@@ -50,7 +56,12 @@ class MemoryMonitor {
   static void AfterGC(v8::Isolate* isolate, v8::GCType type,
                       v8::GCCallbackFlags flags, void* data);
 
+  size_t LargeObjectBytes();
+
   v8::Isolate* isolate_;
+  // Indexes of V8's large-object heap spaces, and their size after the last GC.
+  std::vector<size_t> large_object_spaces_;
+  size_t large_objects_at_last_gc_ = 0;
   MemoryBudget* budget_;
   const size_t soft_limit_;
   size_t initial_heap_limit_ = 0;

@@ -112,6 +112,8 @@ void Sandbox::RunCall(double timeout_ms, mr_value* out, Body&& body) {
     v8::TryCatch try_catch(isolate_);
     v8::Local<v8::Value> result;
     ok = body(context, &result, &outcome) && Settle(context, &result);
+    memory_->CheckAfterRun();
+    if (memory_->HeapCapReachedInCall()) ok = false;
     if (ok) {
       bool clone_error = false;
       ok = ValueCodec::Encode(isolate_, context, result, out, &clone_error);

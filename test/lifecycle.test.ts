@@ -1,0 +1,94 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { MiniRacer } from "../src/index.js";
+
+const MB = 1024 * 1024;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const root = path.resolve(__dirname, "..");
+
+function rssMB(): number {
+  gc();
+  return process.memoryUsage().rss / MB;
+}
+
+describe("no leaks", () => {
+  it("creates and closes 100 MiniRacers with flat memory", () => {
+    for (let i = 0; i < 10; i++) new MiniRacer().close();
+    const before = rssMB();
+    for (let i = 0; i < 100; i++) {
+      const mr = new MiniRacer({ maxMemory: 32 * MB });
+      mr.execute("var data = Array.from({ length: 1000 }, (_, i) => ({ i }))");
+      expect(mr.eval("data.length")).toBe(1000);
+      mr.close();
+    }
+    const grown = rssMB() - before;
+    console.log(`100 create/close: RSS ${before.toFixed(1)} MB -> ${(before + grown).toFixed(1)} MB`);
+    expect(grown).toBeLessThan(30);
+  });
+
+  it("runs 100,000 evals in one MiniRacer with flat memory", () => {
+    using mr = new MiniRacer();
+    // Warm-up: the host's own heap grows to its working size first.
+    for (let i = 0; i < 100_000; i++) mr.eval("({ a: [1, 2, 3], s: 'x' + 1 })");
+    const before = rssMB();
+    const heapBefore = mr.heapStats().usedHeapSize / MB;
+    for (let i = 0; i < 100_000; i++) mr.eval("({ a: [1, 2, 3], s: 'x' + 1 })");
+    mr.lowMemoryNotification();
+    const grown = rssMB() - before;
+    const heapAfter = mr.heapStats().usedHeapSize / MB;
+    console.log(
+      `100k evals: RSS +${grown.toFixed(1)} MB, sandbox heap ${heapBefore.toFixed(2)} -> ${heapAfter.toFixed(2)} MB`,
+    );
+    expect(grown).toBeLessThan(10);
+    expect(heapAfter).toBeLessThan(heapBefore + 2);
+  });
+
+  it("frees the isolate of a MiniRacer garbage-collected without close()", async () => {
+    const before = rssMB();
+    for (let i = 0; i < 40; i++) {
+      const mr = new MiniRacer();
+      mr.execute("var keep = new Array(100000).fill(1.5)");
+    }
+    for (let i = 0; i < 10; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const grown = rssMB() - before;
+    console.log(`40 unclosed MiniRacers after GC: RSS +${grown.toFixed(1)} MB`);
+    expect(grown).toBeLessThan(40);
+  });
+
+  it("lets the process exit with live sandboxes", () => {
+    const out = execFileSync(
+      process.execPath,
+      ["-e", "const { MiniRacer } = require('mini-racer'); const a = new MiniRacer(); const b = new MiniRacer(); a.eval('1'); console.log(b.eval('2+2'))"],
+      { cwd: root, encoding: "utf8", timeout: 20_000 },
+    );
+    expect(out.trim()).toBe("4");
+  });
+});
+
+describe("package entry points", () => {
+  it("works with require() and import, sharing one set of classes", () => {
+    const cjs = execFileSync(
+      process.execPath,
+      ["-e", "const m = require('mini-racer'); const r = new m.MiniRacer(); console.log(r.eval('1 + 1'), typeof m.JSEvalError); r.close()"],
+      { cwd: root, encoding: "utf8" },
+    );
+    expect(cjs.trim()).toBe("2 function");
+    const esm = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        "import { MiniRacer, JSEvalError } from 'mini-racer'; import { createRequire } from 'node:module';" +
+          "const cjs = createRequire(import.meta.url)('mini-racer');" +
+          "const mr = new MiniRacer(); try { mr.eval('throw 1') } catch (e) { console.log(e instanceof cjs.JSEvalError, e instanceof JSEvalError) }" +
+          "console.log(mr.eval('6 * 7')); mr.close()",
+      ],
+      { cwd: root, encoding: "utf8" },
+    );
+    expect(esm.trim()).toBe("true true\n42");
+  });
+});
