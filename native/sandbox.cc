@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "value_codec.h"
+#include "wasm_memory_guard.h"
 
 namespace mini_racer {
 namespace {
@@ -50,6 +51,11 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     if (context.IsEmpty()) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
                  "could not create a V8 context");
+      return nullptr;
+    }
+    if (!WasmMemoryGuard::Install(isolate, context, &sandbox->budget_)) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not install the WebAssembly memory guard");
       return nullptr;
     }
     sandbox->context_.Reset(isolate, context);
