@@ -5,9 +5,9 @@
 #                and the addon is built with -fno-rtti like binding.gyp)
 #
 # node itself is not instrumented, so the ASan runtime has to be preloaded:
-# configure writes <build dir>/node-asan.sh, which sets LD_PRELOAD to the
+# configure writes <build dir>/node-sanitized.sh, which sets LD_PRELOAD to the
 # compiler's own libasan (g++ 12 -> libasan.so.8), ASAN_OPTIONS and
-# LSAN_OPTIONS (with cmake/lsan.supp), then execs node.
+# LSAN_OPTIONS (cmake/lsan.supp on request), then execs node.
 
 set(MINI_RACER_SANITIZE "" CACHE STRING
     "Sanitizers for the addon: empty, address, undefined, or address,undefined")
@@ -40,9 +40,10 @@ function(mini_racer_enable_sanitizers target)
   endforeach()
   # Readable stacks: frame pointers, debug info, and not -O3.
   list(APPEND _flags -fno-omit-frame-pointer)
-  if(_asan AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    # GCC 12 + ASan: bogus -Wuninitialized on v8::Nothing<T>() (v8-maybe.h
-    # leaves Maybe<T>::value_ unset on purpose). Compile-only flag.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 with -fsanitize=address or =undefined: bogus -Wuninitialized on
+    # v8::Nothing<T>() (v8-maybe.h leaves Maybe<T>::value_ unset on purpose;
+    # the warning comes from inlining, so SYSTEM includes do not hide it).
     set(_cflags_extra -Wno-uninitialized)
   endif()
   if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
@@ -59,17 +60,26 @@ function(mini_racer_enable_sanitizers target)
   set(_rt "")
   if(_asan)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-      set(_rt_name libasan.so)
+      set(_rt_names libasan.so)
     else()
-      set(_rt_name "libclang_rt.asan-${CMAKE_SYSTEM_PROCESSOR}.so")
+      # Older Clang: libclang_rt.asan-<arch>.so; newer (per-target runtime
+      # dirs): libclang_rt.asan.so. (Clang path untested here.)
+      set(_rt_names "libclang_rt.asan-${CMAKE_SYSTEM_PROCESSOR}.so" libclang_rt.asan.so)
     endif()
-    execute_process(COMMAND "${CMAKE_CXX_COMPILER}" "-print-file-name=${_rt_name}"
-      OUTPUT_VARIABLE _rt OUTPUT_STRIP_TRAILING_WHITESPACE)
-    if(_rt AND EXISTS "${_rt}")
-      get_filename_component(_rt "${_rt}" REALPATH)
-    else()
-      message(WARNING "mini_racer: could not locate ${_rt_name} for LD_PRELOAD")
+    foreach(_rt_name IN LISTS _rt_names)
+      # The compiler prints the bare name back when it has no such file.
+      execute_process(COMMAND "${CMAKE_CXX_COMPILER}" "-print-file-name=${_rt_name}"
+        OUTPUT_VARIABLE _rt OUTPUT_STRIP_TRAILING_WHITESPACE)
+      if(IS_ABSOLUTE "${_rt}" AND EXISTS "${_rt}")
+        # libasan.so -> libasan.so.8.0.0 (the one the addon's DT_NEEDED gets).
+        get_filename_component(_rt "${_rt}" REALPATH)
+        break()
+      endif()
       set(_rt "")
+    endforeach()
+    if(NOT _rt)
+      message(WARNING "mini_racer: could not locate the ASan runtime (${_rt_names}) "
+                      "for LD_PRELOAD; set it by hand when running node")
     endif()
   endif()
   set(MINI_RACER_ASAN_RUNTIME "${_rt}" CACHE INTERNAL "")
@@ -78,8 +88,8 @@ function(mini_racer_enable_sanitizers target)
   set(MINI_RACER_PRELOAD "${_rt}")
   set(MINI_RACER_LSAN_SUPP "${CMAKE_CURRENT_SOURCE_DIR}/cmake/lsan.supp")
   configure_file("${CMAKE_CURRENT_SOURCE_DIR}/cmake/node-sanitized.sh.in"
-                 "${CMAKE_BINARY_DIR}/node-asan.sh" @ONLY
+                 "${CMAKE_BINARY_DIR}/node-sanitized.sh" @ONLY
                  FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
                                   GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
-  message(STATUS "mini_racer: run node with the sanitized addon via ${CMAKE_BINARY_DIR}/node-asan.sh")
+  message(STATUS "mini_racer: run node with the sanitized addon via ${CMAKE_BINARY_DIR}/node-sanitized.sh")
 endfunction()

@@ -1,7 +1,6 @@
 #include "value_codec.h"
 
 #include <cstdlib>
-#include <cstring>
 
 namespace mini_racer {
 namespace {
@@ -167,14 +166,13 @@ void SetFailure(mr_value* out, mr_value_type type, std::string_view name,
     out->length = 0;
     return;
   }
+  // string_view::copy, unlike memcpy, is defined for empty views.
   char* cursor = buffer;
-  std::memcpy(cursor, name.data(), name.size());
-  cursor += name.size();
+  cursor += name.copy(cursor, name.size());
   *cursor++ = '\0';
-  std::memcpy(cursor, message.data(), message.size());
-  cursor += message.size();
+  cursor += message.copy(cursor, message.size());
   *cursor++ = '\0';
-  std::memcpy(cursor, stack.data(), stack.size());
+  stack.copy(cursor, stack.size());
   out->data = reinterpret_cast<const uint8_t*>(buffer);
   out->length = length;
 }
