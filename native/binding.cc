@@ -110,21 +110,47 @@ Napi::Value ToJs(Napi::Env env, mr_value* value) {
   return Napi::Value(env, result);
 }
 
-// Reads a JavaScript string as UTF-16 into `out`.
-bool ReadUtf16(Napi::Env env, napi_value value, std::u16string* out) {
-  size_t length = 0;
-  if (napi_get_value_string_utf16(env, value, nullptr, 0, &length) !=
-      napi_ok) {
-    return false;
+// Reads a JavaScript string as UTF-16. Short strings (the common case) are
+// read in one call into inline storage; longer ones are measured first.
+class Utf16Arg {
+ public:
+  bool Read(Napi::Env env, napi_value value) {
+    size_t copied = 0;
+    if (napi_get_value_string_utf16(env, value, inline_, kInline, &copied) !=
+        napi_ok) {
+      return false;
+    }
+    if (copied + 1 < kInline) {
+      data_ = inline_;
+      size_ = copied;
+      return true;
+    }
+    size_t length = 0;
+    if (napi_get_value_string_utf16(env, value, nullptr, 0, &length) !=
+        napi_ok) {
+      return false;
+    }
+    heap_.resize(length);
+    if (napi_get_value_string_utf16(env, value, heap_.data(), length + 1,
+                                    &copied) != napi_ok) {
+      return false;
+    }
+    data_ = heap_.data();
+    size_ = copied;
+    return true;
   }
-  out->resize(length);
-  size_t copied = 0;
-  if (napi_get_value_string_utf16(env, value, out->data(), length + 1,
-                                  &copied) != napi_ok) {
-    return false;
+  const uint16_t* data() const {
+    return reinterpret_cast<const uint16_t*>(data_);
   }
-  return true;
-}
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr size_t kInline = 256;
+  char16_t inline_[kInline];
+  std::u16string heap_;
+  const char16_t* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
  public:
@@ -190,11 +216,11 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (info.Length() < 1 || !info[0].IsString()) {
       return ThrowTypeError(env, "code must be a string");
     }
-    std::u16string code;
-    if (!ReadUtf16(env, info[0], &code)) return Napi::Value();
+    Utf16Arg code;
+    if (!code.Read(env, info[0])) return Napi::Value();
     OwnedValue result;
-    mr_eval(sandbox_, reinterpret_cast<const uint16_t*>(code.data()),
-            code.size(), TimeoutArg(info, 1), &result.value);
+    mr_eval(sandbox_, code.data(), code.size(), TimeoutArg(info, 1),
+            &result.value);
     return ToJs(env, &result.value);
   }
 
@@ -207,13 +233,13 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       return ThrowTypeError(env, "call(path, args, timeout) needs a string "
                                  "and an array");
     }
-    std::u16string path;
-    if (!ReadUtf16(env, info[0], &path)) return Napi::Value();
+    Utf16Arg path;
+    if (!path.Read(env, info[0])) return Napi::Value();
     Napi::Array array = info[1].As<Napi::Array>();
     uint32_t argc = array.Length();
     std::vector<mr_value> args(argc);
     // Reserved up front: the mr_values point into these strings.
-    std::vector<std::u16string> strings;
+    std::vector<Utf16Arg> strings;
     strings.reserve(argc);
     for (uint32_t i = 0; i < argc; ++i) {
       Napi::Value arg = array.Get(i);
@@ -236,7 +262,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
           break;
         case napi_string:
           strings.emplace_back();
-          if (!ReadUtf16(env, arg, &strings.back())) return Napi::Value();
+          if (!strings.back().Read(env, arg)) return Napi::Value();
           out.type = MR_VALUE_STRING_UTF16;
           out.data = reinterpret_cast<const uint8_t*>(strings.back().data());
           out.length = strings.back().size() * 2;
@@ -256,8 +282,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       }
     }
     OwnedValue result;
-    mr_call(sandbox_, reinterpret_cast<const uint16_t*>(path.data()),
-            path.size(), args.data(), args.size(), TimeoutArg(info, 2),
+    mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(), TimeoutArg(info, 2),
             &result.value);
     return ToJs(env, &result.value);
   }

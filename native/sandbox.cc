@@ -13,6 +13,9 @@ constexpr size_t kDefaultMaxMemory = 128u << 20;
 // own isolate stops at about 1 MB, so a call starts at most that deep and
 // this fits in the smallest stack a Node thread has (4 MB for workers).
 constexpr uintptr_t kStackBudget = 896u << 10;
+// Compiled scripts kept per sandbox, and the longest source kept.
+constexpr size_t kMaxCachedScripts = 64;
+constexpr size_t kMaxCachedScriptUnits = 4096;
 
 const char kExhaustedMessage[] =
     "the sandbox reached its memory cap and could not free enough memory; "
@@ -72,6 +75,7 @@ Sandbox::~Sandbox() {
   if (isolate_ != nullptr) {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
+    script_cache_.clear();
     eval_origin_.Reset();
     context_.Reset();
     memory_.reset();
@@ -248,6 +252,10 @@ void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
   RunCall(timeout_ms, out,
           [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
               Outcome* outcome) {
+            v8::Local<v8::Script> script;
+            if (FindCachedScript(code, units, &script)) {
+              return script->Run(context).ToLocal(result);
+            }
             v8::Local<v8::String> source;
             if (units > static_cast<size_t>(v8::String::kMaxLength) ||
                 !v8::String::NewFromTwoByte(isolate_, code,
@@ -259,15 +267,42 @@ void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
                                                  "the code is too long")));
               return false;
             }
-            v8::ScriptOrigin origin(isolate_, eval_origin_.Get(isolate_));
-            v8::Local<v8::Script> script;
-            if (!v8::Script::Compile(context, source, &origin)
-                     .ToLocal(&script)) {
+            if (!CompileCached(context, code, units, source, &script)) {
               outcome->failure = MR_ERROR_PARSE;
               return false;
             }
             return script->Run(context).ToLocal(result);
           });
+}
+
+bool Sandbox::FindCachedScript(const uint16_t* code, size_t units,
+                               v8::Local<v8::Script>* script) {
+  if (units > kMaxCachedScriptUnits || script_cache_.empty()) return false;
+  auto it = script_cache_.find(
+      std::u16string(reinterpret_cast<const char16_t*>(code), units));
+  if (it == script_cache_.end()) return false;
+  *script = it->second.Get(isolate_)->BindToCurrentContext();
+  return true;
+}
+
+bool Sandbox::CompileCached(v8::Local<v8::Context> context,
+                            const uint16_t* code, size_t units,
+                            v8::Local<v8::String> source,
+                            v8::Local<v8::Script>* script) {
+  v8::ScriptOrigin origin(isolate_, eval_origin_.Get(isolate_));
+  if (!v8::Script::Compile(context, source, &origin).ToLocal(script)) {
+    return false;
+  }
+  if (units <= kMaxCachedScriptUnits) {
+    // A small bounded cache: the hot loop of a host is usually a handful of
+    // short snippets. Dropping it whole when full keeps it simple.
+    if (script_cache_.size() >= kMaxCachedScripts) script_cache_.clear();
+    script_cache_.emplace(
+        std::u16string(reinterpret_cast<const char16_t*>(code), units),
+        v8::Global<v8::UnboundScript>(isolate_,
+                                      (*script)->GetUnboundScript()));
+  }
+  return true;
 }
 
 void Sandbox::Call(const uint16_t* path, size_t units, const mr_value* args,

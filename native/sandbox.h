@@ -12,6 +12,8 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <thread>
 
 #include "foreground_task_queue.h"
@@ -54,6 +56,13 @@ class Sandbox {
                          const v8::TryCatch& try_catch, mr_value_type type,
                          mr_value* out);
   void FitStackLimitToThisThread();
+  // Compiled-script cache for eval: the same source skips V8's string
+  // creation and compilation-cache lookup.
+  bool FindCachedScript(const uint16_t* code, size_t units,
+                        v8::Local<v8::Script>* script);
+  bool CompileCached(v8::Local<v8::Context> context, const uint16_t* code,
+                     size_t units, v8::Local<v8::String> source,
+                     v8::Local<v8::Script>* script);
   std::string ToUtf8(v8::Local<v8::Value> value);
 
   // Declaration order is teardown order in reverse: the allocator and the
@@ -67,6 +76,8 @@ class Sandbox {
   std::unique_ptr<Watchdog> watchdog_;
   v8::Global<v8::Context> context_;
   v8::Global<v8::String> eval_origin_;
+  std::unordered_map<std::u16string, v8::Global<v8::UnboundScript>>
+      script_cache_;
   // Set when a memory-cap hit left no room to go on.
   std::atomic<bool> exhausted_{false};
   std::thread::id stack_limit_thread_;
