@@ -10,5 +10,6 @@ export default defineConfig({
     poolOptions: { forks: { execArgv: ["--expose-gc"] } },
     fileParallelism: false,
     testTimeout: 60_000,
+    reporters: ["./test/summary-reporter.ts", "default"],
   },
 });
