@@ -46,6 +46,64 @@ Napi::Value Throw(Napi::Env env, int kind, const std::string& name,
   return Napi::Value();
 }
 
+// Completions of async calls travel from the sandbox's thread to Node's
+// event loop through one thread-safe function per sandbox. The channel is
+// the thread-safe function's context and lives until it is finalized.
+struct AsyncChannel {
+  napi_threadsafe_function tsfn = nullptr;
+  // Calls issued and not yet delivered; while any, the channel keeps
+  // Node's event loop alive, as pending I/O does. Main thread only.
+  size_t pending = 0;
+  bool released = false;
+};
+
+struct Completion {
+  uint64_t id;
+  mr_value value;
+};
+
+// Runs on the sandbox's thread (or wherever the C API completes a call).
+void OnCallComplete(void* user_data, uint64_t id, mr_value* result) {
+  auto* channel = static_cast<AsyncChannel*>(user_data);
+  auto* item = new Completion{id, *result};
+  *result = mr_value{};
+  if (napi_call_threadsafe_function(channel->tsfn, item,
+                                    napi_tsfn_nonblocking) != napi_ok) {
+    mr_value_release(&item->value);
+    delete item;
+  }
+}
+
+Napi::Value ToJs(Napi::Env env, mr_value* value);
+
+// Runs on Node's thread: hands (id, ok, value or error) to the JavaScript
+// completion handler. env is null when the channel is torn down unsent.
+void DeliverCompletion(napi_env env, napi_value handler, void* context,
+                       void* data) {
+  auto* item = static_cast<Completion*>(data);
+  auto* channel = static_cast<AsyncChannel*>(context);
+  if (env != nullptr) {
+    if (channel->pending > 0 && --channel->pending == 0 &&
+        !channel->released) {
+      napi_unref_threadsafe_function(env, channel->tsfn);
+    }
+    Napi::Env napi_env(env);
+    Napi::HandleScope scope(napi_env);
+    Napi::Value value = ToJs(napi_env, &item->value);
+    bool ok = !napi_env.IsExceptionPending();
+    napi_value args[3] = {
+        Napi::Number::New(napi_env, static_cast<double>(item->id)),
+        Napi::Boolean::New(napi_env, ok),
+        ok ? static_cast<napi_value>(value)
+           : static_cast<napi_value>(
+                 napi_env.GetAndClearPendingException().Value())};
+    napi_value ignored;
+    napi_call_function(env, napi_env.Undefined(), handler, 3, args, &ignored);
+  }
+  mr_value_release(&item->value);
+  delete item;
+}
+
 Napi::Value ThrowFailure(Napi::Env env, const mr_value& failure) {
   const char* text = reinterpret_cast<const char*>(failure.data);
   std::string parts[3];
@@ -165,6 +223,10 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
             InstanceMethod<&SandboxWrap::LowMemoryNotification>(
                 "lowMemoryNotification"),
             InstanceMethod<&SandboxWrap::Close>("close"),
+            InstanceMethod<&SandboxWrap::StartAsync>("startAsync"),
+            InstanceMethod<&SandboxWrap::EvalAsync>("evalAsync"),
+            InstanceMethod<&SandboxWrap::CallAsync>("callAsync"),
+            InstanceMethod<&SandboxWrap::CancelCall>("cancelCall"),
         });
   }
 
@@ -192,9 +254,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (sandbox_ == nullptr) ThrowFailure(env, error.value);
   }
 
-  ~SandboxWrap() override {
-    if (sandbox_ != nullptr) mr_sandbox_free(sandbox_);
-  }
+  ~SandboxWrap() override { CloseNow(); }
 
  private:
   bool EnsureOpen(Napi::Env env) {
@@ -209,7 +269,13 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     return info[index].As<Napi::Number>().DoubleValue();
   }
 
-  // eval(code: string, timeoutMs: number)
+  static int FlagsArg(const Napi::CallbackInfo& info, size_t index) {
+    if (info.Length() <= index || !info[index].IsBoolean()) return 0;
+    return info[index].As<Napi::Boolean>().Value() ? MR_EVAL_DISCARD_RESULT
+                                                   : 0;
+  }
+
+  // eval(code: string, timeoutMs: number, discardResult?: boolean)
   Napi::Value Eval(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!EnsureOpen(env)) return Napi::Value();
@@ -220,7 +286,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (!code.Read(env, info[0])) return Napi::Value();
     OwnedValue result;
     mr_eval(sandbox_, code.data(), code.size(), TimeoutArg(info, 1),
-            &result.value);
+            FlagsArg(info, 2), &result.value);
     return ToJs(env, &result.value);
   }
 
@@ -235,15 +301,31 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     }
     Utf16Arg path;
     if (!path.Read(env, info[0])) return Napi::Value();
-    Napi::Array array = info[1].As<Napi::Array>();
-    uint32_t argc = array.Length();
-    std::vector<mr_value> args(argc);
-    // Reserved up front: the mr_values point into these strings.
+    std::vector<mr_value> args;
     std::vector<Utf16Arg> strings;
+    if (!ReadArgs(env, info[1].As<Napi::Array>(), &args, &strings)) {
+      return Napi::Value();
+    }
+    OwnedValue result;
+    mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(), TimeoutArg(info, 2),
+            &result.value);
+    return ToJs(env, &result.value);
+  }
+
+  // Reads call arguments: primitives, or Uint8Arrays of serialization
+  // bytes. The mr_values point into `strings` and the arrays' memory.
+  static bool ReadArgs(Napi::Env env, Napi::Array array,
+                       std::vector<mr_value>* args_out,
+                       std::vector<Utf16Arg>* strings_out) {
+    uint32_t argc = array.Length();
+    std::vector<mr_value>& args = *args_out;
+    std::vector<Utf16Arg>& strings = *strings_out;
+    args.resize(argc);
+    // Reserved up front: the mr_values point into these strings.
     strings.reserve(argc);
     for (uint32_t i = 0; i < argc; ++i) {
       Napi::Value arg = array.Get(i);
-      if (env.IsExceptionPending()) return Napi::Value();
+      if (env.IsExceptionPending()) return false;
       mr_value& out = args[i];
       switch (arg.Type()) {
         case napi_undefined:
@@ -262,7 +344,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
           break;
         case napi_string:
           strings.emplace_back();
-          if (!strings.back().Read(env, arg)) return Napi::Value();
+          if (!strings.back().Read(env, arg)) return false;
           out.type = MR_VALUE_STRING_UTF16;
           out.data = reinterpret_cast<const uint8_t*>(strings.back().data());
           out.length = strings.back().size() * 2;
@@ -277,14 +359,125 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
             out.length = bytes.ByteLength();
             break;
           }
-          return ThrowTypeError(
-              env, "arguments must be primitives or serialized bytes");
+          ThrowTypeError(env,
+                         "arguments must be primitives or serialized bytes");
+          return false;
       }
     }
-    OwnedValue result;
-    mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(), TimeoutArg(info, 2),
-            &result.value);
-    return ToJs(env, &result.value);
+    return true;
+  }
+
+  // startAsync(onComplete(id, ok, valueOrError)): opens the channel that
+  // async results arrive through. Idempotent.
+  Napi::Value StartAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    if (channel_ != nullptr) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      return ThrowTypeError(env, "startAsync needs a function");
+    }
+    auto* channel = new AsyncChannel();
+    napi_value name = Napi::String::New(env, "mini-racer:async");
+    napi_status status = napi_create_threadsafe_function(
+        env, info[0], nullptr, name, 0, 1, nullptr,
+        [](napi_env, void* finalize_data, void*) {
+          delete static_cast<AsyncChannel*>(finalize_data);
+        },
+        channel, DeliverCompletion, &channel->tsfn);
+    if (status != napi_ok) {
+      delete channel;
+      return Throw(env, MR_ERROR_INTERNAL, "Error",
+                   "could not create the async channel", "");
+    }
+    napi_unref_threadsafe_function(env, channel->tsfn);
+    channel_ = channel;
+    // Runs before the thread-safe function's own teardown (hooks run in
+    // reverse order), so the sandbox's thread is gone before the channel.
+    napi_add_env_cleanup_hook(env, &SandboxWrap::OnEnvCleanup, this);
+    return env.Undefined();
+  }
+
+  static void OnEnvCleanup(void* data) {
+    static_cast<SandboxWrap*>(data)->CloseNow();
+  }
+
+  bool EnsureAsync(Napi::Env env) {
+    if (!EnsureOpen(env)) return false;
+    if (channel_ != nullptr) return true;
+    Throw(env, MR_ERROR_INTERNAL, "Error", "startAsync was not called", "");
+    return false;
+  }
+
+  void TrackCall(Napi::Env env) {
+    if (channel_->pending++ == 0) {
+      napi_ref_threadsafe_function(env, channel_->tsfn);
+    }
+  }
+
+  // evalAsync(code, timeoutMs, discardResult?) -> call id
+  Napi::Value EvalAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureAsync(env)) return Napi::Value();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      return ThrowTypeError(env, "code must be a string");
+    }
+    Utf16Arg code;
+    if (!code.Read(env, info[0])) return Napi::Value();
+    TrackCall(env);
+    uint64_t id = mr_eval_async(sandbox_, code.data(), code.size(),
+                                TimeoutArg(info, 1), FlagsArg(info, 2),
+                                OnCallComplete, channel_);
+    return Napi::Number::New(env, static_cast<double>(id));
+  }
+
+  // callAsync(path, args, timeoutMs) -> call id
+  Napi::Value CallAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureAsync(env)) return Napi::Value();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsArray()) {
+      return ThrowTypeError(env, "callAsync(path, args, timeout) needs a "
+                                 "string and an array");
+    }
+    Utf16Arg path;
+    if (!path.Read(env, info[0])) return Napi::Value();
+    std::vector<mr_value> args;
+    std::vector<Utf16Arg> strings;
+    if (!ReadArgs(env, info[1].As<Napi::Array>(), &args, &strings)) {
+      return Napi::Value();
+    }
+    TrackCall(env);
+    uint64_t id = mr_call_async(sandbox_, path.data(), path.size(),
+                                args.data(), args.size(), TimeoutArg(info, 2),
+                                OnCallComplete, channel_);
+    return Napi::Number::New(env, static_cast<double>(id));
+  }
+
+  // cancelCall(id)
+  Napi::Value CancelCall(const Napi::CallbackInfo& info) {
+    if (sandbox_ != nullptr && info.Length() >= 1 && info[0].IsNumber()) {
+      double id = info[0].As<Napi::Number>().DoubleValue();
+      if (id >= 1 && id < 9.0e15) {
+        mr_call_cancel(sandbox_, static_cast<uint64_t>(id));
+      }
+    }
+    return info.Env().Undefined();
+  }
+
+  // Frees the sandbox (its thread completes what is pending, as closed) and
+  // then lets the channel go once it has delivered that.
+  bool CloseNow() {
+    bool was_open = sandbox_ != nullptr;
+    if (was_open) {
+      mr_sandbox_free(sandbox_);
+      sandbox_ = nullptr;
+    }
+    if (channel_ != nullptr) {
+      napi_remove_env_cleanup_hook(Env(), &SandboxWrap::OnEnvCleanup, this);
+      channel_->released = true;
+      napi_release_threadsafe_function(channel_->tsfn, napi_tsfn_release);
+      channel_ = nullptr;
+    }
+    return was_open;
   }
 
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
@@ -317,15 +510,11 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
 
   // Frees the isolate now. Returns whether this call closed it.
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    bool was_open = sandbox_ != nullptr;
-    if (was_open) {
-      mr_sandbox_free(sandbox_);
-      sandbox_ = nullptr;
-    }
-    return Napi::Boolean::New(info.Env(), was_open);
+    return Napi::Boolean::New(info.Env(), CloseNow());
   }
 
   mr_sandbox* sandbox_ = nullptr;
+  AsyncChannel* channel_ = nullptr;
 };
 
 Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {

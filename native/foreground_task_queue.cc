@@ -6,6 +6,7 @@ void ForegroundTaskQueue::PostTask(std::unique_ptr<v8::Task> task) {
   std::lock_guard<std::mutex> lock(mutex_);
   ready_.push_back(std::move(task));
   queued_.fetch_add(1, std::memory_order_release);
+  if (waker_) waker_();
 }
 
 void ForegroundTaskQueue::PostNonNestableTask(std::unique_ptr<v8::Task> task) {
@@ -22,6 +23,7 @@ void ForegroundTaskQueue::PostDelayedTask(std::unique_ptr<v8::Task> task,
   std::lock_guard<std::mutex> lock(mutex_);
   delayed_.push_back(DelayedTask{Clock::now() + delay, std::move(task)});
   queued_.fetch_add(1, std::memory_order_release);
+  if (waker_) waker_();
 }
 
 void ForegroundTaskQueue::PostNonNestableDelayedTask(
@@ -55,6 +57,24 @@ void ForegroundTaskQueue::RunDueTasks() {
     queued_.fetch_sub(due.size(), std::memory_order_release);
   }
   for (auto& task : due) task->Run();
+}
+
+ForegroundTaskQueue::Clock::time_point ForegroundTaskQueue::NextDue() {
+  if (queued_.load(std::memory_order_acquire) == 0) {
+    return Clock::time_point::max();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!ready_.empty()) return Clock::time_point::min();
+  Clock::time_point next = Clock::time_point::max();
+  for (const DelayedTask& task : delayed_) {
+    if (task.due < next) next = task.due;
+  }
+  return next;
+}
+
+void ForegroundTaskQueue::SetWaker(std::function<void()> waker) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waker_ = std::move(waker);
 }
 
 void ForegroundTaskQueue::Clear() {

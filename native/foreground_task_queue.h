@@ -1,6 +1,7 @@
 // ForegroundTaskQueue: the V8 TaskRunner of one sandbox isolate. V8 posts
 // tasks from any thread; the thread that holds the isolate runs them with
-// RunDueTasks at the end of each call.
+// RunDueTasks at the end of each call, and the sandbox's event loop wakes
+// for them while an async call waits.
 #ifndef MINI_RACER_FOREGROUND_TASK_QUEUE_H_
 #define MINI_RACER_FOREGROUND_TASK_QUEUE_H_
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -37,6 +39,14 @@ class ForegroundTaskQueue : public v8::TaskRunner {
   // Drops every queued task without running it (the isolate is going away).
   void Clear();
 
+  // When the earliest queued task is due (now if one is ready, max() if
+  // none is queued).
+  Clock::time_point NextDue();
+
+  // Called, with the queue's lock held, after every post: the sandbox's
+  // event loop uses it to wake up. Pass an empty function to remove it.
+  void SetWaker(std::function<void()> waker);
+
  private:
   struct DelayedTask {
     Clock::time_point due;
@@ -46,6 +56,7 @@ class ForegroundTaskQueue : public v8::TaskRunner {
   std::mutex mutex_;
   std::deque<std::unique_ptr<v8::Task>> ready_;
   std::vector<DelayedTask> delayed_;
+  std::function<void()> waker_;
   // Lets RunDueTasks skip the lock on the hot path when nothing is queued.
   std::atomic<size_t> queued_{0};
 };

@@ -34,8 +34,9 @@ mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options,
 void mr_sandbox_free(mr_sandbox* sandbox) { delete Unwrap(sandbox); }
 
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
-             double timeout_ms, mr_value* out) {
-  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, out);
+             double timeout_ms, int flags, mr_value* out) {
+  Unwrap(sandbox)->Eval(code, code_units, timeout_ms,
+                        (flags & MR_EVAL_DISCARD_RESULT) != 0, out);
 }
 
 void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
@@ -45,6 +46,26 @@ void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
 }
 
 void mr_sandbox_cancel(mr_sandbox* sandbox) { Unwrap(sandbox)->Cancel(); }
+
+uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
+                       size_t code_units, double timeout_ms, int flags,
+                       mr_completion completion, void* user_data) {
+  return Unwrap(sandbox)->EvalAsync(code, code_units, timeout_ms,
+                                    (flags & MR_EVAL_DISCARD_RESULT) != 0,
+                                    completion, user_data);
+}
+
+uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,
+                       size_t path_units, const mr_value* args, size_t argc,
+                       double timeout_ms, mr_completion completion,
+                       void* user_data) {
+  return Unwrap(sandbox)->CallAsync(path, path_units, args, argc, timeout_ms,
+                                    completion, user_data);
+}
+
+void mr_call_cancel(mr_sandbox* sandbox, uint64_t call_id) {
+  Unwrap(sandbox)->CancelAsync(call_id);
+}
 
 void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out) {
   Unwrap(sandbox)->GetHeapStats(out);

@@ -6,8 +6,11 @@
  * crossing this API is an opaque handle, a number or a byte buffer: no C++ or
  * V8 types, so the binding above it stays a thin translation layer.
  *
- * Threading: a sandbox may be used from any thread, one call at a time
- * (calls are serialized by a lock). mr_sandbox_cancel may be called from any
+ * Threading: synchronous calls (mr_eval, mr_call) run on the calling thread,
+ * one at a time (serialized by a lock). Asynchronous calls (mr_eval_async,
+ * mr_call_async) run on a thread the sandbox owns, one at a time in the order
+ * they were made; a synchronous call made meanwhile runs between two of that
+ * thread's steps. mr_sandbox_cancel and mr_call_cancel may be called from any
  * thread at any time while the sandbox is alive.
  */
 #ifndef MINI_RACER_H_
@@ -43,7 +46,8 @@ typedef enum mr_value_type {
   MR_ERROR_VALUE = 21,            /* a value could not cross the boundary */
   MR_ERROR_INVALID_ARGUMENT = 22, /* bad input from the host */
   MR_ERROR_CLOSED = 23,           /* the sandbox was closed (binding) */
-  MR_ERROR_INTERNAL = 24
+  MR_ERROR_INTERNAL = 24,
+  MR_ERROR_PROMISE_REJECTED = 25  /* the result was a rejected promise */
 } mr_value_type;
 
 /* A value or failure. Input values borrow their data; output values own it
@@ -85,13 +89,22 @@ int mr_init(void);
  * caller releases) when it cannot. */
 mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
 
-/* Frees a sandbox. A call running on another thread is cancelled first. */
+/* Frees a sandbox. A call running on another thread is cancelled first;
+ * pending asynchronous calls complete with MR_ERROR_CLOSED before it returns. */
 void mr_sandbox_free(mr_sandbox* sandbox);
+
+/* Flags of mr_eval and mr_eval_async. */
+enum {
+  /* Run for effects: the completion value is not copied out (undefined is
+   * returned instead), so it may be anything. A synchronous eval then also
+   * ignores a promise completion value; an async one still waits for it. */
+  MR_EVAL_DISCARD_RESULT = 1
+};
 
 /* Evaluates UTF-16 source code and stores the completion value (or the
  * failure) in *out. timeout_ms <= 0 means no limit. */
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
-             double timeout_ms, mr_value* out);
+             double timeout_ms, int flags, mr_value* out);
 
 /* Calls the function found at a dotted path of globals ("a.b.c", UTF-16),
  * with `this` set to its holder, and stores the result in *out. */
@@ -101,6 +114,32 @@ void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
 
 /* Ends the running call, if any, with MR_ERROR_CANCELLED. Thread-safe. */
 void mr_sandbox_cancel(mr_sandbox* sandbox);
+
+/* Receives the result of an asynchronous call, exactly once, on the
+ * sandbox's thread (or, for a call that never ran, on the thread that
+ * cancelled or freed it). The receiver owns *result: mr_value_release it. */
+typedef void (*mr_completion)(void* user_data, uint64_t call_id,
+                              mr_value* result);
+
+/* Queues an evaluation on the sandbox's own thread and returns its call id
+ * (never 0). The code is copied. A result that is a promise is waited for:
+ * the call completes when the promise settles, running the sandbox's
+ * timers meanwhile; the time limit counts from when the call starts running
+ * and covers the wait. */
+uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
+                       size_t code_units, double timeout_ms, int flags,
+                       mr_completion completion, void* user_data);
+
+/* mr_call, asynchronously: as mr_eval_async. Path and arguments are copied. */
+uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,
+                       size_t path_units, const mr_value* args, size_t argc,
+                       double timeout_ms, mr_completion completion,
+                       void* user_data);
+
+/* Cancels an asynchronous call: a queued one completes with
+ * MR_ERROR_CANCELLED at once, a running one as soon as its script stops.
+ * Unknown or finished ids are ignored. Thread-safe. */
+void mr_call_cancel(mr_sandbox* sandbox, uint64_t call_id);
 
 /* Reads heap statistics. */
 void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out);

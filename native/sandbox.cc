@@ -1,5 +1,7 @@
 #include "sandbox.h"
 
+#include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "value_codec.h"
@@ -50,6 +52,7 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
     sandbox->memory_ = std::make_unique<MemoryMonitor>(
         isolate, &sandbox->budget_, options.soft_memory);
+    sandbox->timers_ = std::make_unique<TimerQueue>(isolate);
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     if (context.IsEmpty()) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
@@ -61,6 +64,11 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
                  "could not install the WebAssembly memory guard");
       return nullptr;
     }
+    if (!sandbox->timers_->Install(context)) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not install the timer functions");
+      return nullptr;
+    }
     sandbox->context_.Reset(isolate, context);
     sandbox->eval_origin_.Reset(
         isolate, v8::String::NewFromUtf8Literal(isolate, "<eval>"));
@@ -70,11 +78,19 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
 }
 
 Sandbox::~Sandbox() {
+  closing_.store(true, std::memory_order_release);
+  // The async thread goes first: it may be running or waiting in a call,
+  // which ends as closed; queued calls complete as closed too.
+  if (thread_) {
+    tasks_->SetWaker(nullptr);
+    thread_->Stop([this] { watchdog_->Cancel(); });
+  }
   // The watchdog thread must be gone before the isolate it terminates.
   watchdog_.reset();
   if (isolate_ != nullptr) {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
+    timers_.reset();
     script_cache_.clear();
     eval_origin_.Reset();
     context_.Reset();
@@ -100,38 +116,51 @@ std::string Sandbox::ToUtf8(v8::Local<v8::Value> value) {
 }
 
 template <typename Body>
-void Sandbox::RunCall(double timeout_ms, mr_value* out, Body&& body) {
+bool Sandbox::RunSlice(uint64_t call_id, Clock::time_point deadline,
+                       const std::atomic<bool>* cancelled, bool sync,
+                       mr_value* out, Body&& body) {
   if (exhausted_.load(std::memory_order_relaxed)) {
+    if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
     SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError", kExhaustedMessage);
-    return;
+    return true;
   }
   v8::Locker locker(isolate_);
+  if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
   v8::Isolate::Scope isolate_scope(isolate_);
   FitStackLimitToThisThread();
   v8::HandleScope handle_scope(isolate_);
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Context::Scope context_scope(context);
 
+  timers_->set_owner(call_id);
   memory_->BeginCall();
-  watchdog_->Begin(timeout_ms);
+  watchdog_->Begin(deadline, call_id);
+  // A cancel or close that came before Begin found nothing to terminate.
+  if ((cancelled != nullptr && cancelled->load(std::memory_order_acquire)) ||
+      closing_.load(std::memory_order_acquire)) {
+    watchdog_->CancelCall(call_id);
+  }
   Outcome outcome;
   mr_value described{};
-  bool ok;
+  Step step;
   bool terminated;
   {
     v8::TryCatch try_catch(isolate_);
     v8::Local<v8::Value> result;
-    ok = body(context, &result, &outcome) && Settle(context, &result);
+    step = body(context, &result, &outcome);
     memory_->CheckAfterRun();
-    if (memory_->HeapCapReachedInCall()) ok = false;
-    if (ok) {
+    if (memory_->HeapCapReachedInCall()) step = Step::kFailed;
+    if (step == Step::kValue) {
       bool clone_error = false;
-      ok = ValueCodec::Encode(isolate_, context, result, out, &clone_error);
-      if (clone_error) outcome.failure = MR_ERROR_VALUE;
+      if (!ValueCodec::Encode(isolate_, context, result, out, &clone_error)) {
+        step = Step::kFailed;
+        if (clone_error) outcome.failure = MR_ERROR_VALUE;
+      }
     }
     // Describing an error may run sandbox code (getters on the error), so
     // it happens while the watchdog still guards the call.
-    if (!ok && try_catch.HasCaught() && !try_catch.HasTerminated()) {
+    if (step == Step::kFailed && try_catch.HasCaught() &&
+        !try_catch.HasTerminated()) {
       DescribeException(context, try_catch, outcome.failure, &described);
     }
     terminated = try_catch.HasTerminated();
@@ -141,8 +170,10 @@ void Sandbox::RunCall(double timeout_ms, mr_value* out, Body&& body) {
   bool cap_reached = memory_->CapReachedInCall();
   if (terminated || stop != Watchdog::Stop::kNone || cap_reached) {
     isolate_->CancelTerminateExecution();
+    // A pending call stopped here is over, even if its body got through.
+    if (step == Step::kPending) step = Step::kFailed;
   }
-  if (!ok) {
+  if (step == Step::kFailed) {
     if (cap_reached) {
       SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError",
                  "the sandbox reached its memory cap");
@@ -150,8 +181,13 @@ void Sandbox::RunCall(double timeout_ms, mr_value* out, Body&& body) {
       SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
                  "the call exceeded its time limit");
     } else if (stop == Watchdog::Stop::kCancelled) {
-      SetFailure(out, MR_ERROR_CANCELLED, "JSCancelledError",
-                 "the call was cancelled");
+      if (closing_.load(std::memory_order_acquire)) {
+        SetFailure(out, MR_ERROR_CLOSED, "ContextClosedError",
+                   "the MiniRacer was closed during the call");
+      } else {
+        SetFailure(out, MR_ERROR_CANCELLED, "JSCancelledError",
+                   "the call was cancelled");
+      }
     } else if (described.data != nullptr) {
       *out = described;
       described = mr_value{};
@@ -166,32 +202,235 @@ void Sandbox::RunCall(double timeout_ms, mr_value* out, Body&& body) {
     exhausted_.store(true, std::memory_order_relaxed);
   }
   memory_->EndCall();
+  bool finished = step != Step::kPending;
+  if (finished) timers_->ClearOwner(call_id);
+  return finished;
 }
 
-bool Sandbox::Settle(v8::Local<v8::Context> context,
-                     v8::Local<v8::Value>* result) {
+Sandbox::Step Sandbox::Settle(v8::Local<v8::Context> context,
+                              v8::Local<v8::Value>* result,
+                              Outcome* outcome) {
   isolate_->PerformMicrotaskCheckpoint();
   tasks_->RunDueTasks();
-  if (isolate_->IsExecutionTerminating()) return false;
-  if (!(*result)->IsPromise()) return true;
+  if (isolate_->IsExecutionTerminating()) return Step::kFailed;
+  if (!(*result)->IsPromise()) return Step::kValue;
   auto promise = result->As<v8::Promise>();
   switch (promise->State()) {
     case v8::Promise::kFulfilled:
       *result = promise->Result();
-      return true;
+      return Step::kValue;
     case v8::Promise::kRejected:
       promise->MarkAsHandled();
+      outcome->failure = MR_ERROR_PROMISE_REJECTED;
       isolate_->ThrowException(promise->Result());
-      return false;
+      return Step::kFailed;
     case v8::Promise::kPending:
       break;
   }
+  return Step::kPending;
+}
+
+Sandbox::Step Sandbox::SettleSync(v8::Local<v8::Context> context,
+                                  v8::Local<v8::Value>* result,
+                                  Outcome* outcome) {
+  Step step = Settle(context, result, outcome);
+  if (step != Step::kPending) return step;
   isolate_->ThrowException(v8::Exception::TypeError(
       v8::String::NewFromUtf8Literal(
           isolate_,
           "the result is a Promise that has not settled; a synchronous call "
-          "cannot wait for it")));
-  return false;
+          "cannot wait for it (use evalAsync or callAsync)")));
+  return Step::kFailed;
+}
+
+void Sandbox::WakeAsyncCall() {
+  if (!async_running_.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(thread_mutex_);
+  if (thread_) thread_->Wake();
+}
+
+uint64_t Sandbox::PostAsync(std::unique_ptr<AsyncCall> call) {
+  uint64_t id = call->id =
+      next_call_id_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(thread_mutex_);
+    if (!thread_ && !closing_.load(std::memory_order_acquire)) {
+      thread_ = std::make_unique<SandboxThread>(
+          [this](AsyncCall& call) { RunAsync(call); });
+      SandboxThread* thread = thread_.get();
+      // V8 posting a task (async wasm compilation done, a GC finalizer)
+      // may be what a waiting call needs.
+      tasks_->SetWaker([thread] { thread->Wake(); });
+    }
+    if (thread_ && thread_->Post(call)) return id;
+  }
+  mr_value closed{};
+  SetFailure(&closed, MR_ERROR_CLOSED, "ContextClosedError",
+             "the MiniRacer is closed");
+  call->Complete(&closed);
+  return id;
+}
+
+uint64_t Sandbox::EvalAsync(const uint16_t* code, size_t units,
+                            double timeout_ms, bool discard_result,
+                            mr_completion completion, void* user_data) {
+  auto call = std::make_unique<AsyncCall>();
+  call->kind = AsyncCall::Kind::kEval;
+  call->discard_result = discard_result;
+  call->text.assign(reinterpret_cast<const char16_t*>(code), units);
+  call->timeout_ms = timeout_ms;
+  call->completion = completion;
+  call->user_data = user_data;
+  return PostAsync(std::move(call));
+}
+
+uint64_t Sandbox::CallAsync(const uint16_t* path, size_t units,
+                            const mr_value* args, size_t argc,
+                            double timeout_ms, mr_completion completion,
+                            void* user_data) {
+  auto call = std::make_unique<AsyncCall>();
+  call->kind = AsyncCall::Kind::kCall;
+  call->text.assign(reinterpret_cast<const char16_t*>(path), units);
+  call->args.assign(args, args + argc);
+  call->arg_bytes.resize(argc);
+  for (size_t i = 0; i < argc; ++i) {
+    // Inputs are borrowed only for the duration of this function.
+    if (args[i].data != nullptr && args[i].length > 0) {
+      call->arg_bytes[i].assign(args[i].data, args[i].data + args[i].length);
+      call->args[i].data = call->arg_bytes[i].data();
+    } else {
+      call->args[i].data = nullptr;
+      call->args[i].length = 0;
+    }
+  }
+  call->timeout_ms = timeout_ms;
+  call->completion = completion;
+  call->user_data = user_data;
+  return PostAsync(std::move(call));
+}
+
+void Sandbox::CancelAsync(uint64_t call_id) {
+  std::unique_ptr<AsyncCall> queued;
+  bool running = false;
+  {
+    std::lock_guard<std::mutex> lock(thread_mutex_);
+    if (!thread_) return;
+    queued = thread_->Cancel(call_id, &running);
+  }
+  if (queued) {
+    mr_value cancelled{};
+    SetFailure(&cancelled, MR_ERROR_CANCELLED, "JSCancelledError",
+               "the call was cancelled before it ran");
+    queued->Complete(&cancelled);
+  } else if (running) {
+    watchdog_->CancelCall(call_id);
+  }
+}
+
+void Sandbox::RunAsync(AsyncCall& call) {
+  async_running_.store(true, std::memory_order_release);
+  AsyncState state{&call, Watchdog::DeadlineAfter(call.timeout_ms), {}};
+  mr_value out{};
+  YieldToSyncCallers();
+  bool finished = RunSlice(
+      call.id, state.deadline, &call.cancelled, false, &out,
+      [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+          Outcome* outcome) {
+        const auto* text = reinterpret_cast<const uint16_t*>(call.text.data());
+        bool ran = call.kind == AsyncCall::Kind::kEval
+                       ? RunEval(context, text, call.text.size(), result,
+                                 outcome)
+                       : RunPathCall(context, text, call.text.size(),
+                                     call.args.data(), call.args.size(),
+                                     result, outcome);
+        if (!ran) return Step::kFailed;
+        Step step = Settle(context, result, outcome);
+        if (step == Step::kPending) {
+          state.promise.Reset(isolate_, result->As<v8::Promise>());
+          state.next_timer = timers_->NextDue(call.id);
+        } else if (step == Step::kValue && call.discard_result) {
+          *result = v8::Undefined(isolate_);
+        }
+        return step;
+      });
+  while (!finished) finished = StepAsync(state, &out);
+  if (!state.promise.IsEmpty()) {
+    v8::Locker locker(isolate_);
+    state.promise.Reset();
+  }
+  async_running_.store(false, std::memory_order_release);
+  call.Complete(&out);
+}
+
+bool Sandbox::StepAsync(AsyncState& state, mr_value* out) {
+  AsyncCall& call = *state.call;
+  Clock::time_point wake_at =
+      std::min({state.deadline, state.next_timer, tasks_->NextDue()});
+  if (wake_at > Clock::now() &&
+      !call.cancelled.load(std::memory_order_acquire) &&
+      !closing_.load(std::memory_order_acquire)) {
+    thread_->WaitUntil(wake_at);
+  }
+  if (closing_.load(std::memory_order_acquire)) {
+    AbandonAsync(state, MR_ERROR_CLOSED, out);
+    return true;
+  }
+  if (call.cancelled.load(std::memory_order_acquire)) {
+    AbandonAsync(state, MR_ERROR_CANCELLED, out);
+    return true;
+  }
+  if (Clock::now() >= state.deadline) {
+    AbandonAsync(state, MR_ERROR_TIMEOUT, out);
+    return true;
+  }
+  YieldToSyncCallers();
+  return RunSlice(
+      call.id, state.deadline, &call.cancelled, false, out,
+      [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+          Outcome* outcome) {
+        if (!timers_->RunDue(context, call.id)) return Step::kFailed;
+        *result = state.promise.Get(isolate_);
+        Step step = Settle(context, result, outcome);
+        if (step == Step::kPending) {
+          state.next_timer = timers_->NextDue(call.id);
+        } else if (step == Step::kValue && call.discard_result) {
+          *result = v8::Undefined(isolate_);
+        }
+        return step;
+      });
+}
+
+void Sandbox::AbandonAsync(AsyncState& state, mr_value_type type,
+                           mr_value* out) {
+  switch (type) {
+    case MR_ERROR_TIMEOUT:
+      SetFailure(out, type, "JSTimeoutError",
+                 "the call exceeded its time limit");
+      break;
+    case MR_ERROR_CANCELLED:
+      SetFailure(out, type, "JSCancelledError", "the call was cancelled");
+      break;
+    default:
+      SetFailure(out, type, "ContextClosedError",
+                 "the MiniRacer was closed during the call");
+      break;
+  }
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handle_scope(isolate_);
+  timers_->ClearOwner(state.call->id);
+  state.promise.Reset();
+}
+
+void Sandbox::YieldToSyncCallers() {
+  for (int spins = 0; sync_waiting_.load(std::memory_order_relaxed) > 0;
+       ++spins) {
+    if (spins < 64) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
 }
 
 void Sandbox::DescribeException(v8::Local<v8::Context> context,
@@ -248,31 +487,42 @@ void Sandbox::DescribeException(v8::Local<v8::Context> context,
 }
 
 void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
-                   mr_value* out) {
-  RunCall(timeout_ms, out,
-          [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
-              Outcome* outcome) {
-            v8::Local<v8::Script> script;
-            if (FindCachedScript(code, units, &script)) {
-              return script->Run(context).ToLocal(result);
-            }
-            v8::Local<v8::String> source;
-            if (units > static_cast<size_t>(v8::String::kMaxLength) ||
-                !v8::String::NewFromTwoByte(isolate_, code,
-                                            v8::NewStringType::kNormal,
-                                            static_cast<int>(units))
-                     .ToLocal(&source)) {
-              isolate_->ThrowException(v8::Exception::RangeError(
-                  v8::String::NewFromUtf8Literal(isolate_,
-                                                 "the code is too long")));
-              return false;
-            }
-            if (!CompileCached(context, code, units, source, &script)) {
-              outcome->failure = MR_ERROR_PARSE;
-              return false;
-            }
-            return script->Run(context).ToLocal(result);
-          });
+                   bool discard_result, mr_value* out) {
+  uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
+  sync_waiting_.fetch_add(1, std::memory_order_relaxed);
+  RunSlice(id, Watchdog::DeadlineAfter(timeout_ms), nullptr, true, out,
+           [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+               Outcome* outcome) {
+             if (!RunEval(context, code, units, result, outcome)) {
+               return Step::kFailed;
+             }
+             if (discard_result) *result = v8::Undefined(isolate_);
+             return SettleSync(context, result, outcome);
+           });
+  WakeAsyncCall();
+}
+
+bool Sandbox::RunEval(v8::Local<v8::Context> context, const uint16_t* code,
+                      size_t units, v8::Local<v8::Value>* result,
+                      Outcome* outcome) {
+  v8::Local<v8::Script> script;
+  if (FindCachedScript(code, units, &script)) {
+    return script->Run(context).ToLocal(result);
+  }
+  v8::Local<v8::String> source;
+  if (units > static_cast<size_t>(v8::String::kMaxLength) ||
+      !v8::String::NewFromTwoByte(isolate_, code, v8::NewStringType::kNormal,
+                                  static_cast<int>(units))
+           .ToLocal(&source)) {
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(isolate_, "the code is too long")));
+    return false;
+  }
+  if (!CompileCached(context, code, units, source, &script)) {
+    outcome->failure = MR_ERROR_PARSE;
+    return false;
+  }
+  return script->Run(context).ToLocal(result);
 }
 
 bool Sandbox::FindCachedScript(const uint16_t* code, size_t units,
@@ -307,58 +557,71 @@ bool Sandbox::CompileCached(v8::Local<v8::Context> context,
 
 void Sandbox::Call(const uint16_t* path, size_t units, const mr_value* args,
                    size_t argc, double timeout_ms, mr_value* out) {
-  RunCall(timeout_ms, out,
-          [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
-              Outcome* outcome) {
-            // Walk the dotted path from the global object; the last holder
-            // becomes `this`, as in `a.b.f(...)`.
-            v8::Local<v8::Value> holder = context->Global();
-            v8::Local<v8::Value> target = holder;
-            size_t start = 0;
-            for (size_t i = 0; i <= units; ++i) {
-              if (i < units && path[i] != u'.') continue;
-              v8::Local<v8::String> key;
-              if (!target->IsObject() ||
-                  !v8::String::NewFromTwoByte(isolate_, path + start,
-                                              v8::NewStringType::kNormal,
-                                              static_cast<int>(i - start))
-                       .ToLocal(&key)) {
-                target = v8::Undefined(isolate_);
-                break;
-              }
-              holder = target;
-              if (!target.As<v8::Object>()->Get(context, key).ToLocal(&target)) {
-                return false;
-              }
-              start = i + 1;
-            }
-            if (!target->IsFunction()) {
-              std::string message =
-                  ToUtf8(v8::String::NewFromTwoByte(
-                             isolate_, path, v8::NewStringType::kNormal,
-                             static_cast<int>(units))
-                             .FromMaybe(v8::Local<v8::String>())) +
-                  " is not a function";
-              isolate_->ThrowException(v8::Exception::TypeError(
-                  v8::String::NewFromUtf8(isolate_, message.c_str(),
-                                          v8::NewStringType::kNormal,
-                                          static_cast<int>(message.size()))
-                      .ToLocalChecked()));
-              return false;
-            }
-            std::vector<v8::Local<v8::Value>> argv(argc);
-            for (size_t i = 0; i < argc; ++i) {
-              bool clone_error = false;
-              if (!ValueCodec::Decode(isolate_, context, args[i], &clone_error)
-                       .ToLocal(&argv[i])) {
-                if (clone_error) outcome->failure = MR_ERROR_VALUE;
-                return false;
-              }
-            }
-            return target.As<v8::Function>()
-                ->Call(context, holder, static_cast<int>(argc), argv.data())
-                .ToLocal(result);
-          });
+  uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
+  sync_waiting_.fetch_add(1, std::memory_order_relaxed);
+  RunSlice(id, Watchdog::DeadlineAfter(timeout_ms), nullptr, true, out,
+           [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+               Outcome* outcome) {
+             if (!RunPathCall(context, path, units, args, argc, result,
+                              outcome)) {
+               return Step::kFailed;
+             }
+             return SettleSync(context, result, outcome);
+           });
+  WakeAsyncCall();
+}
+
+bool Sandbox::RunPathCall(v8::Local<v8::Context> context, const uint16_t* path,
+                          size_t units, const mr_value* args, size_t argc,
+                          v8::Local<v8::Value>* result, Outcome* outcome) {
+  // Walk the dotted path from the global object; the last holder
+  // becomes `this`, as in `a.b.f(...)`.
+  v8::Local<v8::Value> holder = context->Global();
+  v8::Local<v8::Value> target = holder;
+  size_t start = 0;
+  for (size_t i = 0; i <= units; ++i) {
+    if (i < units && path[i] != u'.') continue;
+    v8::Local<v8::String> key;
+    if (!target->IsObject() ||
+        !v8::String::NewFromTwoByte(isolate_, path + start,
+                                    v8::NewStringType::kNormal,
+                                    static_cast<int>(i - start))
+             .ToLocal(&key)) {
+      target = v8::Undefined(isolate_);
+      break;
+    }
+    holder = target;
+    if (!target.As<v8::Object>()->Get(context, key).ToLocal(&target)) {
+      return false;
+    }
+    start = i + 1;
+  }
+  if (!target->IsFunction()) {
+    std::string message =
+        ToUtf8(v8::String::NewFromTwoByte(
+                   isolate_, path, v8::NewStringType::kNormal,
+                   static_cast<int>(units))
+                   .FromMaybe(v8::Local<v8::String>())) +
+        " is not a function";
+    isolate_->ThrowException(v8::Exception::TypeError(
+        v8::String::NewFromUtf8(isolate_, message.c_str(),
+                                v8::NewStringType::kNormal,
+                                static_cast<int>(message.size()))
+            .ToLocalChecked()));
+    return false;
+  }
+  std::vector<v8::Local<v8::Value>> argv(argc);
+  for (size_t i = 0; i < argc; ++i) {
+    bool clone_error = false;
+    if (!ValueCodec::Decode(isolate_, context, args[i], &clone_error)
+             .ToLocal(&argv[i])) {
+      if (clone_error) outcome->failure = MR_ERROR_VALUE;
+      return false;
+    }
+  }
+  return target.As<v8::Function>()
+      ->Call(context, holder, static_cast<int>(argc), argv.data())
+      .ToLocal(result);
 }
 
 void Sandbox::GetHeapStats(mr_heap_stats* out) {

@@ -1,9 +1,14 @@
 // Sandbox: one isolate and its one context, with the limits that make it
 // safe to run untrusted code: a memory cap (MemoryMonitor, MemoryBudget), a
-// wall-clock limit per call (Watchdog) and V8's own foreground tasks run on
-// the thread that holds it (ForegroundTaskQueue). Every call goes through
-// RunCall, which owns the order of things: lock, limits, run, settle
-// microtasks, encode the result, classify failures, recover.
+// wall-clock limit per call (Watchdog), V8's own foreground tasks run on
+// the thread that holds it (ForegroundTaskQueue), timers (TimerQueue) and a
+// thread of its own for async calls (SandboxThread).
+//
+// Every stretch of JavaScript goes through RunSlice, which owns the order
+// of things: lock, limits, run, settle microtasks, encode the result,
+// classify failures, recover. A synchronous call is one slice on the
+// caller's thread; an async call is a first slice and, while its promise is
+// pending, one more slice per wake-up of the sandbox's thread.
 #ifndef MINI_RACER_SANDBOX_H_
 #define MINI_RACER_SANDBOX_H_
 
@@ -11,47 +16,99 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 
 #include "foreground_task_queue.h"
 #include "isolate_holder.h"
 #include "memory_budget.h"
 #include "memory_monitor.h"
 #include "mini_racer.h"
+#include "sandbox_thread.h"
+#include "timer_queue.h"
 #include "watchdog.h"
 
 namespace mini_racer {
 
 class Sandbox {
  public:
+  using Clock = Watchdog::Clock;
+
   static std::unique_ptr<Sandbox> Create(const mr_sandbox_options& options,
                                          mr_value* error);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
+  // discard_result: run for effects only (see MR_EVAL_DISCARD_RESULT).
   void Eval(const uint16_t* code, size_t units, double timeout_ms,
-            mr_value* out);
+            bool discard_result, mr_value* out);
   void Call(const uint16_t* path, size_t units, const mr_value* args,
             size_t argc, double timeout_ms, mr_value* out);
   void Cancel() { watchdog_->Cancel(); }
+
+  uint64_t EvalAsync(const uint16_t* code, size_t units, double timeout_ms,
+                     bool discard_result, mr_completion completion,
+                     void* user_data);
+  uint64_t CallAsync(const uint16_t* path, size_t units, const mr_value* args,
+                     size_t argc, double timeout_ms, mr_completion completion,
+                     void* user_data);
+  void CancelAsync(uint64_t call_id);
+
   void GetHeapStats(mr_heap_stats* out);
   void LowMemoryNotification();
 
  private:
   explicit Sandbox(size_t max_memory);
 
-  // What a call body reports besides its value.
+  // How a slice's body ended.
+  enum class Step { kFailed, kValue, kPending };
+  // What a slice's body reports besides its value.
   struct Outcome {
     mr_value_type failure = MR_ERROR_EXCEPTION;
   };
+  // The state of one async call between its slices.
+  struct AsyncState {
+    AsyncCall* call;
+    Clock::time_point deadline;
+    v8::Global<v8::Promise> promise;
+    Clock::time_point next_timer = Clock::time_point::max();
+  };
 
+  // Runs one stretch of JavaScript for call `call_id`. Returns true when
+  // the call is over (its result or failure is in *out), false when its
+  // body returned kPending.
   template <typename Body>
-  void RunCall(double timeout_ms, mr_value* out, Body&& body);
-  bool Settle(v8::Local<v8::Context> context, v8::Local<v8::Value>* result);
+  bool RunSlice(uint64_t call_id, Clock::time_point deadline,
+                const std::atomic<bool>* cancelled, bool sync, mr_value* out,
+                Body&& body);
+  // The bodies: evaluate code, call a function by path.
+  bool RunEval(v8::Local<v8::Context> context, const uint16_t* code,
+               size_t units, v8::Local<v8::Value>* result, Outcome* outcome);
+  bool RunPathCall(v8::Local<v8::Context> context, const uint16_t* path,
+                   size_t units, const mr_value* args, size_t argc,
+                   v8::Local<v8::Value>* result, Outcome* outcome);
+  // Drains microtasks and V8 tasks, then reads a promise result: kValue
+  // with the value, kFailed with the rejection thrown, kPending.
+  Step Settle(v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+              Outcome* outcome);
+  // Settle for a synchronous call, which cannot wait: pending is an error.
+  Step SettleSync(v8::Local<v8::Context> context,
+                  v8::Local<v8::Value>* result, Outcome* outcome);
+  // After a sync call: the async call waiting meanwhile may be able to go on.
+  void WakeAsyncCall();
+  // The async thread's runner.
+  void RunAsync(AsyncCall& call);
+  bool StepAsync(AsyncState& state, mr_value* out);
+  // Ends a waiting async call with a failure of the given kind.
+  void AbandonAsync(AsyncState& state, mr_value_type type, mr_value* out);
+  uint64_t PostAsync(std::unique_ptr<AsyncCall> call);
+  // Lets a waiting synchronous caller take the isolate first.
+  void YieldToSyncCallers();
+
   void DescribeException(v8::Local<v8::Context> context,
                          const v8::TryCatch& try_catch, mr_value_type type,
                          mr_value* out);
@@ -73,6 +130,7 @@ class Sandbox {
   std::unique_ptr<IsolateHolder> holder_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<MemoryMonitor> memory_;
+  std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<Watchdog> watchdog_;
   v8::Global<v8::Context> context_;
   v8::Global<v8::String> eval_origin_;
@@ -81,6 +139,16 @@ class Sandbox {
   // Set when a memory-cap hit left no room to go on.
   std::atomic<bool> exhausted_{false};
   std::thread::id stack_limit_thread_;
+  // Ids of calls, sync and async: timers and cancellation name them.
+  std::atomic<uint64_t> next_call_id_{1};
+  // Synchronous callers waiting for the isolate's lock.
+  std::atomic<int> sync_waiting_{0};
+  // Started by the first async call; guarded by thread_mutex_.
+  std::mutex thread_mutex_;
+  std::unique_ptr<SandboxThread> thread_;
+  std::atomic<bool> async_running_{false};
+  // Set when the sandbox is being freed: running calls end as closed.
+  std::atomic<bool> closing_{false};
 };
 
 }  // namespace mini_racer

@@ -13,15 +13,24 @@ Watchdog::~Watchdog() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Watchdog::Begin(double timeout_ms) {
+Watchdog::Clock::time_point Watchdog::DeadlineAfter(double timeout_ms) {
+  // Beyond ~100 years the addition could overflow; treat it as no limit.
+  if (!(timeout_ms > 0) || timeout_ms > 3.0e12) {
+    return Clock::time_point::max();
+  }
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double, std::milli>(
+                                timeout_ms));
+}
+
+void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   in_call_ = true;
+  call_id_ = call_id;
   stop_ = Stop::kNone;
-  armed_ = timeout_ms > 0;
+  armed_ = deadline != Clock::time_point::max();
   if (!armed_) return;
-  deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double, std::milli>(
-                                     timeout_ms));
+  deadline_ = deadline;
   if (!thread_.joinable()) {
     thread_ = std::thread(&Watchdog::Run, this);
   } else if (deadline_ < sleeping_until_) {
@@ -40,6 +49,15 @@ Watchdog::Stop Watchdog::End() {
 
 void Watchdog::Cancel() {
   std::lock_guard<std::mutex> lock(mutex_);
+  CancelLocked();
+}
+
+void Watchdog::CancelCall(uint64_t call_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (call_id_ == call_id) CancelLocked();
+}
+
+void Watchdog::CancelLocked() {
   if (!in_call_ || stop_ != Stop::kNone) return;
   stop_ = Stop::kCancelled;
   isolate_->TerminateExecution();

@@ -11,6 +11,8 @@ export const ErrorCodes = {
   timeout: "ERR_MINI_RACER_TIMEOUT",
   oom: "ERR_MINI_RACER_OOM",
   cancelled: "ERR_MINI_RACER_CANCELLED",
+  aborted: "ERR_MINI_RACER_ABORTED",
+  promiseRejected: "ERR_MINI_RACER_PROMISE_REJECTED",
   valueTransfer: "ERR_MINI_RACER_VALUE_TRANSFER",
   closed: "ERR_MINI_RACER_CLOSED",
   internal: "ERR_MINI_RACER_INTERNAL",
@@ -58,6 +60,16 @@ export class JSParseError extends JSEvalError {
   }
 }
 
+/**
+ * The call's result was a promise that rejected. `jsName`, `jsMessage` and
+ * `jsStack` describe the rejection reason, as for a thrown error.
+ */
+export class JSPromiseError extends JSEvalError {
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.promiseRejected);
+  }
+}
+
 /** The call ran past its time limit and was terminated. The MiniRacer stays usable. */
 export class JSTimeoutError extends MiniRacerError {
   constructor(message = "the call exceeded its time limit") {
@@ -80,6 +92,17 @@ export class JSOOMError extends MiniRacerError {
 export class JSCancelledError extends MiniRacerError {
   constructor(message = "the call was cancelled") {
     super(message, ErrorCodes.cancelled);
+  }
+}
+
+/**
+ * An async call was aborted through its `signal`. Named `"AbortError"`, like
+ * the DOM's and Node's own, with the signal's `reason` as `cause`. The
+ * script is terminated if it was running; the MiniRacer stays usable.
+ */
+export class AbortError extends MiniRacerError {
+  constructor(reason?: unknown) {
+    super("the call was aborted", ErrorCodes.aborted, { cause: reason });
   }
 }
 
@@ -110,6 +133,7 @@ const enum NativeFailure {
   Value = 21,
   InvalidArgument = 22,
   Closed = 23,
+  PromiseRejected = 25,
 }
 
 /** Builds the error object for a native failure; registered with the binding. @internal */
@@ -117,6 +141,8 @@ export function errorFromNative(kind: number, name: string, message: string, sta
   switch (kind) {
     case NativeFailure.Exception:
       return new JSEvalError(name, message, stack);
+    case NativeFailure.PromiseRejected:
+      return new JSPromiseError(name, message, stack);
     case NativeFailure.Parse:
       return new JSParseError(name, message, stack);
     case NativeFailure.Timeout:

@@ -5,14 +5,16 @@
  * @packageDocumentation
  */
 export { MiniRacer } from "./mini_racer";
-export type { CallOptions, HeapStats, MiniRacerOptions } from "./mini_racer";
+export type { AsyncCallOptions, CallOptions, HeapStats, MiniRacerOptions } from "./mini_racer";
 export {
+  AbortError,
   ContextClosedError,
   ErrorCodes,
   JSCancelledError,
   JSEvalError,
   JSOOMError,
   JSParseError,
+  JSPromiseError,
   JSTimeoutError,
   MiniRacerError,
   ValueTransferError,

@@ -1,6 +1,7 @@
-import { ContextClosedError } from "./errors";
+import { AbortError, ContextClosedError } from "./errors";
 import { binding, type NativeSandbox } from "./native";
 import { fromWire, toWire } from "./values";
+import type { WireValue } from "./native";
 
 /** Options for {@link MiniRacer}'s constructor. */
 export interface MiniRacerOptions {
@@ -27,6 +28,16 @@ export interface MiniRacerOptions {
 export interface CallOptions {
   /** Wall-clock limit of this call in ms; overrides the MiniRacer's default. */
   timeout?: number;
+}
+
+/** Options of a single asynchronous call. */
+export interface AsyncCallOptions extends CallOptions {
+  /**
+   * Aborting it ends the call: a queued call never runs, a running script is
+   * terminated, and the promise rejects with {@link AbortError} (its `cause`
+   * is the signal's reason). The MiniRacer stays usable.
+   */
+  signal?: AbortSignal;
 }
 
 /** Memory figures of a sandbox, in bytes. */
@@ -92,6 +103,83 @@ function callTimeout(options: CallOptions | undefined, fallback: number): number
   return options.timeout === undefined ? fallback : checkTimeout(options.timeout);
 }
 
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`name must be a non-empty string, got ${describe(name)}`);
+  }
+}
+
+function callSignal(options: AsyncCallOptions | undefined): AbortSignal | undefined {
+  const signal = options?.signal;
+  if (signal === undefined) return undefined;
+  // Duck-typed: AbortSignals of another realm (a vm context) qualify too.
+  if (
+    typeof signal !== "object" ||
+    signal === null ||
+    typeof signal.aborted !== "boolean" ||
+    typeof signal.addEventListener !== "function"
+  ) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return signal;
+}
+
+/** An async call in flight. */
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  /** Keeps the MiniRacer (and so its sandbox) alive while the call runs. */
+  owner: MiniRacer;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * The async calls of one sandbox that have not settled. The binding reports
+ * every outcome to `complete`; it holds no reference to the MiniRacer itself,
+ * so an idle MiniRacer can still be garbage-collected.
+ */
+class PendingCalls {
+  readonly #calls = new Map<number, PendingCall>();
+
+  readonly complete = (id: number, ok: boolean, value: unknown): void => {
+    const call = this.take(id);
+    if (call === undefined) return; // aborted or closed already
+    if (!ok) {
+      call.reject(value);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = fromWire(value as WireValue);
+    } catch (error) {
+      call.reject(error);
+      return;
+    }
+    call.resolve(result);
+  };
+
+  add(id: number, call: PendingCall): void {
+    this.#calls.set(id, call);
+  }
+
+  take(id: number): PendingCall | undefined {
+    const call = this.#calls.get(id);
+    if (call === undefined) return undefined;
+    this.#calls.delete(id);
+    if (call.onAbort !== undefined) call.signal?.removeEventListener("abort", call.onAbort);
+    return call;
+  }
+
+  rejectAll(error: () => Error): void {
+    for (const id of [...this.#calls.keys()]) this.take(id)?.reject(error());
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+}
+
 // Frees the isolate of a MiniRacer that was garbage-collected unclosed.
 const unclosed = new FinalizationRegistry<NativeSandbox>((sandbox) => {
   sandbox.close();
@@ -100,7 +188,9 @@ const unclosed = new FinalizationRegistry<NativeSandbox>((sandbox) => {
 /**
  * A sandbox: a separate V8 isolate with one global context, a memory cap and
  * per-call time limits. State (globals, functions) persists across calls.
- * Calls are synchronous and run on the calling thread.
+ * Synchronous calls run on the calling thread; async calls
+ * (`evalAsync`, `callAsync`) run on a thread the sandbox owns and never block
+ * Node's event loop.
  *
  * @example
  * ```ts
@@ -117,6 +207,7 @@ export class MiniRacer {
 
   #sandbox: NativeSandbox | null;
   readonly #timeout: number;
+  #pending: PendingCalls | null = null;
 
   /**
    * Creates a sandbox. Throws `TypeError` / `RangeError` for bad options.
@@ -166,8 +257,7 @@ export class MiniRacer {
   execute(code: string, options?: CallOptions): void {
     const sandbox = this.#open();
     checkCode(code);
-    // The newline ends a trailing line comment; `void 0` replaces the value.
-    sandbox.eval(`${code}\n;void 0`, callTimeout(options, this.#timeout));
+    sandbox.eval(code, callTimeout(options, this.#timeout), true);
   }
 
   /**
@@ -181,14 +271,111 @@ export class MiniRacer {
   /** Like {@link MiniRacer.call}, with the arguments as an array and call options. */
   apply<T = unknown>(name: string, args: readonly unknown[] = [], options?: CallOptions): T {
     const sandbox = this.#open();
-    if (typeof name !== "string" || name.length === 0) {
-      throw new TypeError(`name must be a non-empty string, got ${describe(name)}`);
-    }
+    checkName(name);
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describe(args)}`);
     const timeout = callTimeout(options, this.#timeout);
     const wire = new Array(args.length);
     for (let i = 0; i < args.length; i++) wire[i] = toWire(args[i]);
     return fromWire(sandbox.call(name, wire, timeout)) as T;
+  }
+
+  /**
+   * Evaluates code on the sandbox's own thread, without blocking Node's event
+   * loop, and resolves to the value of its last expression. When that value
+   * is a promise, resolves to what it settles to, running the sandbox's
+   * timers (`setTimeout`, `setInterval`) meanwhile; the time limit covers
+   * the wait. Async calls on one MiniRacer run one at a time, in the order
+   * they were made; the limit counts from when a call starts running.
+   *
+   * Rejects with the errors {@link MiniRacer.eval} throws, with
+   * {@link JSPromiseError} when the promise rejects, with
+   * {@link AbortError} when `signal` aborts, and with
+   * {@link ContextClosedError} when the MiniRacer is closed first.
+   *
+   * @example
+   * ```ts
+   * await mr.evalAsync("new Promise(r => setTimeout(() => r(42), 10))"); // 42
+   * ```
+   */
+  evalAsync<T = unknown>(code: string, options?: AsyncCallOptions): Promise<T> {
+    try {
+      const sandbox = this.#open();
+      checkCode(code);
+      const timeout = callTimeout(options, this.#timeout);
+      return this.#track(sandbox, callSignal(options), () => sandbox.evalAsync(code, timeout)) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Like {@link MiniRacer.evalAsync}, for effects: waits as evalAsync does
+   * (a promise completion value included) and resolves to `undefined`
+   * without copying the value.
+   */
+  executeAsync(code: string, options?: AsyncCallOptions): Promise<void> {
+    try {
+      const sandbox = this.#open();
+      checkCode(code);
+      const timeout = callTimeout(options, this.#timeout);
+      return this.#track(sandbox, callSignal(options), () => sandbox.evalAsync(code, timeout, true)) as Promise<void>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Calls the global function at `name` on the sandbox's thread, as
+   * {@link MiniRacer.call} does, and resolves as {@link MiniRacer.evalAsync} does
+   * (an async function's promise is waited for).
+   */
+  callAsync<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
+    return this.applyAsync<T>(name, args);
+  }
+
+  /** Like {@link MiniRacer.callAsync}, with the arguments as an array and call options. */
+  applyAsync<T = unknown>(name: string, args: readonly unknown[] = [], options?: AsyncCallOptions): Promise<T> {
+    try {
+      const sandbox = this.#open();
+      checkName(name);
+      if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describe(args)}`);
+      const timeout = callTimeout(options, this.#timeout);
+      const signal = callSignal(options);
+      const wire = new Array<WireValue>(args.length);
+      for (let i = 0; i < args.length; i++) wire[i] = toWire(args[i]);
+      return this.#track(sandbox, signal, () => sandbox.callAsync(name, wire, timeout)) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Number of async calls that have not settled yet (queued or running). */
+  get pendingCalls(): number {
+    return this.#pending?.size ?? 0;
+  }
+
+  #track(sandbox: NativeSandbox, signal: AbortSignal | undefined, start: () => number): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    let pending = this.#pending;
+    if (pending === null) {
+      pending = new PendingCalls();
+      sandbox.startAsync(pending.complete);
+      this.#pending = pending;
+    }
+    const calls = pending;
+    const id = start();
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = { resolve, reject, owner: this, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        call.onAbort = () => {
+          if (calls.take(id) === undefined) return;
+          sandbox.cancelCall(id);
+          reject(new AbortError(signal.reason));
+        };
+        signal.addEventListener("abort", call.onAbort, { once: true });
+      }
+      calls.add(id, call);
+    });
   }
 
   /** Memory figures of the sandbox. */
@@ -215,6 +402,7 @@ export class MiniRacer {
     if (sandbox === null) return;
     this.#sandbox = null;
     unclosed.unregister(this);
+    this.#pending?.rejectAll(() => new ContextClosedError("the MiniRacer was closed before the call finished"));
     sandbox.close();
   }
 

@@ -21,15 +21,26 @@ export interface NativeHeapStats {
 /** A primitive, or V8 serialization bytes for anything else. */
 export type WireValue = undefined | null | boolean | number | string | Uint8Array;
 
+/** Receives each async call's outcome: its value, or the error to reject with. */
+export type AsyncCompletion = (id: number, ok: boolean, value: unknown) => void;
+
 /** One sandbox: an isolate and its context. */
 export interface NativeSandbox {
-  eval(code: string, timeoutMs: number): WireValue;
+  eval(code: string, timeoutMs: number, discardResult?: boolean): WireValue;
   call(path: string, args: WireValue[], timeoutMs: number): WireValue;
   cancel(): void;
   heapStats(): NativeHeapStats;
   lowMemoryNotification(): void;
   /** Returns whether this call closed it (false when already closed). */
   close(): boolean;
+  /** Opens the channel async results arrive through (idempotent). */
+  startAsync(onComplete: AsyncCompletion): void;
+  /** Queues an evaluation on the sandbox's thread; returns the call id. */
+  evalAsync(code: string, timeoutMs: number, discardResult?: boolean): number;
+  /** Queues a call on the sandbox's thread; returns the call id. */
+  callAsync(path: string, args: WireValue[], timeoutMs: number): number;
+  /** Cancels an async call (queued or running); unknown ids are ignored. */
+  cancelCall(id: number): void;
 }
 
 interface Binding {

@@ -1,0 +1,120 @@
+#include "sandbox_thread.h"
+
+#include "value_codec.h"
+
+namespace mini_racer {
+
+void AsyncCall::Complete(mr_value* result) {
+  mr_completion done = completion;
+  completion = nullptr;
+  if (done != nullptr) {
+    // The receiver owns the result from here on.
+    done(user_data, id, result);
+  } else {
+    mr_value_release(result);
+  }
+}
+
+SandboxThread::SandboxThread(Runner runner)
+    : runner_(std::move(runner)), thread_(&SandboxThread::Run, this) {}
+
+SandboxThread::~SandboxThread() {
+  Stop([] {});
+}
+
+bool SandboxThread::Post(std::unique_ptr<AsyncCall>& call) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping()) return false;
+    queue_.push_back(std::move(call));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id, bool* running) {
+  *running = false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if ((*it)->id == id) {
+      std::unique_ptr<AsyncCall> call = std::move(*it);
+      queue_.erase(it);
+      return call;
+    }
+  }
+  if (running_ != nullptr && running_->id == id) {
+    running_->cancelled.store(true, std::memory_order_release);
+    *running = true;
+    woken_ = true;
+    wake_.notify_one();
+  }
+  return nullptr;
+}
+
+void SandboxThread::WaitUntil(Clock::time_point until) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!woken_ && !stopping()) {
+    if (until == Clock::time_point::max()) {
+      wake_.wait(lock, [this] { return woken_ || stopping(); });
+    } else {
+      wake_.wait_until(lock, until, [this] { return woken_ || stopping(); });
+    }
+  }
+  woken_ = false;
+}
+
+void SandboxThread::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Also set when no wait has begun yet: the next wait then re-checks
+    // instead of sleeping past what woke us.
+    if (running_ == nullptr) return;
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+void SandboxThread::Stop(const std::function<void()>& interrupt) {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  interrupt();
+  wake_.notify_all();
+  thread_.join();
+}
+
+void SandboxThread::Run() {
+  for (;;) {
+    std::unique_ptr<AsyncCall> call;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return !queue_.empty() || stopping(); });
+      if (stopping()) break;
+      call = std::move(queue_.front());
+      queue_.pop_front();
+      running_ = call.get();
+      woken_ = false;
+    }
+    runner_(*call);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_ = nullptr;
+    }
+  }
+  // Calls that never started end as closed.
+  std::deque<std::unique_ptr<AsyncCall>> left;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    left.swap(queue_);
+  }
+  for (auto& call : left) {
+    mr_value closed{};
+    SetFailure(&closed, MR_ERROR_CLOSED, "ContextClosedError",
+               "the MiniRacer was closed before the call ran");
+    call->Complete(&closed);
+  }
+}
+
+}  // namespace mini_racer
