@@ -87,6 +87,9 @@ class SandboxThread {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<AsyncCall>> queue_;
   AsyncCall* running_ = nullptr;
+  // Calls queued, readable without the lock: the idle thread polls it for
+  // a moment before it sleeps.
+  std::atomic<size_t> queued_{0};
   bool woken_ = false;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

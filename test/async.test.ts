@@ -1,0 +1,427 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
+import { describe, expect, it } from "vitest";
+import {
+  AbortError,
+  ContextClosedError,
+  JSEvalError,
+  JSOOMError,
+  JSPromiseError,
+  JSTimeoutError,
+  MiniRacer,
+  ValueTransferError,
+} from "../src/index.js";
+
+const root = path.resolve(__dirname, "..");
+
+async function timedRejection(promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const start = performance.now();
+  try {
+    await promise;
+  } catch (error) {
+    return { error, ms: performance.now() - start };
+  }
+  throw new Error("expected the call to reject");
+}
+
+/** Runs `body` while measuring the host event loop's delay; returns the worst lag in ms. */
+async function withLagMonitor<T>(body: () => Promise<T>): Promise<{ result: T; maxLagMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  try {
+    const result = await body();
+    return { result, maxLagMs: histogram.max / 1e6 };
+  } finally {
+    histogram.disable();
+  }
+}
+
+describe("evalAsync, executeAsync, callAsync", () => {
+  it("returns values like eval", async () => {
+    using mr = new MiniRacer();
+    expect(await mr.evalAsync("1 + 1")).toBe(2);
+    expect(await mr.evalAsync("({ a: [1, 'x', null], d: new Date(0) })")).toEqual({ a: [1, "x", null], d: new Date(0) });
+    expect(await mr.evalAsync("'héllo ' + '🙂'")).toBe("héllo 🙂");
+    mr.execute("function add(a, b) { return a + b }");
+    expect(await mr.callAsync("add", 2, 3)).toBe(5);
+    expect(await mr.applyAsync("add", [{ x: 1 }.x, 41])).toBe(42);
+    expect(await mr.callAsync("Math.max", 1, 9, 4)).toBe(9);
+  });
+
+  it("resolves to the settled value of a returned promise or async function", async () => {
+    using mr = new MiniRacer();
+    expect(await mr.evalAsync("Promise.resolve(7)")).toBe(7);
+    expect(await mr.evalAsync("(async () => { await null; return 'done' })()")).toBe("done");
+    mr.execute("async function twice(x) { await new Promise(r => setTimeout(r, 1)); return x * 2 }");
+    expect(await mr.callAsync("twice", 21)).toBe(42);
+  });
+
+  it("rejects with JSPromiseError (a JSEvalError) when the promise rejects", async () => {
+    using mr = new MiniRacer();
+    const error = await mr.evalAsync("Promise.reject(new TypeError('nope'))").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JSPromiseError);
+    expect(error).toBeInstanceOf(JSEvalError);
+    expect((error as JSPromiseError).code).toBe("ERR_MINI_RACER_PROMISE_REJECTED");
+    expect((error as JSPromiseError).jsName).toBe("TypeError");
+    expect((error as JSPromiseError).jsMessage).toBe("nope");
+    const later = await mr
+      .evalAsync("new Promise((_, reject) => setTimeout(() => reject(new RangeError('late')), 5))")
+      .catch((e: unknown) => e);
+    expect(later).toBeInstanceOf(JSPromiseError);
+    expect((later as JSPromiseError).jsMessage).toBe("late");
+    const thrown = await mr.evalAsync("throw new Error('sync throw')").catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(JSEvalError);
+    expect(thrown).not.toBeInstanceOf(JSPromiseError);
+  });
+
+  it("tells a synchronous eval of a pending promise to use evalAsync instead of hanging", () => {
+    using mr = new MiniRacer();
+    expect(() => mr.eval("new Promise(() => {})")).toThrow(/has not settled.*evalAsync/);
+    // An already-settled promise is fine synchronously.
+    expect(mr.eval("Promise.resolve(3)")).toBe(3);
+    expect(() => mr.eval("Promise.reject(new Error('x'))")).toThrow(JSPromiseError);
+  });
+
+  it("executeAsync waits for a promise and resolves to undefined without copying", async () => {
+    using mr = new MiniRacer();
+    expect(await mr.executeAsync("globalThis.v = 0; new Promise(r => setTimeout(() => { v = 5; r(() => 1) }, 2))")).toBeUndefined();
+    expect(mr.eval("v")).toBe(5);
+    // execute() (sync) does not copy its completion value either.
+    expect(mr.execute("(function () {})")).toBeUndefined();
+  });
+
+  it("rejects (never throws synchronously) on bad input and after close", async () => {
+    const mr = new MiniRacer();
+    const bad = (mr.evalAsync as (code: unknown) => Promise<unknown>)(42);
+    await expect(bad).rejects.toThrow(TypeError);
+    await expect(mr.evalAsync("1", { timeout: -1 })).rejects.toThrow(RangeError);
+    await expect(mr.evalAsync("1", { signal: {} as AbortSignal })).rejects.toThrow(/AbortSignal/);
+    await expect(mr.callAsync("")).rejects.toThrow(TypeError);
+    await expect(mr.applyAsync("f", "x" as unknown as unknown[])).rejects.toThrow(TypeError);
+    await expect(mr.callAsync("Math.max", () => 1)).rejects.toThrow(ValueTransferError);
+    await expect(mr.evalAsync("(function () {})")).rejects.toThrow(ValueTransferError);
+    await expect(mr.callAsync("nope.nothing")).rejects.toThrow(JSEvalError);
+    mr.close();
+    await expect(mr.evalAsync("1")).rejects.toThrow(ContextClosedError);
+    await expect(mr.callAsync("f")).rejects.toThrow(ContextClosedError);
+  });
+});
+
+describe("timers inside the sandbox", () => {
+  it("setTimeout(r, 10) resolves in about 10 ms", async () => {
+    using mr = new MiniRacer();
+    await mr.evalAsync("1");
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      expect(await mr.evalAsync("new Promise(r => setTimeout(() => r('tick'), 10))")).toBe("tick");
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    expect(times[0]).toBeGreaterThanOrEqual(9.5);
+    expect(times[2]).toBeLessThan(40);
+  });
+
+  it("supports setInterval, clearInterval, clearTimeout, extra arguments and queueMicrotask", async () => {
+    using mr = new MiniRacer();
+    const result = await mr.evalAsync(`new Promise(resolve => {
+      const log = [];
+      queueMicrotask(() => log.push('micro'));
+      const cancelled = setTimeout(() => log.push('cancelled'), 1);
+      clearTimeout(cancelled);
+      setTimeout((a, b) => log.push('timeout:' + a + b), 3, 'x', 'y');
+      let n = 0;
+      const id = setInterval(() => {
+        log.push('interval' + ++n);
+        if (n === 3) { clearInterval(id); setTimeout(() => resolve(log), 5); }
+      }, 1);
+      log.push('sync');
+    })`);
+    expect(result).toEqual(
+      expect.arrayContaining(["sync", "micro", "interval1", "interval2", "interval3", "timeout:xy"]),
+    );
+    expect((result as string[])[0]).toBe("sync");
+    expect((result as string[])[1]).toBe("micro");
+    expect(result).not.toContain("cancelled");
+  });
+
+  it("fires timers in order of due time, ties in the order they were set", async () => {
+    using mr = new MiniRacer();
+    const order = await mr.evalAsync(`new Promise(r => {
+      const o = [];
+      setTimeout(() => o.push('c'), 6);
+      setTimeout(() => o.push('a'), 0);
+      setTimeout(() => o.push('b'), 0);
+      setTimeout(() => r(o), 12);
+    })`);
+    expect(order).toEqual(["a", "b", "c"]);
+  });
+
+  it("refuses non-function callbacks with a TypeError and caps pending timers", async () => {
+    using mr = new MiniRacer();
+    expect(mr.eval("try { setTimeout('alert(1)', 0) } catch (e) { e.name + ': ' + e.message }")).toBe(
+      "TypeError: setTimeout: the callback must be a function",
+    );
+    expect(mr.eval("try { queueMicrotask(1) } catch (e) { e.name }")).toBe("TypeError");
+    expect(
+      mr.eval("try { for (let i = 0; i < 200000; i++) setTimeout(() => {}, 1e9) } catch (e) { e.name + ': ' + e.message }"),
+    ).toBe("RangeError: setTimeout: too many pending timers");
+    // The timers belonged to that call and went with it.
+    expect(mr.eval("typeof setTimeout(() => {}, 1)")).toBe("number");
+  });
+
+  it("drops a call's pending timers when it ends: nothing runs outside a call", async () => {
+    using mr = new MiniRacer();
+    expect(await mr.evalAsync("globalThis.fired = 0; setTimeout(() => fired++, 1); setInterval(() => fired++, 1); 'returned'")).toBe(
+      "returned",
+    );
+    expect(await mr.evalAsync("new Promise(r => setTimeout(() => r(fired), 20))")).toBe(0);
+  });
+
+  it("fails the call when a timer callback throws", async () => {
+    using mr = new MiniRacer();
+    const error = await mr
+      .evalAsync("new Promise(() => setTimeout(() => { throw new SyntaxError('in timer') }, 1))")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JSEvalError);
+    expect((error as JSEvalError).jsName).toBe("SyntaxError");
+    expect((error as JSEvalError).jsMessage).toBe("in timer");
+    expect(await mr.evalAsync("1 + 1")).toBe(2);
+  });
+});
+
+describe("limits on the async path", () => {
+  const deadline = 100;
+  const cases: Array<[string, string]> = [
+    ["an infinite loop", "while (true) {}"],
+    ["an infinite microtask chain", "function f() { Promise.resolve().then(f) } f(); new Promise(() => {})"],
+    ["a setInterval storm", "new Promise(() => { for (let i = 0; i < 100; i++) setInterval(() => { for (let j = 0; j < 1e4; j++); }, 0) })"],
+    ["a setTimeout chain", "new Promise(() => { (function again() { setTimeout(again, 0) })() })"],
+    ["a promise that never settles", "new Promise(() => {})"],
+    ["an async function awaiting forever", "(async () => { await new Promise(() => {}) })()"],
+  ];
+  for (const [name, code] of cases) {
+    it(`ends ${name} with JSTimeoutError within deadline + 30 ms, host loop lag under 10 ms`, async () => {
+      using mr = new MiniRacer();
+      await mr.evalAsync("0");
+      const { result, maxLagMs } = await withLagMonitor(() => timedRejection(mr.evalAsync(code, { timeout: deadline })));
+      expect(result.error).toBeInstanceOf(JSTimeoutError);
+      expect(result.ms).toBeGreaterThanOrEqual(deadline - 1);
+      expect(result.ms).toBeLessThan(deadline + 30);
+      expect(maxLagMs).toBeLessThan(10);
+      expect(await mr.evalAsync("'usable'")).toBe("usable");
+    });
+  }
+
+  it("keeps the host's setInterval ticking while the sandbox computes for a second", async () => {
+    using mr = new MiniRacer();
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 10);
+    const { result, maxLagMs } = await withLagMonitor(() =>
+      mr.evalAsync("const t = Date.now(); let n = 0; while (Date.now() - t < 1000) n++; n > 0"),
+    );
+    clearInterval(interval);
+    expect(result).toBe(true);
+    expect(ticks).toBeGreaterThanOrEqual(80);
+    expect(maxLagMs).toBeLessThan(10);
+  });
+
+  it("ends runaway allocation with JSOOMError and deep recursion with a RangeError on the sandbox thread", async () => {
+    using mr = new MiniRacer({ maxMemory: 32 * 1024 * 1024 });
+    await expect(mr.evalAsync("(() => { const a = []; while (true) a.push({ x: [1, 2, 3] }) })()")).rejects.toThrow(JSOOMError);
+    const error = await mr.evalAsync("(function f() { return f() + 1 })()").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JSEvalError);
+    expect((error as JSEvalError).jsName).toBe("RangeError");
+    expect(await mr.evalAsync("'alive'")).toBe("alive");
+  });
+});
+
+describe("cancellation with AbortSignal", () => {
+  it("terminates a running script promptly and rejects with AbortError carrying the reason", async () => {
+    using mr = new MiniRacer();
+    await mr.evalAsync("0");
+    const controller = new AbortController();
+    const reason = new Error("user navigated away");
+    const call = mr.evalAsync("while (true) {}", { signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 20);
+    const { error, ms } = await timedRejection(call);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).name).toBe("AbortError");
+    expect((error as AbortError).code).toBe("ERR_MINI_RACER_ABORTED");
+    expect((error as AbortError).cause).toBe(reason);
+    expect(ms).toBeLessThan(60);
+    // The script really stopped: the next call runs at once.
+    const start = performance.now();
+    expect(await mr.evalAsync("'next'")).toBe("next");
+    expect(performance.now() - start).toBeLessThan(50);
+    expect(mr.eval("1 + 1")).toBe(2);
+  });
+
+  it("aborts a call waiting on a timer, and a queued call before it runs", async () => {
+    using mr = new MiniRacer();
+    mr.execute("globalThis.ran = []");
+    const first = new AbortController();
+    const second = new AbortController();
+    const waiting = mr.evalAsync("ran.push('waiting'); new Promise(r => setTimeout(r, 10000))", { signal: first.signal });
+    const queued = mr.evalAsync("ran.push('queued'); 1", { signal: second.signal });
+    second.abort();
+    await expect(queued).rejects.toThrow(AbortError);
+    await new Promise((r) => setTimeout(r, 10));
+    first.abort();
+    await expect(waiting).rejects.toThrow(AbortError);
+    expect(await mr.evalAsync("ran")).toEqual(["waiting"]);
+  });
+
+  it("rejects at once for an already aborted signal, without running", async () => {
+    using mr = new MiniRacer();
+    mr.execute("globalThis.count = 0");
+    const error = await mr.evalAsync("count++", { signal: AbortSignal.abort("why") }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).cause).toBe("why");
+    expect(mr.eval("count")).toBe(0);
+  });
+
+  it("works with AbortSignal.timeout and leaves no listener behind after the call settles", async () => {
+    using mr = new MiniRacer();
+    await expect(mr.evalAsync("while (true) {}", { signal: AbortSignal.timeout(30) })).rejects.toThrow(AbortError);
+    const controller = new AbortController();
+    expect(await mr.evalAsync("5", { signal: controller.signal })).toBe(5);
+    controller.abort(); // after settling: nothing happens
+    expect(await mr.evalAsync("6")).toBe(6);
+  });
+});
+
+describe("mixed use and ordering", () => {
+  it("runs async calls one at a time in the order they were made", async () => {
+    using mr = new MiniRacer();
+    mr.execute("globalThis.log = []");
+    const calls = [
+      mr.evalAsync("new Promise(r => setTimeout(() => { log.push('slow'); r(1) }, 20))"),
+      mr.evalAsync("log.push('fast'); 2"),
+      mr.callAsync("Array.prototype.push.call", "ignored"),
+    ];
+    await Promise.allSettled(calls);
+    expect(mr.eval("log")).toEqual(["slow", "fast"]);
+  });
+
+  it("runs a sync call while an async call waits, and the sync call can settle it", async () => {
+    using mr = new MiniRacer();
+    const waiting = mr.evalAsync("new Promise(r => { globalThis.finish = r })", { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 10));
+    const start = performance.now();
+    expect(mr.eval("typeof finish")).toBe("function");
+    expect(performance.now() - start).toBeLessThan(20);
+    mr.eval("finish('from sync')");
+    expect(await waiting).toBe("from sync");
+  });
+
+  it("close() rejects running, waiting and queued calls with ContextClosedError", async () => {
+    const mr = new MiniRacer();
+    const running = mr.evalAsync("while (true) {}");
+    const queued = mr.evalAsync("1");
+    await new Promise((r) => setTimeout(r, 10));
+    mr.close();
+    await expect(running).rejects.toThrow(ContextClosedError);
+    await expect(queued).rejects.toThrow(ContextClosedError);
+    expect(mr.pendingCalls).toBe(0);
+
+    const other = new MiniRacer();
+    const waiting = other.evalAsync("new Promise(r => setTimeout(r, 60000))");
+    await new Promise((r) => setTimeout(r, 10));
+    other.close();
+    await expect(waiting).rejects.toThrow(ContextClosedError);
+  });
+
+  it("runs N sandboxes' async calls at the same time on N threads", async () => {
+    const sandboxes = [new MiniRacer(), new MiniRacer()];
+    try {
+      // Each call reports when it ran; on separate threads the spans overlap.
+      const code = "(() => { const start = Date.now(); while (Date.now() - start < 300); return [start, Date.now()] })()";
+      const [a, b] = (await Promise.all(sandboxes.map((mr) => mr.evalAsync(code)))) as Array<[number, number]>;
+      const overlap = Math.min(a[1], b[1]) - Math.max(a[0], b[0]);
+      expect(overlap).toBeGreaterThan(200);
+    } finally {
+      for (const mr of sandboxes) mr.close();
+    }
+  });
+
+  it("settles 1,000 concurrent calls over 8 sandboxes with the right results, and leaks nothing", async () => {
+    const sandboxes = Array.from({ length: 8 }, () => new MiniRacer());
+    try {
+      const round = async () => {
+        const calls: Array<Promise<unknown>> = [];
+        for (let i = 0; i < 1000; i++) {
+          const mr = sandboxes[i % 8]!;
+          calls.push(i % 2 === 0 ? mr.evalAsync(`${i} * 2`) : mr.callAsync("Math.max", i, -1));
+        }
+        const results = await Promise.all(calls);
+        results.forEach((value, i) => expect(value).toBe(i % 2 === 0 ? i * 2 : i));
+      };
+      for (let i = 0; i < 5; i++) await round();
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      for (let i = 0; i < 20; i++) await round();
+      global.gc?.();
+      const growth = (process.memoryUsage().rss - before) / 1024 / 1024;
+      expect(growth).toBeLessThan(16);
+      for (const mr of sandboxes) expect(mr.pendingCalls).toBe(0);
+    } finally {
+      for (const mr of sandboxes) mr.close();
+    }
+  });
+});
+
+describe("threads and processes", () => {
+  it("works inside a worker_thread, and terminating the worker mid-call is safe", async () => {
+    const source = `
+      const { MiniRacer } = require(${JSON.stringify(path.join(root, "dist/cjs/index.js"))});
+      const { parentPort } = require("node:worker_threads");
+      (async () => {
+        const mr = new MiniRacer();
+        const value = await mr.evalAsync("new Promise(r => setTimeout(() => r(6 * 7), 5))");
+        parentPort.postMessage({ value, sync: mr.eval("2 + 2") });
+        const busy = new MiniRacer();
+        busy.evalAsync("while (true) {}").catch(() => {});
+        parentPort.postMessage("busy");
+      })();
+    `;
+    const worker = new Worker(source, { eval: true });
+    const messages: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      worker.on("message", (message) => {
+        messages.push(message);
+        if (message === "busy") setTimeout(() => void worker.terminate(), 20);
+      });
+      worker.on("error", reject);
+      worker.on("exit", () => resolve());
+    });
+    expect(messages[0]).toEqual({ value: 42, sync: 4 });
+    expect(messages[1]).toBe("busy");
+  });
+
+  it("lets the process exit, naturally or with process.exit, with live sandboxes", () => {
+    const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
+    const natural = spawnSync(
+      process.execPath,
+      ["-e", `const { MiniRacer } = require(${entry}); const mr = new MiniRacer(); mr.evalAsync("1").then(v => console.log("done", v));`],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    expect(natural.status).toBe(0);
+    expect(natural.stdout.trim()).toBe("done 1");
+    const forced = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `const { MiniRacer } = require(${entry});
+         const a = new MiniRacer(); a.evalAsync("while (true) {}").catch(() => {});
+         const b = new MiniRacer(); b.evalAsync("new Promise(() => {})").catch(() => {});
+         setTimeout(() => process.exit(0), 50);`,
+      ],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    expect(forced.status).toBe(0);
+    expect(forced.signal).toBeNull();
+  });
+});
