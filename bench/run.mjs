@@ -702,6 +702,18 @@ if (mrEval?.status === "ok" && ivmEval?.status === "ok") {
   console.log("  n/a: a side is unavailable; target not checked");
 }
 {
+  const { runAsyncSections } = await import("./async.mjs");
+  const asyncOk = mr.ok
+    ? await runAsyncSections({
+        MiniRacer: mr.MiniRacer,
+        ivm: ivm.ok && ivmMode === "in-process" ? ivm.ivm : null,
+        ivmNote: ivm.ok ? "it runs in a child process" : ivm.reason,
+        quick: QUICK,
+      })
+    : false;
+  if (!asyncOk) mrFailed = true;
+}
+{
   const busy1 = machineBusySeconds();
   if (busy0 !== null && busy1 !== null) {
     const own = process.cpuUsage(own0);
