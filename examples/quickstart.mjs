@@ -1,5 +1,5 @@
 // A working example: run untrusted code with a memory cap and a time limit.
-import { JSEvalError, JSOOMError, JSTimeoutError, MiniRacer } from "mini-racer";
+import { AbortError, JSEvalError, JSOOMError, JSTimeoutError, MiniRacer } from "mini-racer";
 
 const mr = new MiniRacer({ maxMemory: 64 * 1024 * 1024, timeout: 1000 });
 
@@ -29,4 +29,24 @@ for (const [what, code] of [
   }
 }
 console.log("still usable:", mr.eval("'yes'"));
+
+// Long work runs on the sandbox's own thread: Node's event loop keeps going.
+let ticks = 0;
+const ticker = setInterval(() => ticks++, 10);
+const primes = await mr.evalAsync(`
+  (() => { const t = Date.now(); let n = 2, found = 0;
+    while (Date.now() - t < 300) { let p = true; for (let d = 2; d * d <= n; d++) if (n % d === 0) { p = false; break }
+      if (p) found++; n++ }
+    return found })()`);
+clearInterval(ticker);
+console.log(`async: found ${primes} primes in 300 ms while the host ticked ${ticks} times`);
+
+// Promises and timers inside the sandbox; cancellation with an AbortSignal.
+console.log("async value =", await mr.evalAsync("new Promise((resolve) => setTimeout(() => resolve('later'), 20))"));
+try {
+  await mr.evalAsync("while (true) {}", { signal: AbortSignal.timeout(50) });
+} catch (error) {
+  if (!(error instanceof AbortError)) throw error;
+  console.log(`aborted: ${error.name} (${error.code})`);
+}
 mr.close();

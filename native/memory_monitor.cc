@@ -25,6 +25,7 @@ MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
     : isolate_(isolate), budget_(budget), soft_limit_(soft_limit) {
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
+  RecordHeapFigures(stats);
   initial_heap_limit_ = stats.heap_size_limit();
   budget_->set_heap_used(stats.used_heap_size());
   for (size_t i = 0; i < isolate_->NumberOfHeapSpaces(); ++i) {
@@ -78,6 +79,7 @@ void MemoryMonitor::AfterGC(v8::Isolate* isolate, v8::GCType,
   isolate->GetHeapStatistics(&stats);
   size_t used = stats.used_heap_size();
   self->budget_->set_heap_used(used);
+  self->RecordHeapFigures(stats);
   self->large_objects_at_last_gc_ = self->LargeObjectBytes();
   // The cap itself is enforced here, at each GC: V8's own limit sits far
   // above it (see ConfigureHeap) so that no single allocation can reach
@@ -87,6 +89,18 @@ void MemoryMonitor::AfterGC(v8::Isolate* isolate, v8::GCType,
     self->heap_cap_reached_.store(true, std::memory_order_relaxed);
     isolate->TerminateExecution();
   }
+}
+
+void MemoryMonitor::RecordHeapFigures(v8::HeapStatistics& stats) {
+  last_total_.store(stats.total_heap_size(), std::memory_order_relaxed);
+  last_used_.store(stats.used_heap_size(), std::memory_order_relaxed);
+  last_limit_.store(stats.heap_size_limit(), std::memory_order_relaxed);
+}
+
+MemoryMonitor::HeapFigures MemoryMonitor::LastHeapFigures() const {
+  return HeapFigures{last_total_.load(std::memory_order_relaxed),
+                     last_used_.load(std::memory_order_relaxed),
+                     last_limit_.load(std::memory_order_relaxed)};
 }
 
 void MemoryMonitor::BeginCall() {

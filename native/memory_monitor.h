@@ -47,8 +47,18 @@ class MemoryMonitor {
   // After every call: applies the soft limit.
   void EndCall();
 
-  bool soft_limit_reached() const { return soft_limit_reached_; }
-  bool cap_ever_reached() const { return cap_ever_reached_; }
+  bool soft_limit_reached() const { return soft_limit_reached_.load(); }
+  bool cap_ever_reached() const { return cap_ever_reached_.load(); }
+
+  // Heap figures as of the last GC or RecordHeapFigures call: readable from
+  // any thread without the isolate's lock.
+  struct HeapFigures {
+    size_t total = 0;
+    size_t used = 0;
+    size_t limit = 0;
+  };
+  void RecordHeapFigures(v8::HeapStatistics& stats);
+  HeapFigures LastHeapFigures() const;
 
  private:
   static size_t NearHeapLimit(void* data, size_t current_limit,
@@ -68,8 +78,11 @@ class MemoryMonitor {
   size_t max_bytes_ = 0;
   bool in_call_ = false;
   std::atomic<bool> heap_cap_reached_{false};
-  bool cap_ever_reached_ = false;
-  bool soft_limit_reached_ = false;
+  std::atomic<bool> cap_ever_reached_{false};
+  std::atomic<bool> soft_limit_reached_{false};
+  std::atomic<size_t> last_total_{0};
+  std::atomic<size_t> last_used_{0};
+  std::atomic<size_t> last_limit_{0};
 };
 
 }  // namespace mini_racer

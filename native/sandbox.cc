@@ -124,6 +124,7 @@ bool Sandbox::RunSlice(uint64_t call_id, Clock::time_point deadline,
     SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError", kExhaustedMessage);
     return true;
   }
+  std::lock_guard<std::mutex> turn(slice_mutex_);
   v8::Locker locker(isolate_);
   if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
   v8::Isolate::Scope isolate_scope(isolate_);
@@ -202,6 +203,16 @@ bool Sandbox::RunSlice(uint64_t call_id, Clock::time_point deadline,
     exhausted_.store(true, std::memory_order_relaxed);
   }
   memory_->EndCall();
+  if (!sync) {
+    // Async steps are few and slow enough to refresh the figures that
+    // heapStats reports while the sandbox is busy.
+    v8::HeapStatistics stats;
+    isolate_->GetHeapStatistics(&stats);
+    memory_->RecordHeapFigures(stats);
+  }
+  if (low_memory_requested_.exchange(false, std::memory_order_relaxed)) {
+    isolate_->LowMemoryNotification();
+  }
   bool finished = step != Step::kPending;
   if (finished) timers_->ClearOwner(call_id);
   return finished;
@@ -355,6 +366,7 @@ void Sandbox::RunAsync(AsyncCall& call) {
       });
   while (!finished) finished = StepAsync(state, &out);
   if (!state.promise.IsEmpty()) {
+    std::lock_guard<std::mutex> turn(slice_mutex_);
     v8::Locker locker(isolate_);
     state.promise.Reset();
   }
@@ -415,6 +427,7 @@ void Sandbox::AbandonAsync(AsyncState& state, mr_value_type type,
                  "the MiniRacer was closed during the call");
       break;
   }
+  std::lock_guard<std::mutex> turn(slice_mutex_);
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
@@ -625,13 +638,20 @@ bool Sandbox::RunPathCall(v8::Local<v8::Context> context, const uint16_t* path,
 }
 
 void Sandbox::GetHeapStats(mr_heap_stats* out) {
-  v8::Locker locker(isolate_);
-  v8::Isolate::Scope isolate_scope(isolate_);
-  v8::HeapStatistics stats;
-  isolate_->GetHeapStatistics(&stats);
-  out->total_heap_size = stats.total_heap_size();
-  out->used_heap_size = stats.used_heap_size();
-  out->heap_size_limit = stats.heap_size_limit();
+  std::unique_lock<std::mutex> turn(slice_mutex_, std::try_to_lock);
+  if (turn.owns_lock()) {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    v8::HeapStatistics stats;
+    isolate_->GetHeapStatistics(&stats);
+    memory_->RecordHeapFigures(stats);
+  }
+  // While a script runs (on the sandbox's thread) the figures of its last
+  // GC or step are reported rather than waiting for it.
+  MemoryMonitor::HeapFigures figures = memory_->LastHeapFigures();
+  out->total_heap_size = figures.total;
+  out->used_heap_size = figures.used;
+  out->heap_size_limit = figures.limit;
   out->external_memory = budget_.external_bytes();
   out->max_memory = budget_.max_bytes();
   out->soft_limit_reached = memory_->soft_limit_reached();
@@ -639,6 +659,12 @@ void Sandbox::GetHeapStats(mr_heap_stats* out) {
 }
 
 void Sandbox::LowMemoryNotification() {
+  std::unique_lock<std::mutex> turn(slice_mutex_, std::try_to_lock);
+  if (!turn.owns_lock()) {
+    // Busy: the running step collects when it ends.
+    low_memory_requested_.store(true, std::memory_order_relaxed);
+    return;
+  }
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   isolate_->LowMemoryNotification();

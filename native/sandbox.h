@@ -141,6 +141,11 @@ class Sandbox {
   std::thread::id stack_limit_thread_;
   // Ids of calls, sync and async: timers and cancellation name them.
   std::atomic<uint64_t> next_call_id_{1};
+  // Held for each slice besides V8's Locker: heap statistics try it, so
+  // that they never wait for a running script.
+  std::mutex slice_mutex_;
+  // A lowMemoryNotification that came while a slice ran: done after it.
+  std::atomic<bool> low_memory_requested_{false};
   // Synchronous callers waiting for the isolate's lock.
   std::atomic<int> sync_waiting_{0};
   // Started by the first async call; guarded by thread_mutex_.

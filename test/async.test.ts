@@ -317,6 +317,19 @@ describe("mixed use and ordering", () => {
     expect(await waiting).toBe("from sync");
   });
 
+  it("answers heapStats() and lowMemoryNotification() without waiting for a running async call", async () => {
+    using mr = new MiniRacer();
+    const busy = mr.evalAsync("(() => { const a = []; const t = Date.now(); while (Date.now() - t < 400) a.push({}); return a.length > 0 })()");
+    await new Promise((r) => setTimeout(r, 50));
+    const start = performance.now();
+    const stats = mr.heapStats();
+    mr.lowMemoryNotification();
+    expect(performance.now() - start).toBeLessThan(20);
+    expect(stats.usedHeapSize).toBeGreaterThan(0);
+    expect(stats.maxMemory).toBe(128 * 1024 * 1024);
+    expect(await busy).toBe(true);
+  });
+
   it("close() rejects running, waiting and queued calls with ContextClosedError", async () => {
     const mr = new MiniRacer();
     const running = mr.evalAsync("while (true) {}");
