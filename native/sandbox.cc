@@ -116,7 +116,7 @@ std::string Sandbox::ToUtf8(v8::Local<v8::Value> value) {
 }
 
 template <typename Body>
-bool Sandbox::RunSlice(uint64_t call_id, Clock::time_point deadline,
+bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
                        const std::atomic<bool>* cancelled, bool sync,
                        mr_value* out, Body&& body) {
   if (exhausted_.load(std::memory_order_relaxed)) {
@@ -133,6 +133,13 @@ bool Sandbox::RunSlice(uint64_t call_id, Clock::time_point deadline,
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Context::Scope context_scope(context);
 
+  // A synchronous call's limit starts once it holds the isolate: time spent
+  // waiting for an async step to finish is not the call's own.
+  Clock::time_point deadline =
+      std::holds_alternative<SyncDeadline>(deadline_spec)
+          ? Watchdog::DeadlineAfter(
+                std::get<SyncDeadline>(deadline_spec).timeout_ms)
+          : std::get<Clock::time_point>(deadline_spec);
   timers_->set_owner(call_id);
   memory_->BeginCall();
   watchdog_->Begin(deadline, call_id);
@@ -503,7 +510,7 @@ void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
                    bool discard_result, mr_value* out) {
   uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
   sync_waiting_.fetch_add(1, std::memory_order_relaxed);
-  RunSlice(id, Watchdog::DeadlineAfter(timeout_ms), nullptr, true, out,
+  RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
            [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
                Outcome* outcome) {
              if (!RunEval(context, code, units, result, outcome)) {
@@ -572,7 +579,7 @@ void Sandbox::Call(const uint16_t* path, size_t units, const mr_value* args,
                    size_t argc, double timeout_ms, mr_value* out) {
   uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
   sync_waiting_.fetch_add(1, std::memory_order_relaxed);
-  RunSlice(id, Watchdog::DeadlineAfter(timeout_ms), nullptr, true, out,
+  RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
            [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
                Outcome* outcome) {
              if (!RunPathCall(context, path, units, args, argc, result,

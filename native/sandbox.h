@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 
 #include "foreground_task_queue.h"
 #include "isolate_holder.h"
@@ -81,8 +82,14 @@ class Sandbox {
   // Runs one stretch of JavaScript for call `call_id`. Returns true when
   // the call is over (its result or failure is in *out), false when its
   // body returned kPending.
+  // A slice's limit: an absolute deadline (async steps) or a timeout that
+  // starts when the slice gets the isolate (sync calls).
+  struct SyncDeadline {
+    double timeout_ms;
+  };
+  using Deadline = std::variant<Clock::time_point, SyncDeadline>;
   template <typename Body>
-  bool RunSlice(uint64_t call_id, Clock::time_point deadline,
+  bool RunSlice(uint64_t call_id, Deadline deadline,
                 const std::atomic<bool>* cancelled, bool sync, mr_value* out,
                 Body&& body);
   // The bodies: evaluate code, call a function by path.
