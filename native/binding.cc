@@ -378,8 +378,10 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     }
     auto* channel = new AsyncChannel();
     napi_value name = Napi::String::New(env, "mini-racer:async");
+    // The channel is both the finalizer's data (freed there) and the
+    // context every delivery sees.
     napi_status status = napi_create_threadsafe_function(
-        env, info[0], nullptr, name, 0, 1, nullptr,
+        env, info[0], nullptr, name, 0, 1, channel,
         [](napi_env, void* finalize_data, void*) {
           delete static_cast<AsyncChannel*>(finalize_data);
         },

@@ -16,10 +16,10 @@ import {
 
 const root = path.resolve(__dirname, "..");
 
-async function timedRejection(promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+async function timedRejection(startCall: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
   const start = performance.now();
   try {
-    await promise;
+    await startCall();
   } catch (error) {
     return { error, ms: performance.now() - start };
   }
@@ -206,7 +206,7 @@ describe("limits on the async path", () => {
     it(`ends ${name} with JSTimeoutError within deadline + 30 ms, host loop lag under 10 ms`, async () => {
       using mr = new MiniRacer();
       await mr.evalAsync("0");
-      const { result, maxLagMs } = await withLagMonitor(() => timedRejection(mr.evalAsync(code, { timeout: deadline })));
+      const { result, maxLagMs } = await withLagMonitor(() => timedRejection(() => mr.evalAsync(code, { timeout: deadline })));
       expect(result.error).toBeInstanceOf(JSTimeoutError);
       expect(result.ms).toBeGreaterThanOrEqual(deadline - 1);
       expect(result.ms).toBeLessThan(deadline + 30);
@@ -246,7 +246,7 @@ describe("cancellation with AbortSignal", () => {
     const reason = new Error("user navigated away");
     const call = mr.evalAsync("while (true) {}", { signal: controller.signal });
     setTimeout(() => controller.abort(reason), 20);
-    const { error, ms } = await timedRejection(call);
+    const { error, ms } = await timedRejection(() => call);
     expect(error).toBeInstanceOf(AbortError);
     expect((error as AbortError).name).toBe("AbortError");
     expect((error as AbortError).code).toBe("ERR_MINI_RACER_ABORTED");
