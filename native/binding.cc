@@ -10,6 +10,7 @@
 #include <napi.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ Napi::Value Throw(Napi::Env env, int kind, const std::string& name,
 // the thread-safe function's context and lives until it is finalized.
 struct AsyncChannel {
   napi_threadsafe_function tsfn = nullptr;
+  // For host calls the sandbox's thread asks for; null once closed.
+  mr_sandbox* sandbox = nullptr;
   // Calls issued and not yet delivered; while any, the channel keeps
   // Node's event loop alive, as pending I/O does. Main thread only.
   size_t pending = 0;
@@ -58,9 +61,19 @@ struct AsyncChannel {
 };
 
 struct Completion {
-  uint64_t id;
+  uint64_t id;  // 0: not a completion, but host calls to answer
   mr_value value;
 };
+
+// Runs on the sandbox's thread when it waits for host calls.
+void OnHostWakeup(void* user_data) {
+  auto* channel = static_cast<AsyncChannel*>(user_data);
+  auto* item = new Completion{0, mr_value{}};
+  if (napi_call_threadsafe_function(channel->tsfn, item,
+                                    napi_tsfn_nonblocking) != napi_ok) {
+    delete item;
+  }
+}
 
 // Runs on the sandbox's thread (or wherever the C API completes a call).
 void OnCallComplete(void* user_data, uint64_t id, mr_value* result) {
@@ -74,7 +87,7 @@ void OnCallComplete(void* user_data, uint64_t id, mr_value* result) {
   }
 }
 
-Napi::Value ToJs(Napi::Env env, mr_value* value);
+Napi::Value ToJs(Napi::Env env, mr_value* value, bool borrowed = false);
 
 // Runs on Node's thread: hands (id, ok, value or error) to the JavaScript
 // completion handler. env is null when the channel is torn down unsent.
@@ -82,7 +95,11 @@ void DeliverCompletion(napi_env env, napi_value handler, void* context,
                        void* data) {
   auto* item = static_cast<Completion*>(data);
   auto* channel = static_cast<AsyncChannel*>(context);
-  if (env != nullptr) {
+  if (env != nullptr && item->id == 0) {
+    if (channel->sandbox != nullptr) {
+      mr_sandbox_run_host_requests(channel->sandbox);
+    }
+  } else if (env != nullptr) {
     if (channel->pending > 0 && --channel->pending == 0 &&
         !channel->released) {
       napi_unref_threadsafe_function(env, channel->tsfn);
@@ -123,8 +140,9 @@ Napi::Value ThrowTypeError(Napi::Env env, const char* message) {
   return Napi::Value();
 }
 
-// Converts an output value, taking over its buffer where that avoids a copy.
-Napi::Value ToJs(Napi::Env env, mr_value* value) {
+// Converts an output value, taking over its buffer where that avoids a copy
+// (unless `borrowed`). A handle becomes [type, id] for src/ to wrap.
+Napi::Value ToJs(Napi::Env env, mr_value* value, bool borrowed) {
   napi_value result = nullptr;
   napi_status status = napi_ok;
   switch (value->type) {
@@ -146,8 +164,17 @@ Napi::Value ToJs(Napi::Env env, mr_value* value) {
           env, reinterpret_cast<const char16_t*>(value->data),
           value->length / 2, &result);
       break;
+    case MR_VALUE_FUNCTION:
+    case MR_VALUE_OBJECT:
+    case MR_VALUE_ARRAY:
+    case MR_VALUE_SYMBOL: {
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(uint32_t{0}, Napi::Number::New(env, value->type));
+      pair.Set(uint32_t{1}, Napi::Number::New(env, value->number));
+      return pair;
+    }
     case MR_VALUE_SERIALIZED:
-      if (value->length >= kExternalBufferThreshold) {
+      if (!borrowed && value->length >= kExternalBufferThreshold) {
         auto* bytes = const_cast<uint8_t*>(value->data);
         Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(
             env, bytes, value->length,
@@ -227,6 +254,15 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
             InstanceMethod<&SandboxWrap::EvalAsync>("evalAsync"),
             InstanceMethod<&SandboxWrap::CallAsync>("callAsync"),
             InstanceMethod<&SandboxWrap::CancelCall>("cancelCall"),
+            InstanceMethod<&SandboxWrap::HandleOp>("handleOp"),
+            InstanceMethod<&SandboxWrap::HandleCallAsync>("handleCallAsync"),
+            InstanceMethod<&SandboxWrap::ReleaseHandle>("releaseHandle"),
+            InstanceMethod<&SandboxWrap::HandleCount>("handleCount"),
+            InstanceMethod<&SandboxWrap::SetHost>("setHost"),
+            InstanceMethod<&SandboxWrap::Expose>("expose"),
+            InstanceMethod<&SandboxWrap::SettleHostPromise>(
+                "settleHostPromise"),
+            InstanceMethod<&SandboxWrap::SetConsole>("setConsole"),
         });
   }
 
@@ -269,13 +305,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     return info[index].As<Napi::Number>().DoubleValue();
   }
 
+  // MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES, as a number.
   static int FlagsArg(const Napi::CallbackInfo& info, size_t index) {
-    if (info.Length() <= index || !info[index].IsBoolean()) return 0;
-    return info[index].As<Napi::Boolean>().Value() ? MR_EVAL_DISCARD_RESULT
-                                                   : 0;
+    if (info.Length() <= index || !info[index].IsNumber()) return 0;
+    return info[index].As<Napi::Number>().Int32Value() &
+           (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES);
   }
 
-  // eval(code: string, timeoutMs: number, discardResult?: boolean)
+  // eval(code: string, timeoutMs: number, flags?: number)
   Napi::Value Eval(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!EnsureOpen(env)) return Napi::Value();
@@ -307,8 +344,8 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       return Napi::Value();
     }
     OwnedValue result;
-    mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(), TimeoutArg(info, 2),
-            &result.value);
+    mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(),
+            TimeoutArg(info, 2), FlagsArg(info, 3), &result.value);
     return ToJs(env, &result.value);
   }
 
@@ -350,6 +387,23 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
           out.length = strings.back().size() * 2;
           break;
         default:
+          if (arg.IsArray()) {
+            // A handle, as [type, id].
+            Napi::Array pair = arg.As<Napi::Array>();
+            Napi::Value type = pair.Get(uint32_t{0});
+            Napi::Value id = pair.Get(uint32_t{1});
+            if (env.IsExceptionPending()) return false;
+            if (type.IsNumber() && id.IsNumber()) {
+              int32_t kind = type.As<Napi::Number>().Int32Value();
+              if (kind >= MR_VALUE_FUNCTION && kind <= MR_VALUE_SYMBOL) {
+                out.type = kind;
+                out.number = id.As<Napi::Number>().DoubleValue();
+                break;
+              }
+            }
+            ThrowTypeError(env, "malformed handle argument");
+            return false;
+          }
           if (arg.IsTypedArray() &&
               arg.As<Napi::TypedArray>().TypedArrayType() ==
                   napi_uint8_array) {
@@ -392,6 +446,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
                    "could not create the async channel", "");
     }
     napi_unref_threadsafe_function(env, channel->tsfn);
+    channel->sandbox = sandbox_;
     channel_ = channel;
     // Runs before the thread-safe function's own teardown (hooks run in
     // reverse order), so the sandbox's thread is gone before the channel.
@@ -450,7 +505,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     TrackCall(env);
     uint64_t id = mr_call_async(sandbox_, path.data(), path.size(),
                                 args.data(), args.size(), TimeoutArg(info, 2),
-                                OnCallComplete, channel_);
+                                FlagsArg(info, 3), OnCallComplete, channel_);
     return Napi::Number::New(env, static_cast<double>(id));
   }
 
@@ -465,10 +520,247 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     return info.Env().Undefined();
   }
 
+  // handleOp(op, handle, args, timeoutMs, flags) -> value
+  Napi::Value HandleOp(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() ||
+        !info[2].IsArray()) {
+      return ThrowTypeError(env, "handleOp(op, handle, args, ...)");
+    }
+    std::vector<mr_value> args;
+    std::vector<Utf16Arg> strings;
+    if (!ReadArgs(env, info[2].As<Napi::Array>(), &args, &strings)) {
+      return Napi::Value();
+    }
+    OwnedValue result;
+    mr_handle_op_run(sandbox_, info[0].As<Napi::Number>().Int32Value(),
+                     info[1].As<Napi::Number>().Uint32Value(), args.data(),
+                     args.size(), TimeoutArg(info, 3), FlagsArg(info, 4),
+                     &result.value);
+    return ToJs(env, &result.value);
+  }
+
+  // handleCallAsync(handle, [this, ...args], timeoutMs, flags) -> call id
+  Napi::Value HandleCallAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureAsync(env)) return Napi::Value();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsArray()) {
+      return ThrowTypeError(env, "handleCallAsync(handle, args, ...)");
+    }
+    std::vector<mr_value> args;
+    std::vector<Utf16Arg> strings;
+    if (!ReadArgs(env, info[1].As<Napi::Array>(), &args, &strings)) {
+      return Napi::Value();
+    }
+    TrackCall(env);
+    uint64_t id = mr_handle_call_async(
+        sandbox_, info[0].As<Napi::Number>().Uint32Value(), args.data(),
+        args.size(), TimeoutArg(info, 2), FlagsArg(info, 3), OnCallComplete,
+        channel_);
+    return Napi::Number::New(env, static_cast<double>(id));
+  }
+
+  Napi::Value ReleaseHandle(const Napi::CallbackInfo& info) {
+    if (sandbox_ != nullptr && info.Length() >= 1 && info[0].IsNumber()) {
+      mr_handle_release(sandbox_, info[0].As<Napi::Number>().Uint32Value());
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value HandleCount(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    return Napi::Number::New(env,
+                             static_cast<double>(mr_handle_count(sandbox_)));
+  }
+
+  // setHost(dispatch(callId, functionId, args) -> [0, value] |
+  //   [1, promiseId] | [2, name, message]). Idempotent.
+  Napi::Value SetHost(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      return ThrowTypeError(env, "setHost needs a function");
+    }
+    if (!dispatch_.IsEmpty()) return env.Undefined();
+    // Weak: the MiniRacer keeps it alive; a strong reference here would
+    // keep the MiniRacer (and so the sandbox) alive forever.
+    dispatch_ = Napi::Weak(info[0].As<Napi::Function>());
+    mr_sandbox_set_host(sandbox_, &SandboxWrap::CallHost, &OnHostWakeupThunk,
+                        this);
+    return env.Undefined();
+  }
+
+  // expose(path, functionId)
+  Napi::Value Expose(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      return ThrowTypeError(env, "expose(path, functionId)");
+    }
+    Utf16Arg path;
+    if (!path.Read(env, info[0])) return Napi::Value();
+    OwnedValue error;
+    if (mr_sandbox_expose(sandbox_, path.data(), path.size(),
+                          info[1].As<Napi::Number>().Uint32Value(),
+                          &error.value) != 0) {
+      return ThrowFailure(env, error.value);
+    }
+    return env.Undefined();
+  }
+
+  // settleHostPromise(promiseId, ok, value | [name, message])
+  Napi::Value SettleHostPromise(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (sandbox_ == nullptr) return env.Undefined();
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBoolean()) {
+      return ThrowTypeError(env, "settleHostPromise(id, ok, value)");
+    }
+    uint64_t id =
+        static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
+    if (info[1].As<Napi::Boolean>().Value()) {
+      std::vector<mr_value> args;
+      std::vector<Utf16Arg> strings;
+      Napi::Array one = Napi::Array::New(env, 1);
+      one.Set(uint32_t{0}, info[2]);
+      if (!ReadArgs(env, one, &args, &strings)) return Napi::Value();
+      mr_host_promise_settle(sandbox_, id, &args[0]);
+    } else {
+      OwnedValue failure;
+      MakeFailure(env, info[2], &failure.value);
+      mr_host_promise_settle(sandbox_, id, &failure.value);
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value SetConsole(const Napi::CallbackInfo& info) {
+    if (sandbox_ != nullptr && info.Length() >= 1) {
+      mr_sandbox_set_console(sandbox_, info[0].ToBoolean().Value() ? 1 : 0);
+    }
+    return info.Env().Undefined();
+  }
+
+  // An MR_ERROR_EXCEPTION failure from [name, message].
+  static void MakeFailure(Napi::Env env, Napi::Value pair, mr_value* out) {
+    std::string name = "Error";
+    std::string message;
+    if (pair.IsArray()) {
+      Napi::Array array = pair.As<Napi::Array>();
+      Napi::Value n = array.Get(uint32_t{0});
+      Napi::Value m = array.Get(uint32_t{1});
+      if (n.IsString()) name = n.As<Napi::String>().Utf8Value();
+      if (m.IsString()) message = m.As<Napi::String>().Utf8Value();
+    }
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    size_t length = name.size() + 1 + message.size() + 1;
+    auto* bytes = static_cast<uint8_t*>(std::malloc(length));
+    out->type = MR_ERROR_EXCEPTION;
+    out->number = 0;
+    out->data = bytes;
+    out->length = bytes ? length : 0;
+    if (bytes == nullptr) return;
+    std::memcpy(bytes, name.data(), name.size());
+    bytes[name.size()] = 0;
+    std::memcpy(bytes + name.size() + 1, message.data(), message.size());
+    bytes[length - 1] = 0;
+  }
+
+  // A value for the sandbox, owning its bytes (it outlives this scope).
+  static void MakeOwnedValue(Napi::Env env, Napi::Value value,
+                             mr_value* out) {
+    std::vector<mr_value> args;
+    std::vector<Utf16Arg> strings;
+    Napi::Array one = Napi::Array::New(env, 1);
+    one.Set(uint32_t{0}, value);
+    if (!ReadArgs(env, one, &args, &strings)) {
+      Napi::Value error = env.GetAndClearPendingException().Value();
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(uint32_t{0}, Napi::String::New(env, "TypeError"));
+      pair.Set(uint32_t{1}, error.IsObject()
+                                ? error.As<Napi::Object>().Get("message")
+                                : Napi::String::New(env, "bad value"));
+      MakeFailure(env, pair, out);
+      return;
+    }
+    *out = args[0];
+    out->data = nullptr;
+    if (args[0].data != nullptr && args[0].length > 0) {
+      auto* bytes = static_cast<uint8_t*>(std::malloc(args[0].length));
+      if (bytes != nullptr) {
+        std::memcpy(bytes, args[0].data, args[0].length);
+        out->data = bytes;
+      } else {
+        out->length = 0;
+      }
+    } else {
+      out->length = 0;
+    }
+  }
+
+  // The host side of a sandbox's call to a host function: on the host
+  // thread, inside a sync call or answering the sandbox thread.
+  static void CallHost(void* user_data, uint64_t call_id, uint32_t function_id,
+                       const mr_value* args, size_t argc, mr_value* result) {
+    auto* self = static_cast<SandboxWrap*>(user_data);
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    *result = mr_value{};
+    Napi::Array js_args = Napi::Array::New(env, argc);
+    for (size_t i = 0; i < argc; ++i) {
+      mr_value arg = args[i];
+      js_args.Set(static_cast<uint32_t>(i), ToJs(env, &arg, true));
+      if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    }
+    Napi::Function dispatch = self->dispatch_.Value();
+    if (dispatch.IsEmpty()) {
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(uint32_t{0}, Napi::String::New(env, "Error"));
+      pair.Set(uint32_t{1}, Napi::String::New(env, "the MiniRacer is gone"));
+      MakeFailure(env, pair, result);
+      return;
+    }
+    Napi::Value answer = dispatch.Call(
+        {Napi::Number::New(env, static_cast<double>(call_id)),
+         Napi::Number::New(env, function_id), js_args});
+    if (env.IsExceptionPending() || !answer.IsArray()) {
+      Napi::Value error = env.IsExceptionPending()
+                              ? env.GetAndClearPendingException().Value()
+                              : env.Undefined();
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(uint32_t{0}, Napi::String::New(env, "Error"));
+      pair.Set(uint32_t{1}, Napi::String::New(env, "the host function failed"));
+      (void)error;
+      MakeFailure(env, pair, result);
+      return;
+    }
+    Napi::Array reply = answer.As<Napi::Array>();
+    int32_t kind = reply.Get(uint32_t{0}).ToNumber().Int32Value();
+    if (kind == 1) {
+      result->type = MR_VALUE_HOST_PROMISE;
+      result->number = reply.Get(uint32_t{1}).ToNumber().DoubleValue();
+    } else if (kind == 2) {
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(uint32_t{0}, reply.Get(uint32_t{1}));
+      pair.Set(uint32_t{1}, reply.Get(uint32_t{2}));
+      MakeFailure(env, pair, result);
+    } else {
+      MakeOwnedValue(env, reply.Get(uint32_t{1}), result);
+    }
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+  }
+
+  static void OnHostWakeupThunk(void* user_data) {
+    auto* self = static_cast<SandboxWrap*>(user_data);
+    // Only async calls run on the sandbox's thread, so the channel exists.
+    if (self->channel_ != nullptr) OnHostWakeup(self->channel_);
+  }
+
   // Frees the sandbox (its thread completes what is pending, as closed) and
   // then lets the channel go once it has delivered that.
   bool CloseNow() {
     bool was_open = sandbox_ != nullptr;
+    if (channel_ != nullptr) channel_->sandbox = nullptr;
     if (was_open) {
       mr_sandbox_free(sandbox_);
       sandbox_ = nullptr;
@@ -517,6 +809,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
 
   mr_sandbox* sandbox_ = nullptr;
   AsyncChannel* channel_ = nullptr;
+  Napi::FunctionReference dispatch_;
 };
 
 Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {

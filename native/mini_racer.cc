@@ -35,14 +35,13 @@ void mr_sandbox_free(mr_sandbox* sandbox) { delete Unwrap(sandbox); }
 
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
              double timeout_ms, int flags, mr_value* out) {
-  Unwrap(sandbox)->Eval(code, code_units, timeout_ms,
-                        (flags & MR_EVAL_DISCARD_RESULT) != 0, out);
+  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, flags, out);
 }
 
 void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
-             const mr_value* args, size_t argc, double timeout_ms,
+             const mr_value* args, size_t argc, double timeout_ms, int flags,
              mr_value* out) {
-  Unwrap(sandbox)->Call(path, path_units, args, argc, timeout_ms, out);
+  Unwrap(sandbox)->Call(path, path_units, args, argc, timeout_ms, flags, out);
 }
 
 void mr_sandbox_cancel(mr_sandbox* sandbox) { Unwrap(sandbox)->Cancel(); }
@@ -50,17 +49,63 @@ void mr_sandbox_cancel(mr_sandbox* sandbox) { Unwrap(sandbox)->Cancel(); }
 uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
                        size_t code_units, double timeout_ms, int flags,
                        mr_completion completion, void* user_data) {
-  return Unwrap(sandbox)->EvalAsync(code, code_units, timeout_ms,
-                                    (flags & MR_EVAL_DISCARD_RESULT) != 0,
+  return Unwrap(sandbox)->EvalAsync(code, code_units, timeout_ms, flags,
                                     completion, user_data);
 }
 
 uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,
                        size_t path_units, const mr_value* args, size_t argc,
-                       double timeout_ms, mr_completion completion,
+                       double timeout_ms, int flags, mr_completion completion,
                        void* user_data) {
   return Unwrap(sandbox)->CallAsync(path, path_units, args, argc, timeout_ms,
-                                    completion, user_data);
+                                    flags, completion, user_data);
+}
+
+void mr_handle_op_run(mr_sandbox* sandbox, int op, uint32_t handle,
+                      const mr_value* args, size_t argc, double timeout_ms,
+                      int flags, mr_value* out) {
+  Unwrap(sandbox)->HandleOp(op, handle, args, argc, timeout_ms, flags, out);
+}
+
+uint64_t mr_handle_call_async(mr_sandbox* sandbox, uint32_t handle,
+                              const mr_value* args, size_t argc,
+                              double timeout_ms, int flags,
+                              mr_completion completion, void* user_data) {
+  return Unwrap(sandbox)->HandleCallAsync(handle, args, argc, timeout_ms,
+                                          flags, completion, user_data);
+}
+
+void mr_handle_release(mr_sandbox* sandbox, uint32_t handle) {
+  Unwrap(sandbox)->ReleaseHandle(handle);
+}
+
+size_t mr_handle_count(mr_sandbox* sandbox) {
+  return Unwrap(sandbox)->HandleCount();
+}
+
+void mr_sandbox_set_host(mr_sandbox* sandbox, mr_host_function function,
+                         mr_host_wakeup wakeup, void* user_data) {
+  Unwrap(sandbox)->SetHost(function, wakeup, user_data);
+}
+
+void mr_sandbox_run_host_requests(mr_sandbox* sandbox) {
+  Unwrap(sandbox)->RunHostRequests();
+}
+
+int mr_sandbox_expose(mr_sandbox* sandbox, const uint16_t* path,
+                      size_t path_units, uint32_t function_id,
+                      mr_value* error) {
+  return Unwrap(sandbox)->Expose(path, path_units, function_id, error) ? 0
+                                                                       : -1;
+}
+
+void mr_host_promise_settle(mr_sandbox* sandbox, uint64_t promise_id,
+                            const mr_value* value) {
+  Unwrap(sandbox)->SettleHostPromise(promise_id, *value);
+}
+
+void mr_sandbox_set_console(mr_sandbox* sandbox, int enabled) {
+  Unwrap(sandbox)->SetConsole(enabled != 0);
 }
 
 void mr_call_cancel(mr_sandbox* sandbox, uint64_t call_id) {

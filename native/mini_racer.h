@@ -34,6 +34,14 @@ typedef enum mr_value_type {
   MR_VALUE_STRING_LATIN1 = 4,  /* data: `length` one-byte characters */
   MR_VALUE_STRING_UTF16 = 5,   /* data: `length` bytes of UTF-16 code units */
   MR_VALUE_SERIALIZED = 6,     /* data: V8 ValueSerializer bytes, with header */
+  /* Handles to sandbox values: number is the handle id (see mr_handle_*). */
+  MR_VALUE_FUNCTION = 7,
+  MR_VALUE_OBJECT = 8,
+  MR_VALUE_ARRAY = 9,
+  MR_VALUE_SYMBOL = 10,
+  /* Only as the result of a host function: the host will settle a promise
+   * later (mr_host_promise_settle); number is its id. */
+  MR_VALUE_HOST_PROMISE = 11,
 
   MR_ERROR_FIRST = 16,
   /* The failure kinds below carry UTF-8 text in data:
@@ -93,8 +101,12 @@ mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
  * pending asynchronous calls complete with MR_ERROR_CLOSED before it returns. */
 void mr_sandbox_free(mr_sandbox* sandbox);
 
-/* Flags of mr_eval and mr_eval_async. */
+/* Flags of mr_eval and mr_eval_async (and, for MR_RESULT_HANDLES, of every
+ * call that returns a value). */
 enum {
+  /* Return any object (array, function, ...) as a handle instead of a copy.
+   * Without it only functions and symbols, which cannot be copied, are. */
+  MR_RESULT_HANDLES = 2,
   /* Run for effects: the completion value is not copied out (undefined is
    * returned instead), so it may be anything. A synchronous eval then also
    * ignores a promise completion value; an async one still waits for it. */
@@ -107,9 +119,10 @@ void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
              double timeout_ms, int flags, mr_value* out);
 
 /* Calls the function found at a dotted path of globals ("a.b.c", UTF-16),
- * with `this` set to its holder, and stores the result in *out. */
+ * with `this` set to its holder, and stores the result in *out. flags:
+ * MR_RESULT_HANDLES. */
 void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
-             const mr_value* args, size_t argc, double timeout_ms,
+             const mr_value* args, size_t argc, double timeout_ms, int flags,
              mr_value* out);
 
 /* Ends the running call, if any, with MR_ERROR_CANCELLED. Thread-safe. */
@@ -133,13 +146,90 @@ uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
 /* mr_call, asynchronously: as mr_eval_async. Path and arguments are copied. */
 uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,
                        size_t path_units, const mr_value* args, size_t argc,
-                       double timeout_ms, mr_completion completion,
+                       double timeout_ms, int flags, mr_completion completion,
                        void* user_data);
 
 /* Cancels an asynchronous call: a queued one completes with
  * MR_ERROR_CANCELLED at once, a running one as soon as its script stops.
  * Unknown or finished ids are ignored. Thread-safe. */
 void mr_call_cancel(mr_sandbox* sandbox, uint64_t call_id);
+
+/* Operations on a handle (a sandbox value the host keeps, returned as
+ * MR_VALUE_FUNCTION/OBJECT/ARRAY/SYMBOL). args, by operation:
+ *   CALL:   this, then the arguments        -> the result
+ *   GET:    key                              -> the property's value
+ *   SET:    key, value                       -> undefined
+ *   DELETE: key                              -> boolean
+ *   HAS:    key (the `in` operator)          -> boolean
+ *   KEYS:   none (Object.keys)               -> array of strings
+ * A key is a string, a number or a symbol handle. They run sandbox code
+ * (getters, proxies), so they take a time limit and fail like mr_call. */
+typedef enum mr_handle_op {
+  MR_HANDLE_CALL = 0,
+  MR_HANDLE_GET = 1,
+  MR_HANDLE_SET = 2,
+  MR_HANDLE_DELETE = 3,
+  MR_HANDLE_HAS = 4,
+  MR_HANDLE_KEYS = 5
+} mr_handle_op;
+
+void mr_handle_op_run(mr_sandbox* sandbox, int op, uint32_t handle,
+                      const mr_value* args, size_t argc, double timeout_ms,
+                      int flags, mr_value* out);
+
+/* MR_HANDLE_CALL, asynchronously (see mr_eval_async). args as for CALL. */
+uint64_t mr_handle_call_async(mr_sandbox* sandbox, uint32_t handle,
+                              const mr_value* args, size_t argc,
+                              double timeout_ms, int flags,
+                              mr_completion completion, void* user_data);
+
+/* Lets the sandbox drop a handle's value. Thread-safe, never waits. Call
+ * once per handle. */
+void mr_handle_release(mr_sandbox* sandbox, uint32_t handle);
+
+/* Handles not released. */
+size_t mr_handle_count(mr_sandbox* sandbox);
+
+/* Host functions. The sandbox calls `function` on the host thread (the
+ * thread that calls mr_sandbox_set_host) with the arguments a sandbox
+ * script passed (copies; functions and symbols as handles); it stores its
+ * result in *result: a value, an MR_ERROR_EXCEPTION failure (thrown in the
+ * sandbox as a new Error with that name and message), or
+ * MR_VALUE_HOST_PROMISE. function_id 0 is the console: args are the level
+ * ("log", "info", ...) and the logged values; no result is expected.
+ * `call_id` names the call that was running (0 outside calls).
+ *
+ * During an async call the sandbox's thread asks for host calls through
+ * `wakeup`, called from that thread: the host must then call
+ * mr_sandbox_run_host_requests on the host thread soon. */
+typedef void (*mr_host_function)(void* user_data, uint64_t call_id,
+                                 uint32_t function_id, const mr_value* args,
+                                 size_t argc, mr_value* result);
+typedef void (*mr_host_wakeup)(void* user_data);
+
+void mr_sandbox_set_host(mr_sandbox* sandbox, mr_host_function function,
+                         mr_host_wakeup wakeup, void* user_data);
+
+/* Answers the host calls the sandbox's thread is waiting for. Host thread. */
+void mr_sandbox_run_host_requests(mr_sandbox* sandbox);
+
+/* Defines a global function at a dotted path ("db.get", UTF-16; missing
+ * objects on the way are created) that calls host function `function_id`
+ * (>= 1). Returns 0, or fills *error. */
+int mr_sandbox_expose(mr_sandbox* sandbox, const uint16_t* path,
+                      size_t path_units, uint32_t function_id,
+                      mr_value* error);
+
+/* Settles the promise a host function returned as MR_VALUE_HOST_PROMISE:
+ * fulfils it with *value, or rejects it with an Error made from an
+ * MR_ERROR_EXCEPTION failure in *value. Thread-safe; ids of calls that
+ * have ended are ignored. */
+void mr_host_promise_settle(mr_sandbox* sandbox, uint64_t promise_id,
+                            const mr_value* value);
+
+/* Whether console.* calls in the sandbox reach the host (function 0);
+ * when off (the default) they cost nothing. */
+void mr_sandbox_set_console(mr_sandbox* sandbox, int enabled);
 
 /* Reads heap statistics. */
 void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out);

@@ -1,6 +1,8 @@
 #include "sandbox.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <vector>
 
@@ -18,6 +20,73 @@ constexpr uintptr_t kStackBudget = 896u << 10;
 // Compiled scripts kept per sandbox, and the longest source kept.
 constexpr size_t kMaxCachedScripts = 64;
 constexpr size_t kMaxCachedScriptUnits = 4096;
+
+// Isolate data slot holding the Sandbox, for V8 callbacks.
+constexpr uint32_t kSandboxSlot = 0;
+// Limit for defining an exposed function (the path may run getters).
+constexpr double kExposeTimeoutMs = 1000;
+
+const char* const kConsoleMethods[][2] = {
+    {"log", "log"},     {"info", "info"},   {"warn", "warn"},
+    {"error", "error"}, {"debug", "debug"}, {"trace", "debug"},
+    {"dir", "log"}};
+
+// A sandbox Error made from a host failure: the name picks the constructor
+// for the standard kinds, and is set as `name` otherwise; no host stack.
+v8::Local<v8::Value> ErrorFromFailure(v8::Isolate* isolate,
+                                      const mr_value& failure) {
+  const char* text = reinterpret_cast<const char*>(failure.data);
+  std::string parts[2];
+  size_t part = 0;
+  for (size_t i = 0; i < failure.length && part < 2; ++i) {
+    if (text[i] == '\0') {
+      ++part;
+    } else {
+      parts[part].push_back(text[i]);
+    }
+  }
+  v8::Local<v8::String> message =
+      v8::String::NewFromUtf8(isolate, parts[1].data(),
+                              v8::NewStringType::kNormal,
+                              static_cast<int>(parts[1].size()))
+          .FromMaybe(v8::String::Empty(isolate));
+  const std::string& name = parts[0];
+  if (name == "TypeError") return v8::Exception::TypeError(message);
+  if (name == "RangeError") return v8::Exception::RangeError(message);
+  if (name == "SyntaxError") return v8::Exception::SyntaxError(message);
+  if (name == "ReferenceError") return v8::Exception::ReferenceError(message);
+  v8::Local<v8::Value> error = v8::Exception::Error(message);
+  if (!name.empty() && name != "Error" && error->IsObject()) {
+    v8::Local<v8::Context> context = isolate->GetCurrentContext();
+    error.As<v8::Object>()
+        ->CreateDataProperty(
+            context, v8::String::NewFromUtf8Literal(isolate, "name"),
+            v8::String::NewFromUtf8(isolate, name.data(),
+                                    v8::NewStringType::kNormal,
+                                    static_cast<int>(name.size()))
+                .FromMaybe(v8::String::Empty(isolate)))
+        .FromMaybe(false);
+  }
+  return error;
+}
+
+// Deep copy of an input value (its data is borrowed).
+mr_value CopyValue(const mr_value& in) {
+  mr_value copy = in;
+  copy.data = nullptr;
+  if (in.data != nullptr && in.length > 0) {
+    auto* bytes = static_cast<uint8_t*>(std::malloc(in.length));
+    if (bytes == nullptr) {
+      SetFailure(&copy, MR_ERROR_EXCEPTION, "RangeError", "out of memory");
+      return copy;
+    }
+    std::memcpy(bytes, in.data, in.length);
+    copy.data = bytes;
+  } else {
+    copy.length = 0;
+  }
+  return copy;
+}
 
 const char kExhaustedMessage[] =
     "the sandbox reached its memory cap and could not free enough memory; "
@@ -53,6 +122,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     sandbox->memory_ = std::make_unique<MemoryMonitor>(
         isolate, &sandbox->budget_, options.soft_memory);
     sandbox->timers_ = std::make_unique<TimerQueue>(isolate);
+    sandbox->handles_ = std::make_unique<HandleTable>(isolate);
+    isolate->SetData(kSandboxSlot, sandbox.get());
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     if (context.IsEmpty()) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
@@ -69,6 +140,25 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
                  "could not install the timer functions");
       return nullptr;
     }
+    v8::Context::Scope context_scope(context);
+    if (!sandbox->InstallConsole(context)) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not install the console");
+      return nullptr;
+    }
+    v8::Local<v8::Value> probe;
+    if (!v8::Script::Compile(
+             context,
+             v8::String::NewFromUtf8Literal(isolate, "(function () {})"))
+             .ToLocalChecked()
+             ->Run(context)
+             .ToLocal(&probe) ||
+        !probe->IsFunction()) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not create the interrupt probe");
+      return nullptr;
+    }
+    sandbox->interrupt_probe_.Reset(isolate, probe.As<v8::Function>());
     sandbox->context_.Reset(isolate, context);
     sandbox->eval_origin_.Reset(
         isolate, v8::String::NewFromUtf8Literal(isolate, "<eval>"));
@@ -91,14 +181,18 @@ Sandbox::~Sandbox() {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
     timers_.reset();
+    handles_.reset();
+    host_promises_.clear();
     script_cache_.clear();
     eval_origin_.Reset();
+    interrupt_probe_.Reset();
     context_.Reset();
     memory_.reset();
     tasks_->Clear();
   }
   holder_.reset();
   tasks_->Clear();
+  for (auto& settlement : settlements_) mr_value_release(&settlement.second);
 }
 
 void Sandbox::FitStackLimitToThisThread() {
@@ -124,14 +218,48 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError", kExhaustedMessage);
     return true;
   }
-  std::lock_guard<std::mutex> turn(slice_mutex_);
+  if (slice_owner_.load(std::memory_order_acquire) ==
+      std::this_thread::get_id()) {
+    // Called back from a host function of a call running on this thread.
+    if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    return RunNestedSlice(out, body);
+  }
+  // Wakes a host thread waiting for the isolate once it is released (this
+  // is destroyed after `turn`).
+  struct ReleaseNotice {
+    HostBridge* bridge;
+    ~ReleaseNotice() { bridge->NotifyReleased(); }
+  } release_notice{&bridge_};
+  std::unique_lock<std::mutex> turn(slice_mutex_, std::try_to_lock);
+  if (!turn.owns_lock()) {
+    if (sync && bridge_.OnHostThread()) {
+      bool finished = true;
+      bool handed_over = AcquireOnHostThread(&turn, [&] {
+        finished = RunSlice(call_id, deadline_spec, cancelled, false, out,
+                            body);
+      });
+      if (handed_over) {
+        sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
+        return finished;
+      }
+    } else {
+      turn.lock();
+    }
+  }
   v8::Locker locker(isolate_);
   if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
+  slice_owner_.store(std::this_thread::get_id(), std::memory_order_release);
+  struct OwnerReset {
+    std::atomic<std::thread::id>* owner;
+    ~OwnerReset() { owner->store(std::thread::id(), std::memory_order_release); }
+  } owner_reset{&slice_owner_};
+  current_call_id_ = call_id;
   v8::Isolate::Scope isolate_scope(isolate_);
   FitStackLimitToThisThread();
   v8::HandleScope handle_scope(isolate_);
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Context::Scope context_scope(context);
+  handles_->ApplyReleases();
 
   // A synchronous call's limit starts once it holds the isolate: time spent
   // waiting for an async step to finish is not the call's own.
@@ -160,7 +288,8 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     if (memory_->HeapCapReachedInCall()) step = Step::kFailed;
     if (step == Step::kValue) {
       bool clone_error = false;
-      if (!ValueCodec::Encode(isolate_, context, result, out, &clone_error)) {
+      if (!ValueCodec::Encode(isolate_, context, result, outcome.mode,
+                              handles_.get(), out, &clone_error)) {
         step = Step::kFailed;
         if (clone_error) outcome.failure = MR_ERROR_VALUE;
       }
@@ -178,7 +307,13 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   bool cap_reached = memory_->CapReachedInCall();
   if (terminated || stop != Watchdog::Stop::kNone || cap_reached) {
     isolate_->CancelTerminateExecution();
-    // A pending call stopped here is over, even if its body got through.
+    // A call stopped here is over, even if its script got through: it ran
+    // past its limit (or was cancelled), so its result is not given.
+    if (stop != Watchdog::Stop::kNone && step == Step::kValue) {
+      mr_value_release(out);
+      *out = mr_value{};
+      step = Step::kFailed;
+    }
     if (step == Step::kPending) step = Step::kFailed;
   }
   if (step == Step::kFailed) {
@@ -221,15 +356,101 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     isolate_->LowMemoryNotification();
   }
   bool finished = step != Step::kPending;
-  if (finished) timers_->ClearOwner(call_id);
+  if (finished) {
+    timers_->ClearOwner(call_id);
+    DropHostPromises(call_id);
+  }
+  current_call_id_ = 0;
   return finished;
+}
+
+template <typename Body>
+bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
+  v8::Locker locker(isolate_);
+  v8::Isolate::Scope isolate_scope(isolate_);
+  v8::HandleScope handle_scope(isolate_);
+  v8::Local<v8::Context> context = context_.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+  Outcome outcome;
+  mr_value described{};
+  Step step;
+  bool terminated;
+  {
+    v8::TryCatch try_catch(isolate_);
+    v8::Local<v8::Value> result;
+    ++nesting_;
+    step = body(context, &result, &outcome);
+    --nesting_;
+    if (step == Step::kPending) step = Step::kFailed;  // sync bodies only
+    if (step == Step::kValue) {
+      bool clone_error = false;
+      if (!ValueCodec::Encode(isolate_, context, result, outcome.mode,
+                              handles_.get(), out, &clone_error)) {
+        step = Step::kFailed;
+        if (clone_error) outcome.failure = MR_ERROR_VALUE;
+      }
+    }
+    if (step == Step::kFailed && try_catch.HasCaught() &&
+        !try_catch.HasTerminated()) {
+      DescribeException(context, try_catch, outcome.failure, &described);
+    }
+    terminated =
+        try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
+  }
+  // Termination is left pending: the outer slice ends with it too.
+  if (terminated && step == Step::kValue) {
+    mr_value_release(out);
+    step = Step::kFailed;
+  }
+  if (step == Step::kFailed) {
+    Watchdog::Stop stop = watchdog_->Peek();
+    if (memory_->CapReachedInCall()) {
+      SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError",
+                 "the sandbox reached its memory cap");
+    } else if (stop == Watchdog::Stop::kTimedOut) {
+      SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
+                 "the call exceeded its time limit");
+    } else if (stop == Watchdog::Stop::kCancelled) {
+      SetFailure(out, MR_ERROR_CANCELLED, "JSCancelledError",
+                 "the call was cancelled");
+    } else if (described.data != nullptr && !terminated) {
+      *out = described;
+      described = mr_value{};
+    } else {
+      SetFailure(out, MR_ERROR_INTERNAL, "Error",
+                 terminated ? "the call was terminated"
+                            : "the call failed without an exception");
+    }
+  }
+  mr_value_release(&described);
+  return true;
+}
+
+bool Sandbox::AcquireOnHostThread(std::unique_lock<std::mutex>* turn,
+                                  const std::function<void()>& run_elsewhere) {
+  for (;;) {
+    // Inside one of our host functions, called from the sandbox's thread,
+    // which holds the isolate while it waits: the call goes to it.
+    if (bridge_.host_depth() > 0 && bridge_.SandboxThreadWaiting() &&
+        bridge_.RunOnSandboxThread(run_elsewhere)) {
+      return true;
+    }
+    // Else the sandbox's thread may be waiting for host calls only this
+    // thread can answer.
+    bridge_.RunHostRequests();
+    if (turn->try_lock()) return false;
+    bridge_.WaitForWork(std::chrono::microseconds(500));
+    if (turn->try_lock()) return false;
+  }
 }
 
 Sandbox::Step Sandbox::Settle(v8::Local<v8::Context> context,
                               v8::Local<v8::Value>* result,
                               Outcome* outcome) {
-  isolate_->PerformMicrotaskCheckpoint();
-  tasks_->RunDueTasks();
+  if (nesting_ == 0) {
+    isolate_->PerformMicrotaskCheckpoint();
+    tasks_->RunDueTasks();
+  }
   if (isolate_->IsExecutionTerminating()) return Step::kFailed;
   if (!(*result)->IsPromise()) return Step::kValue;
   auto promise = result->As<v8::Promise>();
@@ -290,11 +511,11 @@ uint64_t Sandbox::PostAsync(std::unique_ptr<AsyncCall> call) {
 }
 
 uint64_t Sandbox::EvalAsync(const uint16_t* code, size_t units,
-                            double timeout_ms, bool discard_result,
+                            double timeout_ms, int flags,
                             mr_completion completion, void* user_data) {
   auto call = std::make_unique<AsyncCall>();
   call->kind = AsyncCall::Kind::kEval;
-  call->discard_result = discard_result;
+  call->flags = flags;
   call->text.assign(reinterpret_cast<const char16_t*>(code), units);
   call->timeout_ms = timeout_ms;
   call->completion = completion;
@@ -304,11 +525,34 @@ uint64_t Sandbox::EvalAsync(const uint16_t* code, size_t units,
 
 uint64_t Sandbox::CallAsync(const uint16_t* path, size_t units,
                             const mr_value* args, size_t argc,
-                            double timeout_ms, mr_completion completion,
-                            void* user_data) {
+                            double timeout_ms, int flags,
+                            mr_completion completion, void* user_data) {
   auto call = std::make_unique<AsyncCall>();
   call->kind = AsyncCall::Kind::kCall;
+  call->flags = flags;
   call->text.assign(reinterpret_cast<const char16_t*>(path), units);
+  CopyArgs(call.get(), args, argc);
+  call->timeout_ms = timeout_ms;
+  call->completion = completion;
+  call->user_data = user_data;
+  return PostAsync(std::move(call));
+}
+
+uint64_t Sandbox::HandleCallAsync(uint32_t handle, const mr_value* args,
+                                  size_t argc, double timeout_ms, int flags,
+                                  mr_completion completion, void* user_data) {
+  auto call = std::make_unique<AsyncCall>();
+  call->kind = AsyncCall::Kind::kHandleCall;
+  call->flags = flags;
+  call->handle = handle;
+  CopyArgs(call.get(), args, argc);
+  call->timeout_ms = timeout_ms;
+  call->completion = completion;
+  call->user_data = user_data;
+  return PostAsync(std::move(call));
+}
+
+void Sandbox::CopyArgs(AsyncCall* call, const mr_value* args, size_t argc) {
   call->args.assign(args, args + argc);
   call->arg_bytes.resize(argc);
   for (size_t i = 0; i < argc; ++i) {
@@ -321,10 +565,6 @@ uint64_t Sandbox::CallAsync(const uint16_t* path, size_t units,
       call->args[i].length = 0;
     }
   }
-  call->timeout_ms = timeout_ms;
-  call->completion = completion;
-  call->user_data = user_data;
-  return PostAsync(std::move(call));
 }
 
 void Sandbox::CancelAsync(uint64_t call_id) {
@@ -355,18 +595,32 @@ void Sandbox::RunAsync(AsyncCall& call) {
       [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
           Outcome* outcome) {
         const auto* text = reinterpret_cast<const uint16_t*>(call.text.data());
-        bool ran = call.kind == AsyncCall::Kind::kEval
-                       ? RunEval(context, text, call.text.size(), result,
-                                 outcome)
-                       : RunPathCall(context, text, call.text.size(),
-                                     call.args.data(), call.args.size(),
-                                     result, outcome);
+        if (call.flags & MR_RESULT_HANDLES) {
+          outcome->mode = ValueCodec::Mode::kHandles;
+        }
+        bool ran = false;
+        switch (call.kind) {
+          case AsyncCall::Kind::kEval:
+            ran = RunEval(context, text, call.text.size(), result, outcome);
+            break;
+          case AsyncCall::Kind::kCall:
+            ran = RunPathCall(context, text, call.text.size(),
+                              call.args.data(), call.args.size(), result,
+                              outcome);
+            break;
+          case AsyncCall::Kind::kHandleCall:
+            ran = RunHandleOp(context, MR_HANDLE_CALL, call.handle,
+                              call.args.data(), call.args.size(), result,
+                              outcome);
+            break;
+        }
         if (!ran) return Step::kFailed;
         Step step = Settle(context, result, outcome);
         if (step == Step::kPending) {
           state.promise.Reset(isolate_, result->As<v8::Promise>());
           state.next_timer = timers_->NextDue(call.id);
-        } else if (step == Step::kValue && call.discard_result) {
+        } else if (step == Step::kValue &&
+                   (call.flags & MR_EVAL_DISCARD_RESULT)) {
           *result = v8::Undefined(isolate_);
         }
         return step;
@@ -407,12 +661,17 @@ bool Sandbox::StepAsync(AsyncState& state, mr_value* out) {
       call.id, state.deadline, &call.cancelled, false, out,
       [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
           Outcome* outcome) {
+        if (call.flags & MR_RESULT_HANDLES) {
+          outcome->mode = ValueCodec::Mode::kHandles;
+        }
+        ApplyHostSettlements(context);
         if (!timers_->RunDue(context, call.id)) return Step::kFailed;
         *result = state.promise.Get(isolate_);
         Step step = Settle(context, result, outcome);
         if (step == Step::kPending) {
           state.next_timer = timers_->NextDue(call.id);
-        } else if (step == Step::kValue && call.discard_result) {
+        } else if (step == Step::kValue &&
+                   (call.flags & MR_EVAL_DISCARD_RESULT)) {
           *result = v8::Undefined(isolate_);
         }
         return step;
@@ -439,6 +698,7 @@ void Sandbox::AbandonAsync(AsyncState& state, mr_value_type type,
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
   timers_->ClearOwner(state.call->id);
+  DropHostPromises(state.call->id);
   state.promise.Reset();
 }
 
@@ -507,16 +767,21 @@ void Sandbox::DescribeException(v8::Local<v8::Context> context,
 }
 
 void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
-                   bool discard_result, mr_value* out) {
+                   int flags, mr_value* out) {
   uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
   sync_waiting_.fetch_add(1, std::memory_order_relaxed);
   RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
            [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
                Outcome* outcome) {
+             if (flags & MR_RESULT_HANDLES) {
+               outcome->mode = ValueCodec::Mode::kHandles;
+             }
              if (!RunEval(context, code, units, result, outcome)) {
                return Step::kFailed;
              }
-             if (discard_result) *result = v8::Undefined(isolate_);
+             if (flags & MR_EVAL_DISCARD_RESULT) {
+               *result = v8::Undefined(isolate_);
+             }
              return SettleSync(context, result, outcome);
            });
   WakeAsyncCall();
@@ -576,12 +841,15 @@ bool Sandbox::CompileCached(v8::Local<v8::Context> context,
 }
 
 void Sandbox::Call(const uint16_t* path, size_t units, const mr_value* args,
-                   size_t argc, double timeout_ms, mr_value* out) {
+                   size_t argc, double timeout_ms, int flags, mr_value* out) {
   uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
   sync_waiting_.fetch_add(1, std::memory_order_relaxed);
   RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
            [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
                Outcome* outcome) {
+             if (flags & MR_RESULT_HANDLES) {
+               outcome->mode = ValueCodec::Mode::kHandles;
+             }
              if (!RunPathCall(context, path, units, args, argc, result,
                               outcome)) {
                return Step::kFailed;
@@ -632,16 +900,417 @@ bool Sandbox::RunPathCall(v8::Local<v8::Context> context, const uint16_t* path,
   }
   std::vector<v8::Local<v8::Value>> argv(argc);
   for (size_t i = 0; i < argc; ++i) {
-    bool clone_error = false;
-    if (!ValueCodec::Decode(isolate_, context, args[i], &clone_error)
-             .ToLocal(&argv[i])) {
-      if (clone_error) outcome->failure = MR_ERROR_VALUE;
+    if (!DecodeArg(context, args[i], outcome).ToLocal(&argv[i])) {
       return false;
     }
   }
   return target.As<v8::Function>()
       ->Call(context, holder, static_cast<int>(argc), argv.data())
       .ToLocal(result);
+}
+
+v8::MaybeLocal<v8::Value> Sandbox::DecodeArg(v8::Local<v8::Context> context,
+                                             const mr_value& arg,
+                                             Outcome* outcome) {
+  bool clone_error = false;
+  v8::MaybeLocal<v8::Value> value = ValueCodec::Decode(
+      isolate_, context, handles_.get(), arg, &clone_error);
+  if (value.IsEmpty() && clone_error) outcome->failure = MR_ERROR_VALUE;
+  return value;
+}
+
+void Sandbox::HandleOp(int op, uint32_t handle, const mr_value* args,
+                       size_t argc, double timeout_ms, int flags,
+                       mr_value* out) {
+  uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
+  sync_waiting_.fetch_add(1, std::memory_order_relaxed);
+  RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
+           [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+               Outcome* outcome) {
+             if (flags & MR_RESULT_HANDLES) {
+               outcome->mode = ValueCodec::Mode::kHandles;
+             }
+             if (!RunHandleOp(context, op, handle, args, argc, result,
+                              outcome)) {
+               return Step::kFailed;
+             }
+             if (op == MR_HANDLE_CALL) {
+               return SettleSync(context, result, outcome);
+             }
+             // A property read gives what is there, a promise included.
+             if (nesting_ == 0) {
+               isolate_->PerformMicrotaskCheckpoint();
+               tasks_->RunDueTasks();
+             }
+             return isolate_->IsExecutionTerminating() ? Step::kFailed
+                                                       : Step::kValue;
+           });
+  WakeAsyncCall();
+}
+
+bool Sandbox::RunHandleOp(v8::Local<v8::Context> context, int op,
+                          uint32_t handle, const mr_value* args, size_t argc,
+                          v8::Local<v8::Value>* result, Outcome* outcome) {
+  auto fail = [&](mr_value_type type, const char* message) {
+    outcome->failure = type;
+    isolate_->ThrowException(v8::Exception::TypeError(
+        v8::String::NewFromUtf8(isolate_, message).ToLocalChecked()));
+    return false;
+  };
+  v8::Local<v8::Value> target;
+  if (!handles_->Get(handle).ToLocal(&target)) {
+    return fail(MR_ERROR_VALUE, "the handle has been released");
+  }
+  size_t needed = op == MR_HANDLE_KEYS  ? 0
+                  : op == MR_HANDLE_SET ? 2
+                                        : 1;
+  if (argc < needed) {
+    return fail(MR_ERROR_INVALID_ARGUMENT, "missing operands");
+  }
+  if (op == MR_HANDLE_CALL) {
+    if (!target->IsFunction()) {
+      return fail(MR_ERROR_EXCEPTION, "the handle is not a function");
+    }
+    v8::Local<v8::Value> receiver;
+    if (!DecodeArg(context, args[0], outcome).ToLocal(&receiver)) {
+      return false;
+    }
+    std::vector<v8::Local<v8::Value>> argv(argc - 1);
+    for (size_t i = 1; i < argc; ++i) {
+      if (!DecodeArg(context, args[i], outcome).ToLocal(&argv[i - 1])) {
+        return false;
+      }
+    }
+    return target.As<v8::Function>()
+        ->Call(context, receiver, static_cast<int>(argv.size()), argv.data())
+        .ToLocal(result);
+  }
+  if (!target->IsObject()) {
+    return fail(MR_ERROR_EXCEPTION, "the handle is not an object");
+  }
+  v8::Local<v8::Object> object = target.As<v8::Object>();
+  if (op == MR_HANDLE_KEYS) {
+    // Object.keys: own, enumerable, string keys (indices as strings).
+    outcome->mode = ValueCodec::Mode::kCopy;
+    v8::Local<v8::Array> keys;
+    if (!object
+             ->GetOwnPropertyNames(
+                 context,
+                 static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE |
+                                                 v8::SKIP_SYMBOLS),
+                 v8::KeyConversionMode::kConvertToString)
+             .ToLocal(&keys)) {
+      return false;
+    }
+    *result = keys;
+    return true;
+  }
+  v8::Local<v8::Value> key;
+  if (!DecodeArg(context, args[0], outcome).ToLocal(&key)) return false;
+  switch (op) {
+    case MR_HANDLE_GET:
+      return object->Get(context, key).ToLocal(result);
+    case MR_HANDLE_SET: {
+      v8::Local<v8::Value> value;
+      if (!DecodeArg(context, args[1], outcome).ToLocal(&value)) return false;
+      if (object->Set(context, key, value).IsNothing()) return false;
+      *result = v8::Undefined(isolate_);
+      return true;
+    }
+    case MR_HANDLE_DELETE: {
+      bool deleted;
+      if (!object->Delete(context, key).To(&deleted)) return false;
+      *result = v8::Boolean::New(isolate_, deleted);
+      return true;
+    }
+    case MR_HANDLE_HAS: {
+      bool has;
+      if (!object->Has(context, key).To(&has)) return false;
+      *result = v8::Boolean::New(isolate_, has);
+      return true;
+    }
+    default:
+      return fail(MR_ERROR_INVALID_ARGUMENT, "unknown handle operation");
+  }
+}
+
+void Sandbox::SetHost(mr_host_function function, mr_host_wakeup wakeup,
+                      void* user_data) {
+  bridge_.SetHost(function, wakeup, user_data);
+  host_isolate_ = v8::Isolate::TryGetCurrent();
+}
+
+bool Sandbox::Expose(const uint16_t* path, size_t units, uint32_t function_id,
+                     mr_value* error) {
+  uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
+  sync_waiting_.fetch_add(1, std::memory_order_relaxed);
+  mr_value out{};
+  RunSlice(
+      id, SyncDeadline{kExposeTimeoutMs}, nullptr, true, &out,
+      [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+          Outcome*) {
+        // Walk the dotted path, creating plain objects where nothing is;
+        // define the function as an own data property (no setter runs).
+        v8::Local<v8::Object> holder = context->Global();
+        size_t start = 0;
+        for (size_t i = 0; i <= units; ++i) {
+          if (i < units && path[i] != u'.') continue;
+          v8::Local<v8::String> key;
+          if (!v8::String::NewFromTwoByte(isolate_, path + start,
+                                          v8::NewStringType::kNormal,
+                                          static_cast<int>(i - start))
+                   .ToLocal(&key)) {
+            return Step::kFailed;
+          }
+          if (i == units) {
+            v8::Local<v8::Function> function;
+            if (!v8::Function::New(
+                     context, &Sandbox::HostFunctionCallback,
+                     v8::Integer::NewFromUnsigned(isolate_, function_id), 0,
+                     v8::ConstructorBehavior::kThrow)
+                     .ToLocal(&function)) {
+              return Step::kFailed;
+            }
+            function->SetName(key);
+            if (!holder->CreateDataProperty(context, key, function)
+                     .FromMaybe(false)) {
+              isolate_->ThrowException(v8::Exception::TypeError(
+                  v8::String::NewFromUtf8Literal(
+                      isolate_, "the name cannot be defined there")));
+              return Step::kFailed;
+            }
+            break;
+          }
+          v8::Local<v8::Value> next;
+          if (!holder->Get(context, key).ToLocal(&next)) return Step::kFailed;
+          if (next->IsUndefined()) {
+            v8::Local<v8::Object> created = v8::Object::New(isolate_);
+            if (!holder->CreateDataProperty(context, key, created)
+                     .FromMaybe(false)) {
+              return Step::kFailed;
+            }
+            next = created;
+          } else if (!next->IsObject()) {
+            isolate_->ThrowException(v8::Exception::TypeError(
+                v8::String::NewFromUtf8Literal(
+                    isolate_, "a part of the path is not an object")));
+            return Step::kFailed;
+          }
+          holder = next.As<v8::Object>();
+          start = i + 1;
+        }
+        *result = v8::Undefined(isolate_);
+        return Step::kValue;
+      });
+  if (out.type >= MR_ERROR_FIRST) {
+    *error = out;
+    return false;
+  }
+  mr_value_release(&out);
+  return true;
+}
+
+bool Sandbox::InstallConsole(v8::Local<v8::Context> context) {
+  v8::Local<v8::Object> console = v8::Object::New(isolate_);
+  for (const auto& method : kConsoleMethods) {
+    v8::Local<v8::String> name =
+        v8::String::NewFromUtf8(isolate_, method[0]).ToLocalChecked();
+    v8::Local<v8::String> level =
+        v8::String::NewFromUtf8(isolate_, method[1]).ToLocalChecked();
+    v8::Local<v8::Function> function;
+    if (!v8::Function::New(context, &Sandbox::ConsoleCallback, level, 0,
+                           v8::ConstructorBehavior::kThrow)
+             .ToLocal(&function)) {
+      return false;
+    }
+    function->SetName(name);
+    if (!console->CreateDataProperty(context, name, function)
+             .FromMaybe(false)) {
+      return false;
+    }
+  }
+  return context->Global()
+      ->DefineOwnProperty(context,
+                          v8::String::NewFromUtf8Literal(isolate_, "console"),
+                          console, v8::DontEnum)
+      .FromMaybe(false);
+}
+
+void Sandbox::HostFunctionCallback(
+    const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* self =
+      static_cast<Sandbox*>(info.GetIsolate()->GetData(kSandboxSlot));
+  self->CallHost(info, info.Data().As<v8::Uint32>()->Value());
+}
+
+void Sandbox::ConsoleCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* self =
+      static_cast<Sandbox*>(info.GetIsolate()->GetData(kSandboxSlot));
+  // Dropped here, before any value is copied, unless someone listens.
+  if (!self->console_enabled_.load(std::memory_order_relaxed) ||
+      !self->bridge_.has_host()) {
+    return;
+  }
+  self->CallHost(info, 0);
+}
+
+void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
+                       uint32_t function_id) {
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  bool console = function_id == 0;
+  if (!bridge_.has_host()) {
+    isolate_->ThrowException(v8::Exception::Error(
+        v8::String::NewFromUtf8Literal(isolate_,
+                                       "host functions are unavailable")));
+    return;
+  }
+  auto request = std::make_shared<HostBridge::Request>();
+  request->call_id = current_call_id_;
+  request->function_id = function_id;
+  request->one_way = console;
+  request->args.reserve(info.Length() + 1);
+  bool clone_error = false;
+  if (console) {
+    // The level, then the values; what cannot be copied is rendered.
+    mr_value level{};
+    ValueCodec::Encode(isolate_, context, info.Data(),
+                       ValueCodec::Mode::kCopy, handles_.get(), &level,
+                       &clone_error);
+    request->args.push_back(level);
+  }
+  for (int i = 0; i < info.Length(); ++i) {
+    mr_value arg{};
+    bool encoded;
+    if (console) {
+      v8::TryCatch render(isolate_);
+      encoded = ValueCodec::Encode(isolate_, context, info[i],
+                                   ValueCodec::Mode::kRenderUncopyable,
+                                   handles_.get(), &arg, &clone_error);
+      if (!encoded) {
+        if (render.HasTerminated()) return;
+        arg = mr_value{};  // undefined stands for what cannot be shown
+      }
+    } else {
+      // A value that cannot cross (a WeakMap) throws in the sandbox.
+      encoded = ValueCodec::Encode(isolate_, context, info[i],
+                                   ValueCodec::Mode::kCopy, handles_.get(),
+                                   &arg, &clone_error);
+      if (!encoded) return;
+    }
+    request->args.push_back(arg);
+  }
+  bool answered = true;
+  if (bridge_.OnHostThread()) {
+    // The host function is JavaScript of Node's isolate, on this thread.
+    if (host_isolate_ != nullptr) {
+      v8::Isolate::Scope host_scope(host_isolate_);
+      bridge_.CallOnHostThread(request->call_id, function_id,
+                               request->args.data(), request->args.size(),
+                               &request->result);
+    } else {
+      bridge_.CallOnHostThread(request->call_id, function_id,
+                               request->args.data(), request->args.size(),
+                               &request->result);
+    }
+  } else {
+    answered = bridge_.CallFromSandboxThread(request, [this] {
+      return watchdog_->Peek() != Watchdog::Stop::kNone ||
+             closing_.load(std::memory_order_acquire);
+    });
+  }
+  if (!answered) {
+    // The call was stopped (time limit, cancel, close) while the host
+    // function ran: end the script; the watchdog says why.
+    isolate_->TerminateExecution();
+    return;
+  }
+  if (watchdog_->Peek() != Watchdog::Stop::kNone) {
+    // Stopped while the host function ran. V8 acts on a termination request
+    // at its next interrupt check, and a loop around host calls may not
+    // reach one for seconds (loops check when their interrupt budget runs
+    // out); entering a JS function checks at once.
+    v8::Local<v8::Function> probe = interrupt_probe_.Get(isolate_);
+    probe->Call(context, v8::Undefined(isolate_), 0, nullptr).IsEmpty();
+    return;
+  }
+  if (console) return;
+  if (isolate_->IsExecutionTerminating()) return;
+  const mr_value& result = request->result;
+  if (result.type >= MR_ERROR_FIRST) {
+    isolate_->ThrowException(ErrorFromFailure(isolate_, result));
+    return;
+  }
+  if (result.type == MR_VALUE_HOST_PROMISE) {
+    v8::Local<v8::Promise::Resolver> resolver;
+    if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return;
+    HostPromise& pending =
+        host_promises_[static_cast<uint64_t>(result.number)];
+    pending.owner = current_call_id_;
+    pending.resolver.Reset(isolate_, resolver);
+    info.GetReturnValue().Set(resolver->GetPromise());
+    return;
+  }
+  v8::Local<v8::Value> value;
+  if (!ValueCodec::Decode(isolate_, context, handles_.get(), result,
+                          &clone_error)
+           .ToLocal(&value)) {
+    return;
+  }
+  info.GetReturnValue().Set(value);
+}
+
+void Sandbox::SettleHostPromise(uint64_t promise_id, const mr_value& value) {
+  {
+    std::lock_guard<std::mutex> lock(settlements_mutex_);
+    settlements_.emplace_back(promise_id, CopyValue(value));
+    has_settlements_.store(true, std::memory_order_release);
+  }
+  WakeAsyncCall();
+}
+
+void Sandbox::ApplyHostSettlements(v8::Local<v8::Context> context) {
+  if (!has_settlements_.load(std::memory_order_acquire)) return;
+  std::vector<std::pair<uint64_t, mr_value>> settlements;
+  {
+    std::lock_guard<std::mutex> lock(settlements_mutex_);
+    settlements.swap(settlements_);
+    has_settlements_.store(false, std::memory_order_release);
+  }
+  for (auto& [id, value] : settlements) {
+    auto it = host_promises_.find(id);
+    if (it != host_promises_.end()) {
+      v8::Local<v8::Promise::Resolver> resolver =
+          it->second.resolver.Get(isolate_);
+      host_promises_.erase(it);
+      if (value.type >= MR_ERROR_FIRST) {
+        resolver->Reject(context, ErrorFromFailure(isolate_, value))
+            .FromMaybe(false);
+      } else {
+        bool clone_error = false;
+        v8::TryCatch decode(isolate_);
+        v8::Local<v8::Value> decoded;
+        if (ValueCodec::Decode(isolate_, context, handles_.get(), value,
+                               &clone_error)
+                .ToLocal(&decoded)) {
+          resolver->Resolve(context, decoded).FromMaybe(false);
+        } else if (decode.HasCaught() && !decode.HasTerminated()) {
+          resolver->Reject(context, decode.Exception()).FromMaybe(false);
+        }
+      }
+    }
+    mr_value_release(&value);
+  }
+}
+
+void Sandbox::DropHostPromises(uint64_t owner) {
+  if (host_promises_.empty()) return;
+  for (auto it = host_promises_.begin(); it != host_promises_.end();) {
+    if (it->second.owner == owner) {
+      it = host_promises_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Sandbox::GetHeapStats(mr_heap_stats* out) {

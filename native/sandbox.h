@@ -24,12 +24,15 @@
 #include <variant>
 
 #include "foreground_task_queue.h"
+#include "handle_table.h"
+#include "host_bridge.h"
 #include "isolate_holder.h"
 #include "memory_budget.h"
 #include "memory_monitor.h"
 #include "mini_racer.h"
 #include "sandbox_thread.h"
 #include "timer_queue.h"
+#include "value_codec.h"
 #include "watchdog.h"
 
 namespace mini_racer {
@@ -44,20 +47,37 @@ class Sandbox {
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
-  // discard_result: run for effects only (see MR_EVAL_DISCARD_RESULT).
-  void Eval(const uint16_t* code, size_t units, double timeout_ms,
-            bool discard_result, mr_value* out);
+  // flags: MR_EVAL_DISCARD_RESULT, MR_RESULT_HANDLES.
+  void Eval(const uint16_t* code, size_t units, double timeout_ms, int flags,
+            mr_value* out);
   void Call(const uint16_t* path, size_t units, const mr_value* args,
-            size_t argc, double timeout_ms, mr_value* out);
+            size_t argc, double timeout_ms, int flags, mr_value* out);
   void Cancel() { watchdog_->Cancel(); }
 
   uint64_t EvalAsync(const uint16_t* code, size_t units, double timeout_ms,
-                     bool discard_result, mr_completion completion,
-                     void* user_data);
+                     int flags, mr_completion completion, void* user_data);
   uint64_t CallAsync(const uint16_t* path, size_t units, const mr_value* args,
-                     size_t argc, double timeout_ms, mr_completion completion,
-                     void* user_data);
+                     size_t argc, double timeout_ms, int flags,
+                     mr_completion completion, void* user_data);
   void CancelAsync(uint64_t call_id);
+
+  // Handles (see mr_handle_op_run).
+  void HandleOp(int op, uint32_t handle, const mr_value* args, size_t argc,
+                double timeout_ms, int flags, mr_value* out);
+  uint64_t HandleCallAsync(uint32_t handle, const mr_value* args, size_t argc,
+                           double timeout_ms, int flags,
+                           mr_completion completion, void* user_data);
+  void ReleaseHandle(uint32_t handle) { handles_->Release(handle); }
+  size_t HandleCount() const { return handles_->live(); }
+
+  // Host functions and the console (see mr_sandbox_set_host).
+  void SetHost(mr_host_function function, mr_host_wakeup wakeup,
+               void* user_data);
+  void RunHostRequests() { bridge_.RunHostRequests(); }
+  bool Expose(const uint16_t* path, size_t units, uint32_t function_id,
+              mr_value* error);
+  void SettleHostPromise(uint64_t promise_id, const mr_value& value);
+  void SetConsole(bool enabled) { console_enabled_.store(enabled); }
 
   void GetHeapStats(mr_heap_stats* out);
   void LowMemoryNotification();
@@ -70,6 +90,7 @@ class Sandbox {
   // What a slice's body reports besides its value.
   struct Outcome {
     mr_value_type failure = MR_ERROR_EXCEPTION;
+    ValueCodec::Mode mode = ValueCodec::Mode::kCopy;
   };
   // The state of one async call between its slices.
   struct AsyncState {
@@ -103,8 +124,30 @@ class Sandbox {
   Step Settle(v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
               Outcome* outcome);
   // Settle for a synchronous call, which cannot wait: pending is an error.
+  // Nested in a host function, microtasks wait for the outer call.
   Step SettleSync(v8::Local<v8::Context> context,
                   v8::Local<v8::Value>* result, Outcome* outcome);
+  // A slice inside a host function called from a slice on this thread: it
+  // runs under the outer slice's limits and leaves termination to it.
+  template <typename Body>
+  bool RunNestedSlice(mr_value* out, Body&& body);
+  // Host thread, isolate taken: waits for it, answering host requests, or
+  // hands the slice to the sandbox thread. True when `run_elsewhere` ran.
+  bool AcquireOnHostThread(std::unique_lock<std::mutex>* turn,
+                           const std::function<void()>& run_elsewhere);
+  bool RunHandleOp(v8::Local<v8::Context> context, int op, uint32_t handle,
+                   const mr_value* args, size_t argc,
+                   v8::Local<v8::Value>* result, Outcome* outcome);
+  v8::MaybeLocal<v8::Value> DecodeArg(v8::Local<v8::Context> context,
+                                      const mr_value& arg, Outcome* outcome);
+  static void HostFunctionCallback(
+      const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void ConsoleCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
+                uint32_t function_id);
+  bool InstallConsole(v8::Local<v8::Context> context);
+  void ApplyHostSettlements(v8::Local<v8::Context> context);
+  void DropHostPromises(uint64_t owner);
   // After a sync call: the async call waiting meanwhile may be able to go on.
   void WakeAsyncCall();
   // The async thread's runner.
@@ -113,6 +156,8 @@ class Sandbox {
   // Ends a waiting async call with a failure of the given kind.
   void AbandonAsync(AsyncState& state, mr_value_type type, mr_value* out);
   uint64_t PostAsync(std::unique_ptr<AsyncCall> call);
+  // Copies borrowed arguments into the call.
+  static void CopyArgs(AsyncCall* call, const mr_value* args, size_t argc);
   // Lets a waiting synchronous caller take the isolate first.
   void YieldToSyncCallers();
 
@@ -138,9 +183,34 @@ class Sandbox {
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<MemoryMonitor> memory_;
   std::unique_ptr<TimerQueue> timers_;
+  std::unique_ptr<HandleTable> handles_;
+  HostBridge bridge_;
+  // Node's isolate on the host thread, entered around host calls made from
+  // inside the sandbox there.
+  v8::Isolate* host_isolate_ = nullptr;
+  std::atomic<bool> console_enabled_{false};
+  // The thread holding slice_mutex_ (a slice there may nest), and the call
+  // it runs for.
+  std::atomic<std::thread::id> slice_owner_{};
+  uint64_t current_call_id_ = 0;
+  // Slices running nested in host functions (microtasks wait for the
+  // outermost).
+  int nesting_ = 0;
+  // Promises returned by async host functions, by id, and the results the
+  // host has sent for them.
+  struct HostPromise {
+    uint64_t owner;
+    v8::Global<v8::Promise::Resolver> resolver;
+  };
+  std::unordered_map<uint64_t, HostPromise> host_promises_;
+  std::mutex settlements_mutex_;
+  std::vector<std::pair<uint64_t, mr_value>> settlements_;
+  std::atomic<bool> has_settlements_{false};
   std::unique_ptr<Watchdog> watchdog_;
   v8::Global<v8::Context> context_;
   v8::Global<v8::String> eval_origin_;
+  // An empty JS function: calling it makes V8 act on a pending termination.
+  v8::Global<v8::Function> interrupt_probe_;
   std::unordered_map<std::u16string, v8::Global<v8::UnboundScript>>
       script_cache_;
   // Set when a memory-cap hit left no room to go on.

@@ -26,7 +26,7 @@ namespace mini_racer {
 // One asynchronous call: what to run, with copies of its inputs, and where
 // its result goes.
 struct AsyncCall {
-  enum class Kind { kEval, kCall };
+  enum class Kind { kEval, kCall, kHandleCall };
 
   uint64_t id = 0;
   Kind kind = Kind::kEval;
@@ -36,8 +36,10 @@ struct AsyncCall {
   std::vector<mr_value> args;
   std::vector<std::vector<uint8_t>> arg_bytes;
   double timeout_ms = 0;
-  // Eval for effects: wait for a promise, return undefined.
-  bool discard_result = false;
+  // MR_EVAL_DISCARD_RESULT, MR_RESULT_HANDLES.
+  int flags = 0;
+  // kHandleCall: the function's handle; args[0] is `this`.
+  uint32_t handle = 0;
   mr_completion completion = nullptr;
   void* user_data = nullptr;
   std::atomic<bool> cancelled{false};

@@ -65,7 +65,8 @@ bool EncodeString(v8::Isolate* isolate, v8::Local<v8::String> str,
 }  // namespace
 
 bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                        v8::Local<v8::Value> value, mr_value* out,
+                        v8::Local<v8::Value> value, Mode mode,
+                        HandleTable* handles, mr_value* out,
                         bool* clone_error) {
   *clone_error = false;
   out->data = nullptr;
@@ -94,11 +95,32 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
     out->type = MR_VALUE_NULL;
     return true;
   }
+  if (mode != Mode::kRenderUncopyable &&
+      (value->IsFunction() || value->IsSymbol() ||
+       (mode == Mode::kHandles && value->IsObject()))) {
+    out->type = value->IsFunction() ? MR_VALUE_FUNCTION
+                : value->IsSymbol() ? MR_VALUE_SYMBOL
+                : value->IsArray()  ? MR_VALUE_ARRAY
+                                    : MR_VALUE_OBJECT;
+    out->number = handles->Add(value);
+    return true;
+  }
   SerializerDelegate delegate(isolate);
   v8::ValueSerializer serializer(isolate, &delegate);
   serializer.WriteHeader();
   if (!serializer.WriteValue(context, value).FromMaybe(false)) {
     *clone_error = delegate.clone_error;
+    if (mode == Mode::kRenderUncopyable && delegate.clone_error &&
+        !isolate->IsExecutionTerminating()) {
+      // Console output: show what cannot be copied as V8 renders it
+      // (a function's source, "Symbol(x)", "[object Object]").
+      v8::TryCatch render(isolate);
+      v8::Local<v8::String> text;
+      if (value->ToDetailString(context).ToLocal(&text)) {
+        *clone_error = false;
+        return EncodeString(isolate, text, out);
+      }
+    }
     return false;
   }
   // The default delegate allocates with realloc, so free() releases it.
@@ -109,10 +131,26 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
 
 v8::MaybeLocal<v8::Value> ValueCodec::Decode(v8::Isolate* isolate,
                                              v8::Local<v8::Context> context,
+                                             HandleTable* handles,
                                              const mr_value& in,
                                              bool* clone_error) {
   *clone_error = false;
   switch (in.type) {
+    case MR_VALUE_FUNCTION:
+    case MR_VALUE_OBJECT:
+    case MR_VALUE_ARRAY:
+    case MR_VALUE_SYMBOL: {
+      v8::Local<v8::Value> value;
+      if (in.number >= 1 && in.number <= UINT32_MAX &&
+          handles->Get(static_cast<uint32_t>(in.number)).ToLocal(&value)) {
+        return value;
+      }
+      *clone_error = true;
+      isolate->ThrowException(v8::Exception::TypeError(
+          v8::String::NewFromUtf8Literal(isolate,
+                                         "the handle has been released")));
+      return {};
+    }
     case MR_VALUE_UNDEFINED:
       return v8::Undefined(isolate);
     case MR_VALUE_NULL:

@@ -11,24 +11,35 @@
 
 #include <string_view>
 
+#include "handle_table.h"
 #include "mini_racer.h"
 
 namespace mini_racer {
 
 class ValueCodec {
  public:
+  // What leaves the sandbox as a handle rather than a copy.
+  enum class Mode {
+    kCopy,           // functions and symbols only (they cannot be copied)
+    kHandles,        // every object, function and symbol
+    kRenderUncopyable  // console: no handles; what cannot be copied becomes
+                       // its string rendering
+  };
+
   // Writes `value` to *out. Returns false, with an exception pending in the
   // isolate, when it cannot; *clone_error tells whether the value itself
   // could not be cloned (rather than a getter throwing or the script being
-  // terminated).
+  // terminated). `handles` receives the values that leave as handles.
   static bool Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                     v8::Local<v8::Value> value, mr_value* out,
-                     bool* clone_error);
+                     v8::Local<v8::Value> value, Mode mode,
+                     HandleTable* handles, mr_value* out, bool* clone_error);
 
-  // Builds a sandbox value from a host value. Empty, with an exception
-  // pending, when the bytes are malformed.
+  // Builds a sandbox value from a host value (a handle gives back its very
+  // value). Empty, with an exception pending, when the bytes are malformed
+  // or the handle is unknown.
   static v8::MaybeLocal<v8::Value> Decode(v8::Isolate* isolate,
                                           v8::Local<v8::Context> context,
+                                          HandleTable* handles,
                                           const mr_value& in,
                                           bool* clone_error);
 };

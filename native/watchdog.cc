@@ -47,6 +47,11 @@ Watchdog::Stop Watchdog::End() {
   return stop;
 }
 
+Watchdog::Stop Watchdog::Peek() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stop_;
+}
+
 void Watchdog::Cancel() {
   std::lock_guard<std::mutex> lock(mutex_);
   CancelLocked();

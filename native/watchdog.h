@@ -38,6 +38,8 @@ class Watchdog {
   // was, the isolate's termination is still pending: cancel it once the
   // script has unwound.
   Stop End();
+  // How the running script has been stopped so far (kNone if not).
+  Stop Peek();
   // Stops the running script, whichever call it belongs to. Thread-safe.
   void Cancel();
   // Stops the running script if it belongs to `call_id`. Thread-safe.

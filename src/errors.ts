@@ -15,6 +15,7 @@ export const ErrorCodes = {
   promiseRejected: "ERR_MINI_RACER_PROMISE_REJECTED",
   valueTransfer: "ERR_MINI_RACER_VALUE_TRANSFER",
   closed: "ERR_MINI_RACER_CLOSED",
+  handleReleased: "ERR_MINI_RACER_HANDLE_RELEASED",
   internal: "ERR_MINI_RACER_INTERNAL",
 } as const;
 
@@ -120,6 +121,13 @@ export class ValueTransferError extends MiniRacerError {
 export class ContextClosedError extends MiniRacerError {
   constructor(message = "this MiniRacer is closed") {
     super(message, ErrorCodes.closed);
+  }
+}
+
+/** A handle was used (or passed in) after `release()`. */
+export class HandleReleasedError extends MiniRacerError {
+  constructor(message = "the handle has been released") {
+    super(message, ErrorCodes.handleReleased);
   }
 }
 

@@ -5,11 +5,22 @@
  * @packageDocumentation
  */
 export { MiniRacer } from "./mini_racer";
-export type { AsyncCallOptions, CallOptions, HeapStats, MiniRacerOptions } from "./mini_racer";
+export type {
+  AsyncCallOptions,
+  CallOptions,
+  ConsoleHandler,
+  ConsoleLevel,
+  HeapStats,
+  HostFunction,
+  MiniRacerOptions,
+} from "./mini_racer";
+export { JSArrayHandle, JSFunctionHandle, JSHandle, JSObjectHandle, JSSymbolHandle } from "./handles";
+export type { GetOptions, InvokeOptions, PropertyKey, PropertyOptions } from "./handles";
 export {
   AbortError,
   ContextClosedError,
   ErrorCodes,
+  HandleReleasedError,
   JSCancelledError,
   JSEvalError,
   JSOOMError,

@@ -1,7 +1,24 @@
 import { AbortError, ContextClosedError } from "./errors";
-import { binding, type NativeSandbox } from "./native";
+import { handleToWire, HandleOp, type HandleOwner, type HandleType, makeHandle } from "./handles";
+import { binding, type HostReply, type NativeSandbox, type WireValue } from "./native";
 import { fromWire, toWire } from "./values";
-import type { WireValue } from "./native";
+
+/** The levels of `console` output from the sandbox. */
+export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
+
+/**
+ * Receives the sandbox's `console.log/info/warn/error/debug` output: the
+ * level and copies of the logged values (what cannot be copied, such as a
+ * function, arrives as its string rendering).
+ */
+export type ConsoleHandler = (level: ConsoleLevel, args: unknown[]) => void;
+
+/** A host function made callable from the sandbox with {@link MiniRacer.expose}. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HostFunction = (...args: any[]) => unknown;
+
+const FLAG_DISCARD_RESULT = 1;
+const FLAG_RESULT_HANDLES = 2;
 
 /** Options for {@link MiniRacer}'s constructor. */
 export interface MiniRacerOptions {
@@ -22,12 +39,23 @@ export interface MiniRacerOptions {
    * number). Reaching it ends the call with {@link JSTimeoutError}. Default: none.
    */
   timeout?: number;
+  /** Receives the sandbox's console output (default: dropped, never printed). */
+  onConsole?: ConsoleHandler;
 }
 
 /** Options of a single call. */
 export interface CallOptions {
   /** Wall-clock limit of this call in ms; overrides the MiniRacer's default. */
   timeout?: number;
+  /**
+   * Return an object result (plain object, array, function, ...) as a handle
+   * ({@link JSObjectHandle}, {@link JSArrayHandle}, {@link JSFunctionHandle})
+   * that stays in the sandbox, instead of a copy. Functions and symbols come
+   * back as handles anyway, since they cannot be copied.
+   */
+  handle?: boolean;
+  /** Receives this call's console output, instead of the MiniRacer's `onConsole`. */
+  onConsole?: ConsoleHandler;
 }
 
 /** Options of a single asynchronous call. */
@@ -59,7 +87,8 @@ export interface HeapStats {
 }
 
 const MIN_MAX_MEMORY = 8 * 1024 * 1024;
-const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout"]);
+const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole"]);
+const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
@@ -103,6 +132,34 @@ function callTimeout(options: CallOptions | undefined, fallback: number): number
   return options.timeout === undefined ? fallback : checkTimeout(options.timeout);
 }
 
+function resultFlags(options: CallOptions | undefined): number {
+  return options?.handle === true ? FLAG_RESULT_HANDLES : 0;
+}
+
+function checkConsole(handler: unknown): ConsoleHandler | undefined {
+  if (handler === undefined) return undefined;
+  if (typeof handler !== "function") throw new TypeError(`onConsole must be a function, got ${describe(handler)}`);
+  return handler as ConsoleHandler;
+}
+
+/** [name, message] of a host error, for the sandbox (never its stack or the object). */
+function errorParts(error: unknown): [string, string] {
+  try {
+    if (error instanceof Error) return [String(error.name), String(error.message)];
+    return ["Error", String(error)];
+  } catch {
+    return ["Error", "the host function threw"];
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 function checkName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError(`name must be a non-empty string, got ${describe(name)}`);
@@ -110,6 +167,9 @@ function checkName(name: unknown): asserts name is string {
 }
 
 function callSignal(options: AsyncCallOptions | undefined): AbortSignal | undefined {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
   const signal = options?.signal;
   if (signal === undefined) return undefined;
   // Duck-typed: AbortSignals of another realm (a vm context) qualify too.
@@ -128,6 +188,9 @@ function callSignal(options: AsyncCallOptions | undefined): AbortSignal | undefi
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** Turns the binding's result into the host value. */
+  decode: (value: WireValue) => unknown;
+  onConsole: ConsoleHandler | undefined;
   /** Keeps the MiniRacer (and so its sandbox) alive while the call runs. */
   owner: MiniRacer;
   signal: AbortSignal | undefined;
@@ -151,7 +214,7 @@ class PendingCalls {
     }
     let result: unknown;
     try {
-      result = fromWire(value as WireValue);
+      result = call.decode(value as WireValue);
     } catch (error) {
       call.reject(error);
       return;
@@ -161,6 +224,10 @@ class PendingCalls {
 
   add(id: number, call: PendingCall): void {
     this.#calls.set(id, call);
+  }
+
+  get(id: number): PendingCall | undefined {
+    return this.#calls.get(id);
   }
 
   take(id: number): PendingCall | undefined {
@@ -208,6 +275,18 @@ export class MiniRacer {
   #sandbox: NativeSandbox | null;
   readonly #timeout: number;
   #pending: PendingCalls | null = null;
+  #onConsole: ConsoleHandler | undefined;
+  // Console handlers of the synchronous calls running now, innermost last.
+  readonly #syncConsole: Array<ConsoleHandler | undefined> = [];
+  readonly #hostFunctions: HostFunction[] = [];
+  #hostInstalled = false;
+  #consoleEnabled = false;
+  #nextPromiseId = 1;
+  // What handles see of this MiniRacer (see handles.ts).
+  readonly #owner: HandleOwner;
+  // Held strongly here, weakly by the binding: see setHost.
+  readonly #dispatch = (callId: number, functionId: number, args: WireValue[]): HostReply =>
+    this.#runHostFunction(callId, functionId, args);
 
   /**
    * Creates a sandbox. Throws `TypeError` / `RangeError` for bad options.
@@ -224,8 +303,26 @@ export class MiniRacer {
     const softMemory =
       options.softMemoryLimit === undefined ? 0 : checkBytes("softMemoryLimit", options.softMemoryLimit, 1);
     this.#timeout = options.timeout === undefined ? 0 : checkTimeout(options.timeout);
+    this.#onConsole = checkConsole(options.onConsole);
     this.#sandbox = new binding.Sandbox(maxMemory, softMemory);
     unclosed.register(this, this.#sandbox, this);
+    const self = this;
+    this.#owner = {
+      get closed() {
+        return self.#sandbox === null;
+      },
+      op: (op, id, args, timeout, handles) => {
+        const sandbox = this.#open();
+        const limit = timeout === undefined ? this.#timeout : checkTimeout(timeout);
+        return this.#fromWire(sandbox.handleOp(op, id, args, limit, handles ? FLAG_RESULT_HANDLES : 0));
+      },
+      toWire: (value) => this.#toWire(value),
+      invoke: (id, thisArg, args, options) => this.#invoke(id, thisArg, args, options as CallOptions | undefined),
+      invokeAsync: (id, thisArg, args, options) =>
+        this.#invokeAsync(id, thisArg, args, options as AsyncCallOptions | undefined),
+      release: (id) => this.#sandbox?.releaseHandle(id),
+    };
+    if (this.#onConsole !== undefined) this.#enableConsole(this.#sandbox);
   }
 
   #open(): NativeSandbox {
@@ -234,20 +331,60 @@ export class MiniRacer {
     return sandbox;
   }
 
+  /** Host value -> wire, handles of this MiniRacer included. */
+  #toWire(value: unknown): WireValue {
+    if ((typeof value === "object" && value !== null) || typeof value === "function") {
+      const handle = handleToWire(this.#owner, value);
+      if (handle !== undefined) return handle;
+    }
+    return toWire(value);
+  }
+
+  /** Wire -> host value, wrapping handles. */
+  #fromWire(value: WireValue): unknown {
+    if (Array.isArray(value)) return makeHandle(this.#owner, value[0] as HandleType, value[1]);
+    return fromWire(value);
+  }
+
+  #argsToWire(args: readonly unknown[]): WireValue[] {
+    if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describe(args)}`);
+    const wire = new Array<WireValue>(args.length);
+    for (let i = 0; i < args.length; i++) wire[i] = this.#toWire(args[i]);
+    return wire;
+  }
+
+  /** Runs a synchronous call with its console handler in place. */
+  #sync<T>(options: CallOptions | undefined, run: () => WireValue): T {
+    const onConsole = checkConsole(options?.onConsole);
+    if (onConsole === undefined && this.#syncConsole.length === 0 && this.#onConsole === undefined) {
+      return this.#fromWire(run()) as T; // the common case: no console wiring at all
+    }
+    if (onConsole !== undefined) this.#enableConsole(this.#open());
+    this.#syncConsole.push(onConsole ?? this.#onConsole);
+    try {
+      return this.#fromWire(run()) as T;
+    } finally {
+      this.#syncConsole.pop();
+    }
+  }
+
   /**
    * Evaluates code as a script and returns the value of its last expression,
-   * copied to the host.
+   * copied to the host (functions and symbols come back as handles; with
+   * `{ handle: true }` any object does).
    *
    * @throws {JSEvalError} the script threw; {@link JSParseError} if it did not compile.
    * @throws {JSTimeoutError} the time limit passed.
    * @throws {JSOOMError} the memory cap was reached.
-   * @throws {ValueTransferError} the result cannot be copied (a function, a symbol).
+   * @throws {ValueTransferError} the result cannot be copied (e.g. an object holding a function).
    * @throws {ContextClosedError} after `close()`.
    */
   eval<T = unknown>(code: string, options?: CallOptions): T {
     const sandbox = this.#open();
     checkCode(code);
-    return fromWire(sandbox.eval(code, callTimeout(options, this.#timeout))) as T;
+    const timeout = callTimeout(options, this.#timeout);
+    const flags = resultFlags(options);
+    return this.#sync<T>(options, () => sandbox.eval(code, timeout, flags));
   }
 
   /**
@@ -257,12 +394,14 @@ export class MiniRacer {
   execute(code: string, options?: CallOptions): void {
     const sandbox = this.#open();
     checkCode(code);
-    sandbox.eval(code, callTimeout(options, this.#timeout), true);
+    const timeout = callTimeout(options, this.#timeout);
+    this.#sync(options, () => sandbox.eval(code, timeout, FLAG_DISCARD_RESULT));
   }
 
   /**
    * Calls the global function at `name`, a dotted path such as `"math.add"`
-   * (`this` is the object holding it), with copies of `args`.
+   * (`this` is the object holding it), with copies of `args` (handles arrive
+   * as themselves).
    */
   call<T = unknown>(name: string, ...args: unknown[]): T {
     return this.apply<T>(name, args);
@@ -272,11 +411,16 @@ export class MiniRacer {
   apply<T = unknown>(name: string, args: readonly unknown[] = [], options?: CallOptions): T {
     const sandbox = this.#open();
     checkName(name);
-    if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describe(args)}`);
     const timeout = callTimeout(options, this.#timeout);
-    const wire = new Array(args.length);
-    for (let i = 0; i < args.length; i++) wire[i] = toWire(args[i]);
-    return fromWire(sandbox.call(name, wire, timeout)) as T;
+    const wire = this.#argsToWire(args);
+    return this.#sync<T>(options, () => sandbox.call(name, wire, timeout, resultFlags(options)));
+  }
+
+  #invoke(id: number, thisArg: unknown, args: readonly unknown[], options: CallOptions | undefined): unknown {
+    const sandbox = this.#open();
+    const timeout = callTimeout(options, this.#timeout);
+    const wire = [this.#toWire(thisArg), ...this.#argsToWire(args)];
+    return this.#sync(options, () => sandbox.handleOp(HandleOp.Call, id, wire, timeout, resultFlags(options)));
   }
 
   /**
@@ -302,7 +446,8 @@ export class MiniRacer {
       const sandbox = this.#open();
       checkCode(code);
       const timeout = callTimeout(options, this.#timeout);
-      return this.#track(sandbox, callSignal(options), () => sandbox.evalAsync(code, timeout)) as Promise<T>;
+      const flags = resultFlags(options);
+      return this.#track(sandbox, options, () => sandbox.evalAsync(code, timeout, flags)) as Promise<T>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -318,7 +463,9 @@ export class MiniRacer {
       const sandbox = this.#open();
       checkCode(code);
       const timeout = callTimeout(options, this.#timeout);
-      return this.#track(sandbox, callSignal(options), () => sandbox.evalAsync(code, timeout, true)) as Promise<void>;
+      return this.#track(sandbox, options, () =>
+        sandbox.evalAsync(code, timeout, FLAG_DISCARD_RESULT),
+      ) as Promise<void>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -338,12 +485,27 @@ export class MiniRacer {
     try {
       const sandbox = this.#open();
       checkName(name);
-      if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describe(args)}`);
       const timeout = callTimeout(options, this.#timeout);
-      const signal = callSignal(options);
-      const wire = new Array<WireValue>(args.length);
-      for (let i = 0; i < args.length; i++) wire[i] = toWire(args[i]);
-      return this.#track(sandbox, signal, () => sandbox.callAsync(name, wire, timeout)) as Promise<T>;
+      const wire = this.#argsToWire(args);
+      return this.#track(sandbox, options, () =>
+        sandbox.callAsync(name, wire, timeout, resultFlags(options)),
+      ) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #invokeAsync(
+    id: number,
+    thisArg: unknown,
+    args: readonly unknown[],
+    options: AsyncCallOptions | undefined,
+  ): Promise<unknown> {
+    try {
+      const sandbox = this.#open();
+      const timeout = callTimeout(options, this.#timeout);
+      const wire = [this.#toWire(thisArg), ...this.#argsToWire(args)];
+      return this.#track(sandbox, options, () => sandbox.handleCallAsync(id, wire, timeout, resultFlags(options)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -354,8 +516,11 @@ export class MiniRacer {
     return this.#pending?.size ?? 0;
   }
 
-  #track(sandbox: NativeSandbox, signal: AbortSignal | undefined, start: () => number): Promise<unknown> {
+  #track(sandbox: NativeSandbox, options: AsyncCallOptions | undefined, start: () => number): Promise<unknown> {
+    const signal = callSignal(options);
+    const onConsole = checkConsole(options?.onConsole);
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    if (onConsole !== undefined) this.#enableConsole(sandbox);
     let pending = this.#pending;
     if (pending === null) {
       pending = new PendingCalls();
@@ -365,7 +530,15 @@ export class MiniRacer {
     const calls = pending;
     const id = start();
     return new Promise((resolve, reject) => {
-      const call: PendingCall = { resolve, reject, owner: this, signal, onAbort: undefined };
+      const call: PendingCall = {
+        resolve,
+        reject,
+        decode: (value) => this.#fromWire(value),
+        onConsole: onConsole ?? this.#onConsole,
+        owner: this,
+        signal,
+        onAbort: undefined,
+      };
       if (signal !== undefined) {
         call.onAbort = () => {
           if (calls.take(id) === undefined) return;
@@ -376,6 +549,113 @@ export class MiniRacer {
       }
       calls.add(id, call);
     });
+  }
+
+  /**
+   * Makes a host function callable from the sandbox as the global at `name`,
+   * a dotted path (`"lookup"`, `"db.get"`; missing objects on the way are
+   * created). Arguments arrive as copies (functions and symbols as handles)
+   * and the return value is copied back. A host function that returns a
+   * promise returns a promise in the sandbox, which async calls wait for. A
+   * host function that throws throws a new `Error` in the sandbox with the
+   * same name and message, nothing more of the host. Time spent in host
+   * functions counts against the call's limit.
+   *
+   * @example
+   * ```ts
+   * mr.expose("db.get", (key: string) => store.get(key));
+   * mr.eval("db.get('answer') + 1");
+   * ```
+   */
+  expose(name: string, fn: HostFunction): void {
+    const sandbox = this.#open();
+    if (typeof name !== "string" || !PATH.test(name)) {
+      throw new TypeError(`name must be a dotted path of identifiers, got ${describe(name)}`);
+    }
+    if (typeof fn !== "function") throw new TypeError(`fn must be a function, got ${describe(fn)}`);
+    this.#installHost(sandbox);
+    this.#hostFunctions.push(fn);
+    sandbox.expose(name, this.#hostFunctions.length);
+  }
+
+  /** Live handles of this MiniRacer: neither released nor garbage-collected. */
+  handleCount(): number {
+    return this.#open().handleCount();
+  }
+
+  #installHost(sandbox: NativeSandbox): void {
+    if (this.#hostInstalled) return;
+    sandbox.setHost(this.#dispatch);
+    this.#hostInstalled = true;
+  }
+
+  #enableConsole(sandbox: NativeSandbox): void {
+    if (this.#consoleEnabled) return;
+    this.#installHost(sandbox);
+    sandbox.setConsole(true);
+    this.#consoleEnabled = true;
+  }
+
+  /** Runs host function `functionId` (0: the console) for the sandbox. */
+  #runHostFunction(callId: number, functionId: number, args: WireValue[]): HostReply {
+    if (functionId === 0) {
+      this.#deliverConsole(callId, args);
+      return [0, undefined];
+    }
+    const fn = this.#hostFunctions[functionId - 1];
+    if (fn === undefined) return [2, "TypeError", "no such host function"];
+    let result: unknown;
+    try {
+      const values = args.map((arg) => this.#fromWire(arg));
+      result = fn(...values);
+    } catch (error) {
+      return [2, ...errorParts(error)];
+    }
+    if (isThenable(result)) {
+      const promiseId = this.#nextPromiseId++;
+      const settle = (ok: boolean, value: WireValue | [string, string]): void => {
+        this.#sandbox?.settleHostPromise(promiseId, ok, value);
+      };
+      Promise.resolve(result).then(
+        (value) => {
+          let wire: WireValue;
+          try {
+            wire = this.#toWire(value);
+          } catch (error) {
+            settle(false, errorParts(error));
+            return;
+          }
+          settle(true, wire);
+        },
+        (error: unknown) => settle(false, errorParts(error)),
+      );
+      return [1, promiseId];
+    }
+    try {
+      return [0, this.#toWire(result)];
+    } catch (error) {
+      return [2, ...errorParts(error)];
+    }
+  }
+
+  #deliverConsole(callId: number, args: WireValue[]): void {
+    const handler =
+      this.#pending?.get(callId)?.onConsole ??
+      (this.#syncConsole.length > 0 ? this.#syncConsole[this.#syncConsole.length - 1] : this.#onConsole);
+    if (handler === undefined) return;
+    let level: ConsoleLevel;
+    let values: unknown[];
+    try {
+      level = String(args[0]) as ConsoleLevel;
+      values = args.slice(1).map((arg) => this.#fromWire(arg));
+    } catch {
+      return;
+    }
+    try {
+      handler(level, values);
+    } catch {
+      // A failing handler must not fail the sandbox's call.
+    }
   }
 
   /** Memory figures of the sandbox. */
@@ -394,8 +674,9 @@ export class MiniRacer {
   }
 
   /**
-   * Frees the isolate and everything in it. Idempotent: closing a closed
-   * MiniRacer does nothing. Any other use afterwards throws {@link ContextClosedError}.
+   * Frees the isolate and everything in it (handles included). Idempotent:
+   * closing a closed MiniRacer does nothing. Any other use afterwards throws
+   * {@link ContextClosedError}; pending async calls reject with it.
    */
   close(): void {
     const sandbox = this.#sandbox;

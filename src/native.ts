@@ -18,16 +18,19 @@ export interface NativeHeapStats {
   memoryCapReached: boolean;
 }
 
-/** A primitive, or V8 serialization bytes for anything else. */
-export type WireValue = undefined | null | boolean | number | string | Uint8Array;
+/** A primitive, V8 serialization bytes for other copies, or a handle as [type, id]. */
+export type WireValue = undefined | null | boolean | number | string | Uint8Array | [number, number];
+
+/** A host function's answer: [0, value], [1, promise id] or [2, error name, message]. */
+export type HostReply = [0, WireValue] | [1, number] | [2, string, string];
 
 /** Receives each async call's outcome: its value, or the error to reject with. */
 export type AsyncCompletion = (id: number, ok: boolean, value: unknown) => void;
 
 /** One sandbox: an isolate and its context. */
 export interface NativeSandbox {
-  eval(code: string, timeoutMs: number, discardResult?: boolean): WireValue;
-  call(path: string, args: WireValue[], timeoutMs: number): WireValue;
+  eval(code: string, timeoutMs: number, flags?: number): WireValue;
+  call(path: string, args: WireValue[], timeoutMs: number, flags?: number): WireValue;
   cancel(): void;
   heapStats(): NativeHeapStats;
   lowMemoryNotification(): void;
@@ -36,9 +39,20 @@ export interface NativeSandbox {
   /** Opens the channel async results arrive through (idempotent). */
   startAsync(onComplete: AsyncCompletion): void;
   /** Queues an evaluation on the sandbox's thread; returns the call id. */
-  evalAsync(code: string, timeoutMs: number, discardResult?: boolean): number;
+  evalAsync(code: string, timeoutMs: number, flags?: number): number;
   /** Queues a call on the sandbox's thread; returns the call id. */
-  callAsync(path: string, args: WireValue[], timeoutMs: number): number;
+  callAsync(path: string, args: WireValue[], timeoutMs: number, flags?: number): number;
+  /** A handle operation (see mr_handle_op in native/mini_racer.h). */
+  handleOp(op: number, handle: number, args: WireValue[], timeoutMs: number, flags: number): WireValue;
+  /** Calls a function handle on the sandbox's thread; args[0] is `this`. Returns the call id. */
+  handleCallAsync(handle: number, args: WireValue[], timeoutMs: number, flags: number): number;
+  releaseHandle(handle: number): void;
+  handleCount(): number;
+  /** Installs the host-function dispatcher (held weakly by the binding). */
+  setHost(dispatch: (callId: number, functionId: number, args: WireValue[]) => HostReply): void;
+  expose(path: string, functionId: number): void;
+  settleHostPromise(promiseId: number, ok: boolean, value: WireValue | [string, string]): void;
+  setConsole(enabled: boolean): void;
   /** Cancels an async call (queued or running); unknown ids are ignored. */
   cancelCall(id: number): void;
 }

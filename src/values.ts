@@ -44,6 +44,7 @@ export function toWire(value: unknown): WireValue {
 /** Turns what the binding returned into a host value. */
 export function fromWire(value: WireValue): unknown {
   if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) throw new TypeError("a handle must be wrapped by its MiniRacer");
   const deserializer = new v8.Deserializer(value);
   deserializer.readHeader();
   return deserializer.readValue();

@@ -101,7 +101,7 @@ describe("evalAsync, executeAsync, callAsync", () => {
     await expect(mr.callAsync("")).rejects.toThrow(TypeError);
     await expect(mr.applyAsync("f", "x" as unknown as unknown[])).rejects.toThrow(TypeError);
     await expect(mr.callAsync("Math.max", () => 1)).rejects.toThrow(ValueTransferError);
-    await expect(mr.evalAsync("(function () {})")).rejects.toThrow(ValueTransferError);
+    await expect(mr.evalAsync("({ f() {} })")).rejects.toThrow(ValueTransferError);
     await expect(mr.callAsync("nope.nothing")).rejects.toThrow(JSEvalError);
     mr.close();
     await expect(mr.evalAsync("1")).rejects.toThrow(ContextClosedError);
