@@ -712,6 +712,16 @@ if (mrEval?.status === "ok" && ivmEval?.status === "ok") {
       })
     : false;
   if (!asyncOk) mrFailed = true;
+  const { runHandleSections } = await import("./handles.mjs");
+  const handlesOk = mr.ok
+    ? runHandleSections({
+        MiniRacer: mr.MiniRacer,
+        ivm: ivm.ok && ivmMode === "in-process" ? ivm.ivm : null,
+        ivmNote: ivm.ok ? "it runs in a child process" : ivm.reason,
+        quick: QUICK,
+      })
+    : false;
+  if (!handlesOk) mrFailed = true;
 }
 {
   const busy1 = machineBusySeconds();

@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -50,10 +51,13 @@ Napi::Value Throw(Napi::Env env, int kind, const std::string& name,
 // Completions of async calls travel from the sandbox's thread to Node's
 // event loop through one thread-safe function per sandbox. The channel is
 // the thread-safe function's context and lives until it is finalized.
+class SandboxWrap;
+void RunHostRequestsFor(SandboxWrap* owner);
+
 struct AsyncChannel {
   napi_threadsafe_function tsfn = nullptr;
-  // For host calls the sandbox's thread asks for; null once closed.
-  mr_sandbox* sandbox = nullptr;
+  // Answers the host calls the sandbox's thread asks for; null once closed.
+  SandboxWrap* owner = nullptr;
   // Calls issued and not yet delivered; while any, the channel keeps
   // Node's event loop alive, as pending I/O does. Main thread only.
   size_t pending = 0;
@@ -96,9 +100,7 @@ void DeliverCompletion(napi_env env, napi_value handler, void* context,
   auto* item = static_cast<Completion*>(data);
   auto* channel = static_cast<AsyncChannel*>(context);
   if (env != nullptr && item->id == 0) {
-    if (channel->sandbox != nullptr) {
-      mr_sandbox_run_host_requests(channel->sandbox);
-    }
+    if (channel->owner != nullptr) RunHostRequestsFor(channel->owner);
   } else if (env != nullptr) {
     if (channel->pending > 0 && --channel->pending == 0 &&
         !channel->released) {
@@ -237,6 +239,125 @@ class Utf16Arg {
   size_t size_ = 0;
 };
 
+// Reads one value for the sandbox: a primitive (a string may carry a tag
+// marking JSON text), a Uint8Array of serialization bytes, or [type, id]
+// (a handle).
+// Strings and JSON text are read into *storage, which `out` points into.
+bool ReadValue(Napi::Env env, Napi::Value arg, napi_valuetype type,
+               mr_value* out, Utf16Arg* storage) {
+  *out = mr_value{};
+  switch (type) {
+    case napi_undefined:
+      out->type = MR_VALUE_UNDEFINED;
+      return true;
+    case napi_null:
+      out->type = MR_VALUE_NULL;
+      return true;
+    case napi_boolean:
+      out->type = MR_VALUE_BOOLEAN;
+      out->number = arg.As<Napi::Boolean>().Value() ? 1 : 0;
+      return true;
+    case napi_number:
+      out->type = MR_VALUE_NUMBER;
+      out->number = arg.As<Napi::Number>().DoubleValue();
+      return true;
+    case napi_string: {
+      if (!storage->Read(env, arg)) return false;
+      // src/ tags strings (WireValue in src/native.ts): \x01 starts JSON
+      // text, \x02 escapes a string that itself starts with a tag.
+      const uint16_t* units = storage->data();
+      size_t length = storage->size();
+      out->type = MR_VALUE_STRING_UTF16;
+      if (length > 0 && (units[0] == 1 || units[0] == 2)) {
+        if (units[0] == 1) out->type = MR_VALUE_JSON;
+        ++units;
+        --length;
+      }
+      out->data = reinterpret_cast<const uint8_t*>(units);
+      out->length = length * 2;
+      return true;
+    }
+    default:
+      break;
+  }
+  if (arg.IsArray()) {
+    Napi::Array array = arg.As<Napi::Array>();
+    uint32_t length = array.Length();
+    Napi::Value first = array.Get(uint32_t{0});
+    if (env.IsExceptionPending()) return false;
+    Napi::Value id = array.Get(uint32_t{1});
+    if (env.IsExceptionPending()) return false;
+    if (length == 2 && first.IsNumber() && id.IsNumber()) {
+      int32_t kind = first.As<Napi::Number>().Int32Value();
+      if (kind >= MR_VALUE_FUNCTION && kind <= MR_VALUE_SYMBOL) {
+        out->type = kind;
+        out->number = id.As<Napi::Number>().DoubleValue();
+        return true;
+      }
+    }
+    ThrowTypeError(env, "malformed handle argument");
+    return false;
+  }
+  if (arg.IsTypedArray() &&
+      arg.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    auto bytes = arg.As<Napi::Uint8Array>();
+    out->type = MR_VALUE_SERIALIZED;
+    out->data = bytes.Data();
+    out->length = bytes.ByteLength();
+    return true;
+  }
+  ThrowTypeError(env, "arguments must be primitives or serialized bytes");
+  return false;
+}
+
+// Call arguments read from a JavaScript array: inline for the usual
+// handful; strings and JSON text get storage of their own, which the
+// mr_values point into.
+class ArgList {
+ public:
+  ArgList() = default;
+  ArgList(const ArgList&) = delete;
+  ArgList& operator=(const ArgList&) = delete;
+
+  bool Read(Napi::Env env, Napi::Array array) {
+    uint32_t count = array.Length();
+    if (count > kInline) {
+      heap_.resize(count);
+      values_ = heap_.data();
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      Napi::Value arg = array.Get(i);
+      if (env.IsExceptionPending()) return false;
+      Utf16Arg* storage = nullptr;
+      napi_valuetype type = arg.Type();
+      if (type == napi_string) {
+        if (inline_used_ < kInlineStrings) {
+          storage = &inline_strings_[inline_used_++];
+        } else {
+          strings_.push_back(std::make_unique<Utf16Arg>());
+          storage = strings_.back().get();
+        }
+      }
+      if (!ReadValue(env, arg, type, &values_[i], storage)) return false;
+      size_ = i + 1;
+    }
+    return true;
+  }
+  const mr_value* data() const { return values_; }
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr size_t kInline = 8;
+  static constexpr size_t kInlineStrings = 2;
+  mr_value inline_[kInline];
+  std::vector<mr_value> heap_;
+  mr_value* values_ = inline_;
+  size_t size_ = 0;
+  Utf16Arg inline_strings_[kInlineStrings];
+  size_t inline_used_ = 0;
+  std::vector<std::unique_ptr<Utf16Arg>> strings_;
+};
+
 class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -290,11 +411,45 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (sandbox_ == nullptr) ThrowFailure(env, error.value);
   }
 
-  ~SandboxWrap() override { CloseNow(); }
+  ~SandboxWrap() override { FreeNow(); }
 
  private:
+  // Marks a native call on this sandbox in progress on this thread: a
+  // close() from inside it (a host function, a console handler) must not
+  // free the isolate under the call's feet, so it is finished here instead.
+  class ActiveCall {
+   public:
+    explicit ActiveCall(SandboxWrap* wrap) : wrap_(wrap) { ++wrap_->active_; }
+    ~ActiveCall() {
+      if (--wrap_->active_ == 0 && wrap_->close_pending_) wrap_->FreeNow();
+    }
+
+   private:
+    SandboxWrap* wrap_;
+  };
+
+ public:
+  void RunHostRequests() {
+    if (sandbox_ == nullptr) return;
+    ActiveCall active(this);
+    mr_sandbox_run_host_requests(sandbox_);
+  }
+
+ private:
+  // A result, or the failure thrown; a call cut short by a close() from
+  // inside it says so.
+  Napi::Value Result(Napi::Env env, mr_value* value) {
+    if ((close_pending_ || sandbox_ == nullptr) &&
+        value->type == MR_ERROR_CANCELLED) {
+      mr_value_release(value);
+      return Throw(env, MR_ERROR_CLOSED, "ContextClosedError",
+                   "the MiniRacer was closed during the call", "");
+    }
+    return ToJs(env, value);
+  }
+
   bool EnsureOpen(Napi::Env env) {
-    if (sandbox_ != nullptr) return true;
+    if (sandbox_ != nullptr && !close_pending_) return true;
     Throw(env, MR_ERROR_CLOSED, "ContextClosedError",
           "this MiniRacer is closed", "");
     return false;
@@ -322,9 +477,12 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     Utf16Arg code;
     if (!code.Read(env, info[0])) return Napi::Value();
     OwnedValue result;
-    mr_eval(sandbox_, code.data(), code.size(), TimeoutArg(info, 1),
-            FlagsArg(info, 2), &result.value);
-    return ToJs(env, &result.value);
+    {
+      ActiveCall active(this);
+      mr_eval(sandbox_, code.data(), code.size(), TimeoutArg(info, 1),
+              FlagsArg(info, 2), &result.value);
+    }
+    return Result(env, &result.value);
   }
 
   // call(path: string, args: unknown[], timeoutMs: number); each argument
@@ -338,87 +496,15 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     }
     Utf16Arg path;
     if (!path.Read(env, info[0])) return Napi::Value();
-    std::vector<mr_value> args;
-    std::vector<Utf16Arg> strings;
-    if (!ReadArgs(env, info[1].As<Napi::Array>(), &args, &strings)) {
-      return Napi::Value();
-    }
+    ArgList args;
+    if (!args.Read(env, info[1].As<Napi::Array>())) return Napi::Value();
     OwnedValue result;
-    mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(),
-            TimeoutArg(info, 2), FlagsArg(info, 3), &result.value);
-    return ToJs(env, &result.value);
-  }
-
-  // Reads call arguments: primitives, or Uint8Arrays of serialization
-  // bytes. The mr_values point into `strings` and the arrays' memory.
-  static bool ReadArgs(Napi::Env env, Napi::Array array,
-                       std::vector<mr_value>* args_out,
-                       std::vector<Utf16Arg>* strings_out) {
-    uint32_t argc = array.Length();
-    std::vector<mr_value>& args = *args_out;
-    std::vector<Utf16Arg>& strings = *strings_out;
-    args.resize(argc);
-    // Reserved up front: the mr_values point into these strings.
-    strings.reserve(argc);
-    for (uint32_t i = 0; i < argc; ++i) {
-      Napi::Value arg = array.Get(i);
-      if (env.IsExceptionPending()) return false;
-      mr_value& out = args[i];
-      switch (arg.Type()) {
-        case napi_undefined:
-          out.type = MR_VALUE_UNDEFINED;
-          break;
-        case napi_null:
-          out.type = MR_VALUE_NULL;
-          break;
-        case napi_boolean:
-          out.type = MR_VALUE_BOOLEAN;
-          out.number = arg.As<Napi::Boolean>().Value() ? 1 : 0;
-          break;
-        case napi_number:
-          out.type = MR_VALUE_NUMBER;
-          out.number = arg.As<Napi::Number>().DoubleValue();
-          break;
-        case napi_string:
-          strings.emplace_back();
-          if (!strings.back().Read(env, arg)) return false;
-          out.type = MR_VALUE_STRING_UTF16;
-          out.data = reinterpret_cast<const uint8_t*>(strings.back().data());
-          out.length = strings.back().size() * 2;
-          break;
-        default:
-          if (arg.IsArray()) {
-            // A handle, as [type, id].
-            Napi::Array pair = arg.As<Napi::Array>();
-            Napi::Value type = pair.Get(uint32_t{0});
-            Napi::Value id = pair.Get(uint32_t{1});
-            if (env.IsExceptionPending()) return false;
-            if (type.IsNumber() && id.IsNumber()) {
-              int32_t kind = type.As<Napi::Number>().Int32Value();
-              if (kind >= MR_VALUE_FUNCTION && kind <= MR_VALUE_SYMBOL) {
-                out.type = kind;
-                out.number = id.As<Napi::Number>().DoubleValue();
-                break;
-              }
-            }
-            ThrowTypeError(env, "malformed handle argument");
-            return false;
-          }
-          if (arg.IsTypedArray() &&
-              arg.As<Napi::TypedArray>().TypedArrayType() ==
-                  napi_uint8_array) {
-            auto bytes = arg.As<Napi::Uint8Array>();
-            out.type = MR_VALUE_SERIALIZED;
-            out.data = bytes.Data();
-            out.length = bytes.ByteLength();
-            break;
-          }
-          ThrowTypeError(env,
-                         "arguments must be primitives or serialized bytes");
-          return false;
-      }
+    {
+      ActiveCall active(this);
+      mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(),
+              TimeoutArg(info, 2), FlagsArg(info, 3), &result.value);
     }
-    return true;
+    return Result(env, &result.value);
   }
 
   // startAsync(onComplete(id, ok, valueOrError)): opens the channel that
@@ -446,7 +532,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
                    "could not create the async channel", "");
     }
     napi_unref_threadsafe_function(env, channel->tsfn);
-    channel->sandbox = sandbox_;
+    channel->owner = this;
     channel_ = channel;
     // Runs before the thread-safe function's own teardown (hooks run in
     // reverse order), so the sandbox's thread is gone before the channel.
@@ -455,7 +541,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   }
 
   static void OnEnvCleanup(void* data) {
-    static_cast<SandboxWrap*>(data)->CloseNow();
+    static_cast<SandboxWrap*>(data)->FreeNow();
   }
 
   bool EnsureAsync(Napi::Env env) {
@@ -497,11 +583,8 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     }
     Utf16Arg path;
     if (!path.Read(env, info[0])) return Napi::Value();
-    std::vector<mr_value> args;
-    std::vector<Utf16Arg> strings;
-    if (!ReadArgs(env, info[1].As<Napi::Array>(), &args, &strings)) {
-      return Napi::Value();
-    }
+    ArgList args;
+    if (!args.Read(env, info[1].As<Napi::Array>())) return Napi::Value();
     TrackCall(env);
     uint64_t id = mr_call_async(sandbox_, path.data(), path.size(),
                                 args.data(), args.size(), TimeoutArg(info, 2),
@@ -528,17 +611,17 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
         !info[2].IsArray()) {
       return ThrowTypeError(env, "handleOp(op, handle, args, ...)");
     }
-    std::vector<mr_value> args;
-    std::vector<Utf16Arg> strings;
-    if (!ReadArgs(env, info[2].As<Napi::Array>(), &args, &strings)) {
-      return Napi::Value();
-    }
+    ArgList args;
+    if (!args.Read(env, info[2].As<Napi::Array>())) return Napi::Value();
     OwnedValue result;
-    mr_handle_op_run(sandbox_, info[0].As<Napi::Number>().Int32Value(),
-                     info[1].As<Napi::Number>().Uint32Value(), args.data(),
-                     args.size(), TimeoutArg(info, 3), FlagsArg(info, 4),
-                     &result.value);
-    return ToJs(env, &result.value);
+    {
+      ActiveCall active(this);
+      mr_handle_op_run(sandbox_, info[0].As<Napi::Number>().Int32Value(),
+                       info[1].As<Napi::Number>().Uint32Value(), args.data(),
+                       args.size(), TimeoutArg(info, 3), FlagsArg(info, 4),
+                       &result.value);
+    }
+    return Result(env, &result.value);
   }
 
   // handleCallAsync(handle, [this, ...args], timeoutMs, flags) -> call id
@@ -548,11 +631,8 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsArray()) {
       return ThrowTypeError(env, "handleCallAsync(handle, args, ...)");
     }
-    std::vector<mr_value> args;
-    std::vector<Utf16Arg> strings;
-    if (!ReadArgs(env, info[1].As<Napi::Array>(), &args, &strings)) {
-      return Napi::Value();
-    }
+    ArgList args;
+    if (!args.Read(env, info[1].As<Napi::Array>())) return Napi::Value();
     TrackCall(env);
     uint64_t id = mr_handle_call_async(
         sandbox_, info[0].As<Napi::Number>().Uint32Value(), args.data(),
@@ -602,11 +682,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     Utf16Arg path;
     if (!path.Read(env, info[0])) return Napi::Value();
     OwnedValue error;
-    if (mr_sandbox_expose(sandbox_, path.data(), path.size(),
-                          info[1].As<Napi::Number>().Uint32Value(),
-                          &error.value) != 0) {
-      return ThrowFailure(env, error.value);
+    int failed;
+    {
+      ActiveCall active(this);
+      failed = mr_sandbox_expose(sandbox_, path.data(), path.size(),
+                                 info[1].As<Napi::Number>().Uint32Value(),
+                                 &error.value);
     }
+    if (failed != 0) return Result(env, &error.value);
     return env.Undefined();
   }
 
@@ -620,12 +703,12 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     uint64_t id =
         static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
     if (info[1].As<Napi::Boolean>().Value()) {
-      std::vector<mr_value> args;
-      std::vector<Utf16Arg> strings;
-      Napi::Array one = Napi::Array::New(env, 1);
-      one.Set(uint32_t{0}, info[2]);
-      if (!ReadArgs(env, one, &args, &strings)) return Napi::Value();
-      mr_host_promise_settle(sandbox_, id, &args[0]);
+      Utf16Arg storage;
+      mr_value value;
+      if (!ReadValue(env, info[2], info[2].Type(), &value, &storage)) {
+        return Napi::Value();
+      }
+      mr_host_promise_settle(sandbox_, id, &value);
     } else {
       OwnedValue failure;
       MakeFailure(env, info[2], &failure.value);
@@ -669,11 +752,9 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   // A value for the sandbox, owning its bytes (it outlives this scope).
   static void MakeOwnedValue(Napi::Env env, Napi::Value value,
                              mr_value* out) {
-    std::vector<mr_value> args;
-    std::vector<Utf16Arg> strings;
-    Napi::Array one = Napi::Array::New(env, 1);
-    one.Set(uint32_t{0}, value);
-    if (!ReadArgs(env, one, &args, &strings)) {
+    Utf16Arg storage;
+    mr_value read;
+    if (!ReadValue(env, value, value.Type(), &read, &storage)) {
       Napi::Value error = env.GetAndClearPendingException().Value();
       Napi::Array pair = Napi::Array::New(env, 2);
       pair.Set(uint32_t{0}, Napi::String::New(env, "TypeError"));
@@ -683,71 +764,96 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       MakeFailure(env, pair, out);
       return;
     }
-    *out = args[0];
+    *out = read;
     out->data = nullptr;
-    if (args[0].data != nullptr && args[0].length > 0) {
-      auto* bytes = static_cast<uint8_t*>(std::malloc(args[0].length));
+    out->length = 0;
+    if (read.data != nullptr && read.length > 0) {
+      auto* bytes = static_cast<uint8_t*>(std::malloc(read.length));
       if (bytes != nullptr) {
-        std::memcpy(bytes, args[0].data, args[0].length);
+        std::memcpy(bytes, read.data, read.length);
         out->data = bytes;
-      } else {
-        out->length = 0;
+        out->length = read.length;
       }
-    } else {
-      out->length = 0;
     }
   }
 
   // The host side of a sandbox's call to a host function: on the host
-  // thread, inside a sync call or answering the sandbox thread.
+  // thread, inside a sync call or answering the sandbox thread. Calls
+  // dispatch(callId, functionId, ...args), which returns the wire value,
+  // returns {promise: id} for a promise, or throws {name, message}.
   static void CallHost(void* user_data, uint64_t call_id, uint32_t function_id,
                        const mr_value* args, size_t argc, mr_value* result) {
     auto* self = static_cast<SandboxWrap*>(user_data);
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
     *result = mr_value{};
-    Napi::Array js_args = Napi::Array::New(env, argc);
-    for (size_t i = 0; i < argc; ++i) {
-      mr_value arg = args[i];
-      js_args.Set(static_cast<uint32_t>(i), ToJs(env, &arg, true));
-      if (env.IsExceptionPending()) env.GetAndClearPendingException();
-    }
     Napi::Function dispatch = self->dispatch_.Value();
     if (dispatch.IsEmpty()) {
-      Napi::Array pair = Napi::Array::New(env, 2);
-      pair.Set(uint32_t{0}, Napi::String::New(env, "Error"));
-      pair.Set(uint32_t{1}, Napi::String::New(env, "the MiniRacer is gone"));
-      MakeFailure(env, pair, result);
+      SetHostFailure(env, "Error", "the MiniRacer is gone", result);
       return;
     }
-    Napi::Value answer = dispatch.Call(
-        {Napi::Number::New(env, static_cast<double>(call_id)),
-         Napi::Number::New(env, function_id), js_args});
-    if (env.IsExceptionPending() || !answer.IsArray()) {
-      Napi::Value error = env.IsExceptionPending()
-                              ? env.GetAndClearPendingException().Value()
-                              : env.Undefined();
-      Napi::Array pair = Napi::Array::New(env, 2);
-      pair.Set(uint32_t{0}, Napi::String::New(env, "Error"));
-      pair.Set(uint32_t{1}, Napi::String::New(env, "the host function failed"));
-      (void)error;
-      MakeFailure(env, pair, result);
+    constexpr size_t kInlineArgs = 8;
+    napi_value inline_argv[kInlineArgs + 2];
+    std::vector<napi_value> heap_argv;
+    napi_value* argv = inline_argv;
+    if (argc > kInlineArgs) {
+      heap_argv.resize(argc + 2);
+      argv = heap_argv.data();
+    }
+    argv[0] = Napi::Number::New(env, static_cast<double>(call_id));
+    argv[1] = Napi::Number::New(env, function_id);
+    for (size_t i = 0; i < argc; ++i) {
+      mr_value arg = args[i];
+      Napi::Value value = ToJs(env, &arg, true);
+      if (env.IsExceptionPending()) {
+        env.GetAndClearPendingException();
+        value = env.Undefined();
+      }
+      argv[i + 2] = value;
+    }
+    napi_value answer = nullptr;
+    napi_status status = napi_call_function(env, env.Undefined(), dispatch,
+                                            argc + 2, argv, &answer);
+    if (status != napi_ok || env.IsExceptionPending()) {
+      Napi::Value thrown = env.IsExceptionPending()
+                               ? env.GetAndClearPendingException().Value()
+                               : env.Undefined();
+      // src/ throws {name, message} plain data; anything else is opaque.
+      std::string name = "Error";
+      std::string message = "the host function failed";
+      if (thrown.IsObject()) {
+        Napi::Object parts = thrown.As<Napi::Object>();
+        Napi::Value n = parts.Get("name");
+        Napi::Value m = parts.Get("message");
+        if (n.IsString()) name = n.As<Napi::String>().Utf8Value();
+        if (m.IsString()) message = m.As<Napi::String>().Utf8Value();
+        if (env.IsExceptionPending()) env.GetAndClearPendingException();
+      }
+      SetHostFailure(env, name, message, result);
       return;
     }
-    Napi::Array reply = answer.As<Napi::Array>();
-    int32_t kind = reply.Get(uint32_t{0}).ToNumber().Int32Value();
-    if (kind == 1) {
-      result->type = MR_VALUE_HOST_PROMISE;
-      result->number = reply.Get(uint32_t{1}).ToNumber().DoubleValue();
-    } else if (kind == 2) {
-      Napi::Array pair = Napi::Array::New(env, 2);
-      pair.Set(uint32_t{0}, reply.Get(uint32_t{1}));
-      pair.Set(uint32_t{1}, reply.Get(uint32_t{2}));
-      MakeFailure(env, pair, result);
-    } else {
-      MakeOwnedValue(env, reply.Get(uint32_t{1}), result);
+    Napi::Value reply(env, answer);
+    if (reply.IsObject() && !reply.IsArray() && !reply.IsTypedArray()) {
+      Napi::Value id = reply.As<Napi::Object>().Get("promise");
+      if (id.IsNumber()) {
+        result->type = MR_VALUE_HOST_PROMISE;
+        result->number = id.As<Napi::Number>().DoubleValue();
+        return;
+      }
+      if (env.IsExceptionPending()) env.GetAndClearPendingException();
+      SetHostFailure(env, "TypeError", "malformed host reply", result);
+      return;
     }
+    MakeOwnedValue(env, reply, result);
     if (env.IsExceptionPending()) env.GetAndClearPendingException();
+  }
+
+  static void SetHostFailure(Napi::Env env, const std::string& name,
+                             const std::string& message, mr_value* out) {
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(uint32_t{0}, Napi::String::New(env, name));
+    pair.Set(uint32_t{1}, Napi::String::New(env, message));
+    MakeFailure(env, pair, out);
   }
 
   static void OnHostWakeupThunk(void* user_data) {
@@ -756,11 +862,25 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (self->channel_ != nullptr) OnHostWakeup(self->channel_);
   }
 
+  // Closes the sandbox: now, or, when called from inside a call on it, as
+  // soon as that call has unwound (its script is terminated meanwhile).
+  bool CloseNow() {
+    if (sandbox_ == nullptr || close_pending_) return false;
+    if (active_ > 0) {
+      close_pending_ = true;
+      mr_sandbox_cancel(sandbox_);
+      return true;
+    }
+    FreeNow();
+    return true;
+  }
+
   // Frees the sandbox (its thread completes what is pending, as closed) and
   // then lets the channel go once it has delivered that.
-  bool CloseNow() {
+  bool FreeNow() {
+    close_pending_ = false;
     bool was_open = sandbox_ != nullptr;
-    if (channel_ != nullptr) channel_->sandbox = nullptr;
+    if (channel_ != nullptr) channel_->owner = nullptr;
     if (was_open) {
       mr_sandbox_free(sandbox_);
       sandbox_ = nullptr;
@@ -809,8 +929,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
 
   mr_sandbox* sandbox_ = nullptr;
   AsyncChannel* channel_ = nullptr;
+  // Native calls on this sandbox in progress on this thread, and whether a
+  // close() made inside one waits for them to end.
+  int active_ = 0;
+  bool close_pending_ = false;
   Napi::FunctionReference dispatch_;
 };
+
+void RunHostRequestsFor(SandboxWrap* owner) { owner->RunHostRequests(); }
 
 Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -10,6 +10,7 @@
 #include <v8.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
@@ -77,6 +78,7 @@ class MemoryMonitor {
   size_t initial_heap_limit_ = 0;
   size_t max_bytes_ = 0;
   bool in_call_ = false;
+  std::chrono::steady_clock::time_point call_started_;
   std::atomic<bool> heap_cap_reached_{false};
   std::atomic<bool> cap_ever_reached_{false};
   std::atomic<bool> soft_limit_reached_{false};

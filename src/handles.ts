@@ -5,6 +5,7 @@
  * garbage-collected on the host, or until its MiniRacer closes.
  */
 import { ContextClosedError, HandleReleasedError, ValueTransferError } from "./errors";
+import type { AsyncCallOptions, CallOptions } from "./mini_racer";
 import type { WireValue } from "./native";
 
 /** Handle kinds, as the native layer numbers them (native/mini_racer.h). @internal */
@@ -49,6 +50,8 @@ export interface HandleOwner {
   op(op: HandleOp, id: number, args: WireValue[], timeout: number | undefined, handles: boolean): unknown;
   toWire(value: unknown): WireValue;
   invoke(id: number, thisArg: unknown, args: readonly unknown[], options: object | undefined): unknown;
+  /** `f(...args)`: no options, `this` undefined. The hot path. */
+  call(id: number, args: readonly unknown[]): unknown;
   invokeAsync(id: number, thisArg: unknown, args: readonly unknown[], options: object | undefined): Promise<unknown>;
   release(id: number): void;
 }
@@ -222,7 +225,7 @@ export class JSFunctionHandle extends Function {
     throw new TypeError("function handles come from a MiniRacer");
   }
   /** Calls the function with call options (`timeout`, `handle`, `onConsole`, `thisArg`). */
-  invoke(args: readonly unknown[] = [], options?: object & InvokeOptions): unknown {
+  invoke(args: readonly unknown[] = [], options?: CallOptions & InvokeOptions): unknown {
     const state = live(this);
     return state.owner.invoke(state.id, options?.thisArg, args, options);
   }
@@ -231,7 +234,7 @@ export class JSFunctionHandle extends Function {
     return this.invokeAsync(args);
   }
   /** {@link JSFunctionHandle.callAsync} with call options (`timeout`, `signal`, `handle`, `onConsole`, `thisArg`). */
-  invokeAsync(args: readonly unknown[] = [], options?: object & InvokeOptions): Promise<unknown> {
+  invokeAsync(args: readonly unknown[] = [], options?: AsyncCallOptions & InvokeOptions): Promise<unknown> {
     let state: HandleState;
     try {
       state = live(this);
@@ -271,10 +274,11 @@ export class JSFunctionHandle extends Function {
 /** Wraps a handle the binding returned. @internal */
 export function makeHandle(owner: HandleOwner, type: HandleType, id: number): unknown {
   let handle: object;
+  const state: HandleState = { owner, id, type, released: false };
   if (type === HandleType.Function) {
     const call = function (this: unknown, ...args: unknown[]): unknown {
-      const state = live(handle);
-      return state.owner.invoke(state.id, undefined, args, undefined);
+      if (state.released) throw new HandleReleasedError();
+      return owner.call(id, args);
     };
     Object.setPrototypeOf(call, JSFunctionHandle.prototype);
     handle = call;
@@ -287,7 +291,6 @@ export function makeHandle(owner: HandleOwner, type: HandleType, id: number): un
           : JSObjectHandle.prototype;
     handle = Object.create(prototype) as object;
   }
-  const state: HandleState = { owner, id, type, released: false };
   states.set(handle, state);
   collected.register(handle, { owner, id, state }, state);
   return handle;

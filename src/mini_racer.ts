@@ -1,4 +1,4 @@
-import { AbortError, ContextClosedError } from "./errors";
+import { AbortError, ContextClosedError, JSEvalError } from "./errors";
 import { handleToWire, HandleOp, type HandleOwner, type HandleType, makeHandle } from "./handles";
 import { binding, type HostReply, type NativeSandbox, type WireValue } from "./native";
 import { fromWire, toWire } from "./values";
@@ -145,6 +145,9 @@ function checkConsole(handler: unknown): ConsoleHandler | undefined {
 /** [name, message] of a host error, for the sandbox (never its stack or the object). */
 function errorParts(error: unknown): [string, string] {
   try {
+    // A sandbox error on its way back through a host function goes on as
+    // what it was in the sandbox.
+    if (error instanceof JSEvalError) return [error.jsName || "Error", error.jsMessage];
     if (error instanceof Error) return [String(error.name), String(error.message)];
     return ["Error", String(error)];
   } catch {
@@ -285,7 +288,7 @@ export class MiniRacer {
   // What handles see of this MiniRacer (see handles.ts).
   readonly #owner: HandleOwner;
   // Held strongly here, weakly by the binding: see setHost.
-  readonly #dispatch = (callId: number, functionId: number, args: WireValue[]): HostReply =>
+  readonly #dispatch = (callId: number, functionId: number, ...args: WireValue[]): HostReply =>
     this.#runHostFunction(callId, functionId, args);
 
   /**
@@ -318,6 +321,7 @@ export class MiniRacer {
       },
       toWire: (value) => this.#toWire(value),
       invoke: (id, thisArg, args, options) => this.#invoke(id, thisArg, args, options as CallOptions | undefined),
+      call: (id, args) => this.#callHandle(id, args),
       invokeAsync: (id, thisArg, args, options) =>
         this.#invokeAsync(id, thisArg, args, options as AsyncCallOptions | undefined),
       release: (id) => this.#sandbox?.releaseHandle(id),
@@ -333,7 +337,8 @@ export class MiniRacer {
 
   /** Host value -> wire, handles of this MiniRacer included. */
   #toWire(value: unknown): WireValue {
-    if ((typeof value === "object" && value !== null) || typeof value === "function") {
+    if (typeof value !== "object" && typeof value !== "function") return toWire(value);
+    if (value !== null) {
       const handle = handleToWire(this.#owner, value);
       if (handle !== undefined) return handle;
     }
@@ -416,11 +421,31 @@ export class MiniRacer {
     return this.#sync<T>(options, () => sandbox.call(name, wire, timeout, resultFlags(options)));
   }
 
+  #callHandle(id: number, args: readonly unknown[]): unknown {
+    const sandbox = this.#sandbox;
+    if (sandbox === null) throw new ContextClosedError();
+    const wire = new Array<WireValue>(args.length + 1);
+    wire[0] = undefined;
+    for (let i = 0; i < args.length; i++) wire[i + 1] = this.#toWire(args[i]);
+    if (this.#syncConsole.length === 0 && this.#onConsole === undefined) {
+      const result = sandbox.handleOp(HandleOp.Call, id, wire, this.#timeout, 0);
+      return typeof result === "object" && result !== null ? this.#fromWire(result) : result;
+    }
+    return this.#sync(undefined, () => sandbox.handleOp(HandleOp.Call, id, wire, this.#timeout, 0));
+  }
+
   #invoke(id: number, thisArg: unknown, args: readonly unknown[], options: CallOptions | undefined): unknown {
     const sandbox = this.#open();
     const timeout = callTimeout(options, this.#timeout);
-    const wire = [this.#toWire(thisArg), ...this.#argsToWire(args)];
-    return this.#sync(options, () => sandbox.handleOp(HandleOp.Call, id, wire, timeout, resultFlags(options)));
+    if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describe(args)}`);
+    const wire = new Array<WireValue>(args.length + 1);
+    wire[0] = thisArg === undefined ? undefined : this.#toWire(thisArg);
+    for (let i = 0; i < args.length; i++) wire[i + 1] = this.#toWire(args[i]);
+    const flags = resultFlags(options);
+    if (options === undefined && this.#syncConsole.length === 0 && this.#onConsole === undefined) {
+      return this.#fromWire(sandbox.handleOp(HandleOp.Call, id, wire, timeout, flags)); // the hot path
+    }
+    return this.#sync(options, () => sandbox.handleOp(HandleOp.Call, id, wire, timeout, flags));
   }
 
   /**
@@ -596,20 +621,28 @@ export class MiniRacer {
     this.#consoleEnabled = true;
   }
 
-  /** Runs host function `functionId` (0: the console) for the sandbox. */
+  /**
+   * Runs host function `functionId` (0: the console) for the sandbox.
+   * Returns the result's wire value or {promise: id}; throws only
+   * {name, message} plain data, never a host object.
+   */
   #runHostFunction(callId: number, functionId: number, args: WireValue[]): HostReply {
     if (functionId === 0) {
       this.#deliverConsole(callId, args);
-      return [0, undefined];
+      return undefined;
     }
     const fn = this.#hostFunctions[functionId - 1];
-    if (fn === undefined) return [2, "TypeError", "no such host function"];
+    if (fn === undefined) throw { name: "TypeError", message: "no such host function" };
     let result: unknown;
     try {
-      const values = args.map((arg) => this.#fromWire(arg));
-      result = fn(...values);
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (typeof arg === "object" && arg !== null) args[i] = this.#fromWire(arg) as WireValue;
+      }
+      result = fn(...args);
     } catch (error) {
-      return [2, ...errorParts(error)];
+      const [name, message] = errorParts(error);
+      throw { name, message };
     }
     if (isThenable(result)) {
       const promiseId = this.#nextPromiseId++;
@@ -629,12 +662,13 @@ export class MiniRacer {
         },
         (error: unknown) => settle(false, errorParts(error)),
       );
-      return [1, promiseId];
+      return { promise: promiseId };
     }
     try {
-      return [0, this.#toWire(result)];
+      return this.#toWire(result);
     } catch (error) {
-      return [2, ...errorParts(error)];
+      const [name, message] = errorParts(error);
+      throw { name, message };
     }
   }
 

@@ -18,11 +18,19 @@ export interface NativeHeapStats {
   memoryCapReached: boolean;
 }
 
-/** A primitive, V8 serialization bytes for other copies, or a handle as [type, id]. */
+/**
+ * A primitive, V8 serialization bytes for other copies, or a handle as
+ * [type, id]. Host to sandbox, strings are tagged: one that starts with
+ * "\x01" is JSON text (the fast path for plain data), and "\x02" escapes a
+ * string that starts with either tag (see values.ts).
+ */
 export type WireValue = undefined | null | boolean | number | string | Uint8Array | [number, number];
 
-/** A host function's answer: [0, value], [1, promise id] or [2, error name, message]. */
-export type HostReply = [0, WireValue] | [1, number] | [2, string, string];
+/**
+ * A host function's answer: the wire value, or {promise: id} for a promise
+ * the host settles later. A failure is thrown as {name, message}.
+ */
+export type HostReply = WireValue | { promise: number };
 
 /** Receives each async call's outcome: its value, or the error to reject with. */
 export type AsyncCompletion = (id: number, ok: boolean, value: unknown) => void;
@@ -49,7 +57,7 @@ export interface NativeSandbox {
   releaseHandle(handle: number): void;
   handleCount(): number;
   /** Installs the host-function dispatcher (held weakly by the binding). */
-  setHost(dispatch: (callId: number, functionId: number, args: WireValue[]) => HostReply): void;
+  setHost(dispatch: (callId: number, functionId: number, ...args: WireValue[]) => HostReply): void;
   expose(path: string, functionId: number): void;
   settleHostPromise(promiseId: number, ok: boolean, value: WireValue | [string, string]): void;
   setConsole(enabled: boolean): void;
