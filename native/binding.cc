@@ -239,10 +239,9 @@ class Utf16Arg {
   size_t size_ = 0;
 };
 
-// Reads one value for the sandbox: a primitive (a string may carry a tag
-// marking JSON text), a Uint8Array of serialization bytes, or [type, id]
-// (a handle).
-// Strings and JSON text are read into *storage, which `out` points into.
+// Reads one value for the sandbox: a primitive, a Uint8Array of
+// serialization bytes, or [type, id] (a handle).
+// Strings are read into *storage, which `out` points into.
 bool ReadValue(Napi::Env env, Napi::Value arg, napi_valuetype type,
                mr_value* out, Utf16Arg* storage) {
   *out = mr_value{};
@@ -261,22 +260,12 @@ bool ReadValue(Napi::Env env, Napi::Value arg, napi_valuetype type,
       out->type = MR_VALUE_NUMBER;
       out->number = arg.As<Napi::Number>().DoubleValue();
       return true;
-    case napi_string: {
+    case napi_string:
       if (!storage->Read(env, arg)) return false;
-      // src/ tags strings (WireValue in src/native.ts): \x01 starts JSON
-      // text, \x02 escapes a string that itself starts with a tag.
-      const uint16_t* units = storage->data();
-      size_t length = storage->size();
       out->type = MR_VALUE_STRING_UTF16;
-      if (length > 0 && (units[0] == 1 || units[0] == 2)) {
-        if (units[0] == 1) out->type = MR_VALUE_JSON;
-        ++units;
-        --length;
-      }
-      out->data = reinterpret_cast<const uint8_t*>(units);
-      out->length = length * 2;
+      out->data = reinterpret_cast<const uint8_t*>(storage->data());
+      out->length = storage->size() * 2;
       return true;
-    }
     default:
       break;
   }
@@ -310,8 +299,8 @@ bool ReadValue(Napi::Env env, Napi::Value arg, napi_valuetype type,
   return false;
 }
 
-// Call arguments read from a JavaScript array: inline for the usual
-// handful; strings and JSON text get storage of their own, which the
+// Call arguments read from a JavaScript array or the call itself: inline
+// for the usual handful; strings get storage of their own, which the
 // mr_values point into.
 class ArgList {
  public:
@@ -321,13 +310,37 @@ class ArgList {
 
   bool Read(Napi::Env env, Napi::Array array) {
     uint32_t count = array.Length();
+    Reserve(count);
+    for (uint32_t i = 0; i < count; ++i) {
+      Napi::Value arg = array.Get(i);
+      if (env.IsExceptionPending()) return false;
+      if (!ReadOne(env, arg, i)) return false;
+    }
+    return true;
+  }
+
+  // The call's own arguments from `first` on: no array in between.
+  bool Read(const Napi::CallbackInfo& info, size_t first) {
+    size_t count = info.Length() > first ? info.Length() - first : 0;
+    Reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (!ReadOne(info.Env(), info[first + i], i)) return false;
+    }
+    return true;
+  }
+  const mr_value* data() const { return values_; }
+  size_t size() const { return size_; }
+
+ private:
+  void Reserve(size_t count) {
     if (count > kInline) {
       heap_.resize(count);
       values_ = heap_.data();
     }
-    for (uint32_t i = 0; i < count; ++i) {
-      Napi::Value arg = array.Get(i);
-      if (env.IsExceptionPending()) return false;
+  }
+
+  bool ReadOne(Napi::Env env, Napi::Value arg, size_t i) {
+    {
       Utf16Arg* storage = nullptr;
       napi_valuetype type = arg.Type();
       if (type == napi_string) {
@@ -343,10 +356,7 @@ class ArgList {
     }
     return true;
   }
-  const mr_value* data() const { return values_; }
-  size_t size() const { return size_; }
 
- private:
   static constexpr size_t kInline = 8;
   static constexpr size_t kInlineStrings = 2;
   mr_value inline_[kInline];
@@ -376,6 +386,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
             InstanceMethod<&SandboxWrap::CallAsync>("callAsync"),
             InstanceMethod<&SandboxWrap::CancelCall>("cancelCall"),
             InstanceMethod<&SandboxWrap::HandleOp>("handleOp"),
+            InstanceMethod<&SandboxWrap::CallHandle>("callHandle"),
             InstanceMethod<&SandboxWrap::HandleCallAsync>("handleCallAsync"),
             InstanceMethod<&SandboxWrap::ReleaseHandle>("releaseHandle"),
             InstanceMethod<&SandboxWrap::HandleCount>("handleCount"),
@@ -619,6 +630,28 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       mr_handle_op_run(sandbox_, info[0].As<Napi::Number>().Int32Value(),
                        info[1].As<Napi::Number>().Uint32Value(), args.data(),
                        args.size(), TimeoutArg(info, 3), FlagsArg(info, 4),
+                       &result.value);
+    }
+    return Result(env, &result.value);
+  }
+
+  // callHandle(handle, timeoutMs, flags, this, ...args): MR_HANDLE_CALL
+  // with the arguments read straight from this call (the hot path of a
+  // function handle).
+  Napi::Value CallHandle(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!EnsureOpen(env)) return Napi::Value();
+    if (info.Length() < 4 || !info[0].IsNumber()) {
+      return ThrowTypeError(env, "callHandle(handle, timeout, flags, this, ...args)");
+    }
+    ArgList args;
+    if (!args.Read(info, 3)) return Napi::Value();
+    OwnedValue result;
+    {
+      ActiveCall active(this);
+      mr_handle_op_run(sandbox_, MR_HANDLE_CALL,
+                       info[0].As<Napi::Number>().Uint32Value(), args.data(),
+                       args.size(), TimeoutArg(info, 1), FlagsArg(info, 2),
                        &result.value);
     }
     return Result(env, &result.value);

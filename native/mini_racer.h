@@ -42,9 +42,6 @@ typedef enum mr_value_type {
   /* Only as the result of a host function: the host will settle a promise
    * later (mr_host_promise_settle); number is its id. */
   MR_VALUE_HOST_PROMISE = 11,
-  /* Only as an input: data is UTF-16 JSON text, read with JSON.parse
-   * (the host's fast path for plain data). */
-  MR_VALUE_JSON = 12,
 
   MR_ERROR_FIRST = 16,
   /* The failure kinds below carry UTF-8 text in data:

@@ -62,24 +62,6 @@ bool EncodeString(v8::Isolate* isolate, v8::Local<v8::String> str,
   return true;
 }
 
-// JSON text as a V8 string: one-byte when every unit fits (the usual case,
-// and what V8's JSON parser reads fastest), else two-byte.
-v8::MaybeLocal<v8::String> NewJsonText(v8::Isolate* isolate,
-                                       const uint16_t* units, size_t length) {
-  constexpr size_t kInline = 512;
-  bool one_byte = length <= kInline;
-  for (size_t i = 0; one_byte && i < length; ++i) one_byte = units[i] <= 0xFF;
-  if (one_byte) {
-    uint8_t bytes[kInline];
-    for (size_t i = 0; i < length; ++i) bytes[i] = static_cast<uint8_t>(units[i]);
-    return v8::String::NewFromOneByte(isolate, bytes,
-                                      v8::NewStringType::kNormal,
-                                      static_cast<int>(length));
-  }
-  return v8::String::NewFromTwoByte(isolate, units, v8::NewStringType::kNormal,
-                                    static_cast<int>(length));
-}
-
 }  // namespace
 
 bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
@@ -192,21 +174,6 @@ v8::MaybeLocal<v8::Value> ValueCodec::Decode(v8::Isolate* isolate,
           isolate, reinterpret_cast<const uint16_t*>(in.data),
           v8::NewStringType::kNormal, static_cast<int>(in.length / 2))
           .FromMaybe(v8::Local<v8::String>());
-    case MR_VALUE_JSON: {
-      if (in.length % 2 != 0 ||
-          in.length / 2 > static_cast<size_t>(v8::String::kMaxLength)) {
-        break;
-      }
-      v8::Local<v8::String> text;
-      if (!NewJsonText(isolate, reinterpret_cast<const uint16_t*>(in.data),
-                       in.length / 2)
-               .ToLocal(&text)) {
-        return {};
-      }
-      v8::MaybeLocal<v8::Value> value = v8::JSON::Parse(context, text);
-      if (value.IsEmpty()) *clone_error = true;
-      return value;
-    }
     case MR_VALUE_SERIALIZED: {
       v8::ValueDeserializer deserializer(isolate, in.data, in.length);
       if (!deserializer.ReadHeader(context).FromMaybe(false)) {

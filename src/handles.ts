@@ -50,8 +50,8 @@ export interface HandleOwner {
   op(op: HandleOp, id: number, args: WireValue[], timeout: number | undefined, handles: boolean): unknown;
   toWire(value: unknown): WireValue;
   invoke(id: number, thisArg: unknown, args: readonly unknown[], options: object | undefined): unknown;
-  /** `f(...args)`: no options, `this` undefined. The hot path. */
-  call(id: number, args: readonly unknown[]): unknown;
+  /** `f(...args)`: no options, `this` undefined. The hot path; may reuse `args`. */
+  call(id: number, args: unknown[]): unknown;
   invokeAsync(id: number, thisArg: unknown, args: readonly unknown[], options: object | undefined): Promise<unknown>;
   release(id: number): void;
 }

@@ -339,6 +339,9 @@ export class MiniRacer {
   #toWire(value: unknown): WireValue {
     if (typeof value !== "object" && typeof value !== "function") return toWire(value);
     if (value !== null) {
+      // Handles have prototypes of their own: plain data skips the lookup.
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto === Object.prototype || proto === Array.prototype) return toWire(value);
       const handle = handleToWire(this.#owner, value);
       if (handle !== undefined) return handle;
     }
@@ -421,17 +424,17 @@ export class MiniRacer {
     return this.#sync<T>(options, () => sandbox.call(name, wire, timeout, resultFlags(options)));
   }
 
-  #callHandle(id: number, args: readonly unknown[]): unknown {
+  #callHandle(id: number, args: unknown[]): unknown {
     const sandbox = this.#sandbox;
     if (sandbox === null) throw new ContextClosedError();
-    const wire = new Array<WireValue>(args.length + 1);
-    wire[0] = undefined;
-    for (let i = 0; i < args.length; i++) wire[i + 1] = this.#toWire(args[i]);
+    // The rest array is ours: convert in place and pass it on as is.
+    for (let i = 0; i < args.length; i++) args[i] = this.#toWire(args[i]);
+    const wire = args as WireValue[];
     if (this.#syncConsole.length === 0 && this.#onConsole === undefined) {
-      const result = sandbox.handleOp(HandleOp.Call, id, wire, this.#timeout, 0);
+      const result = sandbox.callHandle(id, this.#timeout, 0, undefined, ...wire);
       return typeof result === "object" && result !== null ? this.#fromWire(result) : result;
     }
-    return this.#sync(undefined, () => sandbox.handleOp(HandleOp.Call, id, wire, this.#timeout, 0));
+    return this.#sync(undefined, () => sandbox.callHandle(id, this.#timeout, 0, undefined, ...wire));
   }
 
   #invoke(id: number, thisArg: unknown, args: readonly unknown[], options: CallOptions | undefined): unknown {

@@ -18,12 +18,7 @@ export interface NativeHeapStats {
   memoryCapReached: boolean;
 }
 
-/**
- * A primitive, V8 serialization bytes for other copies, or a handle as
- * [type, id]. Host to sandbox, strings are tagged: one that starts with
- * "\x01" is JSON text (the fast path for plain data), and "\x02" escapes a
- * string that starts with either tag (see values.ts).
- */
+/** A primitive, V8 serialization bytes for other copies, or a handle as [type, id]. */
 export type WireValue = undefined | null | boolean | number | string | Uint8Array | [number, number];
 
 /**
@@ -52,6 +47,8 @@ export interface NativeSandbox {
   callAsync(path: string, args: WireValue[], timeoutMs: number, flags?: number): number;
   /** A handle operation (see mr_handle_op in native/mini_racer.h). */
   handleOp(op: number, handle: number, args: WireValue[], timeoutMs: number, flags: number): WireValue;
+  /** A function handle call with its arguments inline (the hot path). */
+  callHandle(handle: number, timeoutMs: number, flags: number, thisArg: WireValue, ...args: WireValue[]): WireValue;
   /** Calls a function handle on the sandbox's thread; args[0] is `this`. Returns the call id. */
   handleCallAsync(handle: number, args: WireValue[], timeoutMs: number, flags: number): number;
   releaseHandle(handle: number): void;
