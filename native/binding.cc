@@ -398,7 +398,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
         });
   }
 
-  // new Sandbox(maxMemoryBytes, softMemoryBytes)
+  // new Sandbox(maxMemoryBytes, softMemoryBytes, maxResultBytes?)
   explicit SandboxWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<SandboxWrap>(info) {
     Napi::Env env = info.Env();
@@ -408,8 +408,12 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     }
     double max_memory = info[0].As<Napi::Number>().DoubleValue();
     double soft_memory = info[1].As<Napi::Number>().DoubleValue();
+    double max_result = info.Length() > 2 && info[2].IsNumber()
+                            ? info[2].As<Napi::Number>().DoubleValue()
+                            : 0;
     if (!(max_memory >= 0 && max_memory < 9.0e15) ||
-        !(soft_memory >= 0 && soft_memory < 9.0e15)) {
+        !(soft_memory >= 0 && soft_memory < 9.0e15) ||
+        !(max_result >= 0 && max_result < 9.0e15)) {
       Napi::RangeError::New(env, "memory limits must be non-negative")
           .ThrowAsJavaScriptException();
       return;
@@ -417,6 +421,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     mr_sandbox_options options{};
     options.max_memory = static_cast<uint64_t>(max_memory);
     options.soft_memory = static_cast<uint64_t>(soft_memory);
+    options.max_result_bytes = static_cast<uint64_t>(max_result);
     OwnedValue error;
     sandbox_ = mr_sandbox_new(&options, &error.value);
     if (sandbox_ == nullptr) ThrowFailure(env, error.value);

@@ -74,6 +74,10 @@ typedef struct mr_sandbox_options {
   /* Soft limit in bytes: past it the sandbox is asked to collect garbage
    * after each call and mr_heap_stats reports it. 0 means none. */
   uint64_t soft_memory;
+  /* Largest value, in bytes of its copy, that may leave the sandbox (a
+   * result, a host function's argument): past it the transfer fails with
+   * MR_ERROR_VALUE before the host allocates it. 0 means max_memory. */
+  uint64_t max_result_bytes;
 } mr_sandbox_options;
 
 typedef struct mr_heap_stats {

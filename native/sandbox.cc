@@ -104,6 +104,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
   size_t max_memory =
       options.max_memory ? options.max_memory : kDefaultMaxMemory;
   std::unique_ptr<Sandbox> sandbox(new Sandbox(max_memory));
+  sandbox->max_result_bytes_ =
+      options.max_result_bytes ? options.max_result_bytes : max_memory;
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = &sandbox->allocator_;
   MemoryMonitor::ConfigureHeap(max_memory, &params.constraints);
@@ -289,7 +291,8 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     if (step == Step::kValue) {
       bool clone_error = false;
       if (!ValueCodec::Encode(isolate_, context, result, outcome.mode,
-                              handles_.get(), out, &clone_error)) {
+                              handles_.get(), max_result_bytes_, out,
+                              &clone_error)) {
         step = Step::kFailed;
         if (clone_error) outcome.failure = MR_ERROR_VALUE;
       }
@@ -385,7 +388,8 @@ bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
     if (step == Step::kValue) {
       bool clone_error = false;
       if (!ValueCodec::Encode(isolate_, context, result, outcome.mode,
-                              handles_.get(), out, &clone_error)) {
+                              handles_.get(), max_result_bytes_, out,
+                              &clone_error)) {
         step = Step::kFailed;
         if (clone_error) outcome.failure = MR_ERROR_VALUE;
       }
@@ -1174,8 +1178,8 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
     // The level, then the values; what cannot be copied is rendered.
     mr_value level{};
     ValueCodec::Encode(isolate_, context, info.Data(),
-                       ValueCodec::Mode::kCopy, handles_.get(), &level,
-                       &clone_error);
+                       ValueCodec::Mode::kCopy, handles_.get(),
+                       max_result_bytes_, &level, &clone_error);
     request->args.push_back(level);
   }
   for (int i = 0; i < info.Length(); ++i) {
@@ -1185,7 +1189,8 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
       v8::TryCatch render(isolate_);
       encoded = ValueCodec::Encode(isolate_, context, info[i],
                                    ValueCodec::Mode::kRenderUncopyable,
-                                   handles_.get(), &arg, &clone_error);
+                                   handles_.get(), max_result_bytes_, &arg,
+                                   &clone_error);
       if (!encoded) {
         if (render.HasTerminated()) return;
         arg = mr_value{};  // undefined stands for what cannot be shown
@@ -1194,7 +1199,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
       // A value that cannot cross (a WeakMap) throws in the sandbox.
       encoded = ValueCodec::Encode(isolate_, context, info[i],
                                    ValueCodec::Mode::kCopy, handles_.get(),
-                                   &arg, &clone_error);
+                                   max_result_bytes_, &arg, &clone_error);
       if (!encoded) return;
     }
     request->args.push_back(arg);

@@ -189,6 +189,8 @@ class Sandbox {
   // inside the sandbox there.
   v8::Isolate* host_isolate_ = nullptr;
   std::atomic<bool> console_enabled_{false};
+  // The largest copy a value leaving the sandbox may take.
+  size_t max_result_bytes_ = 0;
   // The thread holding slice_mutex_ (a slice there may nest), and the call
   // it runs for.
   std::atomic<std::thread::id> slice_owner_{};

@@ -1,17 +1,47 @@
 #include "value_codec.h"
 
 #include <cstdlib>
+#include <string>
 
 namespace mini_racer {
 namespace {
 
+// Refuses a copy of `bytes` over the cap, as a RangeError.
+void ThrowTooLarge(v8::Isolate* isolate, size_t bytes, size_t max_bytes) {
+  std::string message = "the value is too large to copy out of the sandbox (";
+  message += bytes == 0 ? "more than " + std::to_string(max_bytes)
+                        : std::to_string(bytes);
+  message += " bytes; the limit, maxResultBytes, is " +
+             std::to_string(max_bytes) + ")";
+  isolate->ThrowException(v8::Exception::RangeError(
+      v8::String::NewFromUtf8(isolate, message.c_str()).ToLocalChecked()));
+}
+
 class SerializerDelegate : public v8::ValueSerializer::Delegate {
  public:
-  explicit SerializerDelegate(v8::Isolate* isolate) : isolate_(isolate) {}
+  SerializerDelegate(v8::Isolate* isolate, size_t max_bytes)
+      : isolate_(isolate), max_bytes_(max_bytes) {}
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
     clone_error = true;
+    if (too_large) {
+      ThrowTooLarge(isolate_, 0, max_bytes_);
+      return;
+    }
     isolate_->ThrowException(v8::Exception::TypeError(message));
   }
+  // The buffer never grows past the cap: the serializer then fails as out
+  // of memory, reported as too large.
+  void* ReallocateBufferMemory(void* old_buffer, size_t size,
+                               size_t* actual_size) override {
+    if (size > max_bytes_) {
+      too_large = true;
+      return nullptr;
+    }
+    void* buffer = std::realloc(old_buffer, size);
+    *actual_size = buffer != nullptr ? size : 0;
+    return buffer;
+  }
+  void FreeBufferMemory(void* buffer) override { std::free(buffer); }
   // Shared memory and host objects must not cross: refuse them through the
   // same path as every other uncloneable value.
   v8::Maybe<uint32_t> GetSharedArrayBufferId(
@@ -27,9 +57,11 @@ class SerializerDelegate : public v8::ValueSerializer::Delegate {
     return v8::Nothing<bool>();
   }
   bool clone_error = false;
+  bool too_large = false;
 
  private:
   v8::Isolate* isolate_;
+  size_t max_bytes_;
 };
 
 void SetOwned(mr_value* out, mr_value_type type, void* data, size_t length) {
@@ -66,7 +98,7 @@ bool EncodeString(v8::Isolate* isolate, v8::Local<v8::String> str,
 
 bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
                         v8::Local<v8::Value> value, Mode mode,
-                        HandleTable* handles, mr_value* out,
+                        HandleTable* handles, size_t max_bytes, mr_value* out,
                         bool* clone_error) {
   *clone_error = false;
   out->data = nullptr;
@@ -78,7 +110,15 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
     return true;
   }
   if (value->IsString()) {
-    if (EncodeString(isolate, value.As<v8::String>(), out)) return true;
+    auto str = value.As<v8::String>();
+    size_t bytes = static_cast<size_t>(str->Length()) *
+                   (str->IsOneByte() ? 1 : sizeof(uint16_t));
+    if (bytes > max_bytes) {
+      *clone_error = true;
+      ThrowTooLarge(isolate, bytes, max_bytes);
+      return false;
+    }
+    if (EncodeString(isolate, str, out)) return true;
     isolate->ThrowError("out of memory copying a string result");
     return false;
   }
@@ -105,10 +145,29 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
     out->number = handles->Add(value);
     return true;
   }
-  SerializerDelegate delegate(isolate);
+  SerializerDelegate delegate(isolate, max_bytes);
   v8::ValueSerializer serializer(isolate, &delegate);
   serializer.WriteHeader();
-  if (!serializer.WriteValue(context, value).FromMaybe(false)) {
+  bool written;
+  {
+    v8::TryCatch try_catch(isolate);
+    written = serializer.WriteValue(context, value).FromMaybe(false);
+    if (!written && try_catch.HasCaught() && !try_catch.HasTerminated()) {
+      // Nesting too deep for the serializer's stack is the value's fault,
+      // not the script's: report it as a value that cannot cross.
+      v8::Local<v8::Value> exception = try_catch.Exception();
+      if (!delegate.clone_error && exception->IsNativeError()) {
+        v8::String::Utf8Value text(isolate, exception);
+        if (*text != nullptr &&
+            std::string(*text).find("Maximum call stack size exceeded") !=
+                std::string::npos) {
+          delegate.clone_error = true;
+        }
+      }
+      try_catch.ReThrow();
+    }
+  }
+  if (!written) {
     *clone_error = delegate.clone_error;
     if (mode == Mode::kRenderUncopyable && delegate.clone_error &&
         !isolate->IsExecutionTerminating()) {

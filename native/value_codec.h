@@ -30,9 +30,12 @@ class ValueCodec {
   // isolate, when it cannot; *clone_error tells whether the value itself
   // could not be cloned (rather than a getter throwing or the script being
   // terminated). `handles` receives the values that leave as handles.
+  // A copy larger than `max_bytes` is refused (a RangeError, a clone error)
+  // before it is made in full.
   static bool Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
                      v8::Local<v8::Value> value, Mode mode,
-                     HandleTable* handles, mr_value* out, bool* clone_error);
+                     HandleTable* handles, size_t max_bytes, mr_value* out,
+                     bool* clone_error);
 
   // Builds a sandbox value from a host value (a handle gives back its very
   // value). Empty, with an exception pending, when the bytes are malformed

@@ -41,6 +41,13 @@ export interface MiniRacerOptions {
   timeout?: number;
   /** Receives the sandbox's console output (default: dropped, never printed). */
   onConsole?: ConsoleHandler;
+  /**
+   * Largest copy, in bytes, of a value leaving the sandbox (a result, a host
+   * function's argument, console output). A larger one fails with
+   * {@link ValueTransferError} before the host allocates it. At least 1024;
+   * default: `maxMemory`.
+   */
+  maxResultBytes?: number;
 }
 
 /** Options of a single call. */
@@ -87,7 +94,7 @@ export interface HeapStats {
 }
 
 const MIN_MAX_MEMORY = 8 * 1024 * 1024;
-const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole"]);
+const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole", "maxResultBytes"]);
 const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 function describe(value: unknown): string {
@@ -307,7 +314,9 @@ export class MiniRacer {
       options.softMemoryLimit === undefined ? 0 : checkBytes("softMemoryLimit", options.softMemoryLimit, 1);
     this.#timeout = options.timeout === undefined ? 0 : checkTimeout(options.timeout);
     this.#onConsole = checkConsole(options.onConsole);
-    this.#sandbox = new binding.Sandbox(maxMemory, softMemory);
+    const maxResult =
+      options.maxResultBytes === undefined ? 0 : checkBytes("maxResultBytes", options.maxResultBytes, 1024);
+    this.#sandbox = new binding.Sandbox(maxMemory, softMemory, maxResult);
     unclosed.register(this, this.#sandbox, this);
     const self = this;
     this.#owner = {

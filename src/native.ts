@@ -63,7 +63,7 @@ export interface NativeSandbox {
 }
 
 interface Binding {
-  Sandbox: new (maxMemory: number, softMemory: number) => NativeSandbox;
+  Sandbox: new (maxMemory: number, softMemory: number, maxResultBytes?: number) => NativeSandbox;
   setErrorFactory(factory: (kind: number, name: string, message: string, stack: string) => Error): void;
   v8Version: string;
 }

@@ -198,7 +198,14 @@ export function toWire(value: unknown): WireValue {
 export function fromWire(value: WireValue): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) throw new TypeError("a handle must be wrapped by its MiniRacer");
-  const deserializer = new v8.Deserializer(value);
-  deserializer.readHeader();
-  return deserializer.readValue();
+  try {
+    const deserializer = new v8.Deserializer(value);
+    deserializer.readHeader();
+    return deserializer.readValue();
+  } catch (error) {
+    // E.g. nesting deeper than the host's stack allows.
+    throw new ValueTransferError(`the value cannot be copied to the host: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
