@@ -10,18 +10,12 @@
 //    the same number of fib() calls, all issued at once, spread over one or
 //    two; the scaling ratio t(1) / t(2) is 2.0 when two cores are really used.
 
+import { median, quantile } from "./stats.mjs";
+
 const LATENCY_TARGET = 0.7;
 const FIB_SRC = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2) }";
 
 const hr = () => process.hrtime.bigint();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const quantile = (xs, f) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(f * s.length))];
-};
 const us = (ns) => (ns / 1e3).toFixed(1);
 
 async function sequential(op, n) {

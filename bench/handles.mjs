@@ -9,19 +9,13 @@
 // Both in paired slices (A B, B A, ...): the verdict uses the median of the
 // per-pair ratios. Target: at most 0.7x isolated-vm for each.
 
+import { median, quantile } from "./stats.mjs";
+
 const TARGET = 0.7;
 const FN_SRC = "(function f(o) { return o.a + o.b.length })";
 const ARG = { a: 1, b: [1, 2, 3] };
 
 const hr = () => process.hrtime.bigint();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const quantile = (xs, f) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(f * s.length))];
-};
 
 function slice(op, n) {
   const start = hr();

@@ -288,21 +288,10 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     step = body(context, &result, &outcome);
     memory_->CheckAfterRun();
     if (memory_->HeapCapReachedInCall()) step = Step::kFailed;
-    if (step == Step::kValue) {
-      bool clone_error = false;
-      if (!ValueCodec::Encode(isolate_, context, result, outcome.mode,
-                              handles_.get(), max_result_bytes_, out,
-                              &clone_error)) {
-        step = Step::kFailed;
-        if (clone_error) outcome.failure = MR_ERROR_VALUE;
-      }
-    }
     // Describing an error may run sandbox code (getters on the error), so
     // it happens while the watchdog still guards the call.
-    if (step == Step::kFailed && try_catch.HasCaught() &&
-        !try_catch.HasTerminated()) {
-      DescribeException(context, try_catch, outcome.failure, &described);
-    }
+    CopyOutOrDescribe(context, try_catch, result, &step, &outcome, out,
+                      &described);
     terminated = try_catch.HasTerminated();
   }
   memory_->LeaveCall();
@@ -385,19 +374,8 @@ bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
     step = body(context, &result, &outcome);
     --nesting_;
     if (step == Step::kPending) step = Step::kFailed;  // sync bodies only
-    if (step == Step::kValue) {
-      bool clone_error = false;
-      if (!ValueCodec::Encode(isolate_, context, result, outcome.mode,
-                              handles_.get(), max_result_bytes_, out,
-                              &clone_error)) {
-        step = Step::kFailed;
-        if (clone_error) outcome.failure = MR_ERROR_VALUE;
-      }
-    }
-    if (step == Step::kFailed && try_catch.HasCaught() &&
-        !try_catch.HasTerminated()) {
-      DescribeException(context, try_catch, outcome.failure, &described);
-    }
+    CopyOutOrDescribe(context, try_catch, result, &step, &outcome, out,
+                      &described);
     terminated =
         try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
   }
@@ -445,6 +423,26 @@ bool Sandbox::AcquireOnHostThread(std::unique_lock<std::mutex>* turn,
     if (turn->try_lock()) return false;
     bridge_.WaitForWork(std::chrono::microseconds(500));
     if (turn->try_lock()) return false;
+  }
+}
+
+void Sandbox::CopyOutOrDescribe(v8::Local<v8::Context> context,
+                                const v8::TryCatch& try_catch,
+                                v8::Local<v8::Value> result, Step* step,
+                                Outcome* outcome, mr_value* out,
+                                mr_value* described) {
+  if (*step == Step::kValue) {
+    bool clone_error = false;
+    if (!ValueCodec::Encode(isolate_, context, result, outcome->mode,
+                            handles_.get(), max_result_bytes_, out,
+                            &clone_error)) {
+      *step = Step::kFailed;
+      if (clone_error) outcome->failure = MR_ERROR_VALUE;
+    }
+  }
+  if (*step == Step::kFailed && try_catch.HasCaught() &&
+      !try_catch.HasTerminated()) {
+    DescribeException(context, try_catch, outcome->failure, described);
   }
 }
 

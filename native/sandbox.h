@@ -119,6 +119,13 @@ class Sandbox {
   bool RunPathCall(v8::Local<v8::Context> context, const uint16_t* path,
                    size_t units, const mr_value* args, size_t argc,
                    v8::Local<v8::Value>* result, Outcome* outcome);
+  // After a slice's body: copies a value out (kValue) or describes the
+  // exception of a failure into *described.
+  void CopyOutOrDescribe(v8::Local<v8::Context> context,
+                         const v8::TryCatch& try_catch,
+                         v8::Local<v8::Value> result, Step* step,
+                         Outcome* outcome, mr_value* out,
+                         mr_value* described);
   // Drains microtasks and V8 tasks, then reads a promise result: kValue
   // with the value, kFailed with the rejection thrown, kPending.
   Step Settle(v8::Local<v8::Context> context, v8::Local<v8::Value>* result,

@@ -251,24 +251,21 @@ export class JSFunctionHandle extends Function {
   get released(): boolean {
     return states.get(this)?.released ?? true;
   }
-  get(key: PropertyKey, options?: GetOptions): unknown {
-    return propertyMethods.get.call(this, key, options);
-  }
-  set(key: PropertyKey, value: unknown, options?: PropertyOptions): void {
-    propertyMethods.set.call(this, key, value, options);
-  }
-  delete(key: PropertyKey, options?: PropertyOptions): boolean {
-    return propertyMethods.delete.call(this, key, options);
-  }
-  has(key: PropertyKey, options?: PropertyOptions): boolean {
-    return propertyMethods.has.call(this, key, options);
-  }
-  keys(options?: PropertyOptions): string[] {
-    return propertyMethods.keys.call(this, options);
-  }
-  entries(): Array<[string, unknown]> {
-    return propertyMethods.entries.call(this);
-  }
+  // The property methods are JSObjectHandle's (copied onto the prototype
+  // below): a function is an object too.
+  declare get: JSObjectHandle["get"];
+  declare set: JSObjectHandle["set"];
+  declare delete: JSObjectHandle["delete"];
+  declare has: JSObjectHandle["has"];
+  declare keys: JSObjectHandle["keys"];
+  declare entries: JSObjectHandle["entries"];
+}
+for (const name of ["get", "set", "delete", "has", "keys", "entries"] as const) {
+  Object.defineProperty(
+    JSFunctionHandle.prototype,
+    name,
+    Object.getOwnPropertyDescriptor(JSObjectHandle.prototype, name) as PropertyDescriptor,
+  );
 }
 
 /** Wraps a handle the binding returned. @internal */
