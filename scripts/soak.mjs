@@ -96,6 +96,7 @@ async function main() {
 
   // --- bookkeeping -------------------------------------------------------------
   const ops = new Map(); // op name -> count
+  const timing = new Map(); // op name -> { total, max } ms
   const errors = new Map(); // "op: ErrorClass" -> count
   const errorTotals = new Map(); // ErrorClass -> count
   const unexpected = [];
@@ -451,6 +452,7 @@ async function main() {
       }
       const [name, , fn] = pickOp();
       running++;
+      const began = performance.now();
       try {
         await fn();
         ops.set(name, (ops.get(name) ?? 0) + 1);
@@ -458,6 +460,11 @@ async function main() {
         ops.set(name, (ops.get(name) ?? 0) + 1);
         noteError(name, e, []);
       } finally {
+        const ms = performance.now() - began;
+        const tm = timing.get(name) ?? { total: 0, max: 0 };
+        tm.total += ms;
+        tm.max = Math.max(tm.max, ms);
+        timing.set(name, tm);
         running--;
         if (running === 0 && idleWaiter) {
           const w = idleWaiter;
@@ -503,7 +510,11 @@ async function main() {
 
   // --- report ---------------------------------------------------------------------------
   console.log("\nsoak: operations");
-  for (const [name] of active) console.log(`  ${name.padEnd(12)} ${ops.get(name) ?? 0}`);
+  for (const [name] of active) {
+    const n = ops.get(name) ?? 0;
+    const tm = timing.get(name) ?? { total: 0, max: 0 };
+    console.log(`  ${name.padEnd(12)} ${String(n).padStart(8)}   mean ${(tm.total / (n || 1)).toFixed(1)} ms, max ${tm.max.toFixed(0)} ms`);
+  }
   console.log(`  ${"total".padEnd(12)} ${totalOps()}  (${(totalOps() / ((end.t || 1))).toFixed(0)}/s; host calls ${hostCalls}, console lines ${consoleLines})`);
   console.log("soak: expected errors by type");
   for (const [type, n] of [...errorTotals].sort()) console.log(`  ${type.padEnd(20)} ${n}`);
