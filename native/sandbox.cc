@@ -143,6 +143,22 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
       return nullptr;
     }
     v8::Context::Scope context_scope(context);
+    {
+      // V8's flags are the process's: a host started with
+      // --allow-natives-syntax would let sandboxed code call V8's internal
+      // functions, which are not safe against hostile arguments.
+      v8::TryCatch probe(isolate);
+      if (!v8::Script::Compile(
+               context, v8::String::NewFromUtf8Literal(
+                            isolate, "(function () { %IsBeingInterpreted(); })"))
+               .IsEmpty()) {
+        SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                   "mini-racer refuses to run sandboxes in a process started "
+                   "with --allow-natives-syntax: sandboxed code could call "
+                   "V8's internal functions");
+        return nullptr;
+      }
+    }
     if (!sandbox->InstallConsole(context)) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
                  "could not install the console");

@@ -42,6 +42,14 @@ class SerializerDelegate : public v8::ValueSerializer::Delegate {
     return buffer;
   }
   void FreeBufferMemory(void* buffer) override { std::free(buffer); }
+  // Left to V8's default, a WebAssembly.Module inside an Error's `cause`
+  // is written as nothing, garbling what follows: refuse it outright.
+  v8::Maybe<uint32_t> GetWasmModuleTransferId(
+      v8::Isolate* isolate, v8::Local<v8::WasmModuleObject>) override {
+    ThrowDataCloneError(v8::String::NewFromUtf8Literal(
+        isolate, "a WebAssembly.Module cannot leave the sandbox"));
+    return v8::Nothing<uint32_t>();
+  }
   // Shared memory and host objects must not cross: refuse them through the
   // same path as every other uncloneable value.
   v8::Maybe<uint32_t> GetSharedArrayBufferId(

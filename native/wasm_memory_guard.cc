@@ -192,6 +192,59 @@ const char kBootstrap[] = R"JS(
   for (const name of ["compileStreaming", "instantiateStreaming"]) {
     if (name in WA) delete WA[name];
   }
+
+  // Resizable ArrayBuffers and growable SharedArrayBuffers: V8 reserves
+  // their maximum itself and commits pages as they grow, never asking the
+  // ArrayBuffer allocator, so their maximum is charged when they are made.
+  function budgetedBuffer(Native, name) {
+    function Buffer(length, options) {
+      if (new.target === undefined) throw new TypeErr(`Constructor ${name} requires 'new'`);
+      if (options === null || typeof options !== "object") return construct(Native, [length], new.target);
+      const maxValue = options.maxByteLength;
+      if (maxValue === undefined) return construct(Native, [length], new.target);
+      const max = toNumber(maxValue);
+      if (!(max >= 0 && max <= 2 ** 53)) {
+        // Let V8 report the invalid option in its own words.
+        return construct(Native, [length, { maxByteLength: maxValue }], new.target);
+      }
+      const bytes = Math.floor(max);
+      if (bytes > 0 && !charge(bytes)) {
+        throw new RangeErr(`${name}: a maxByteLength of ${bytes} bytes does not fit the sandbox's memory cap`);
+      }
+      let buffer;
+      try {
+        buffer = construct(Native, [length, { maxByteLength: bytes }], new.target);
+      } catch (error) {
+        if (bytes > 0) release(bytes);
+        throw error;
+      }
+      if (bytes > 0) apply(registerForRelease, registry, [buffer, bytes]);
+      return buffer;
+    }
+    defineProperty(Buffer, "name", { value: name });
+    defineProperty(Buffer, "length", { value: 1 });
+    // Statics (isView, Symbol.species) as they are on the original.
+    for (const key of Reflect.ownKeys(Native)) {
+      if (key === "prototype" || key === "name" || key === "length") continue;
+      defineProperty(Buffer, key, Reflect.getOwnPropertyDescriptor(Native, key));
+    }
+    defineProperty(Buffer, "prototype", { value: Native.prototype, writable: false });
+    defineProperty(Native.prototype, "constructor", { value: Buffer, writable: true, configurable: true });
+    defineProperty(globalThis, name, { value: Buffer, writable: true, configurable: true });
+  }
+  budgetedBuffer(ArrayBuffer, "ArrayBuffer");
+  if (typeof SharedArrayBuffer === "function") budgetedBuffer(SharedArrayBuffer, "SharedArrayBuffer");
+
+  // Globals that process-wide V8 flags of the host (--expose-gc and the
+  // like) install in every context: sandboxed code gets none of them.
+  for (const name of ["gc", "externalizeString", "createExternalizableString", "isOneByteString",
+                      "getV8Statistics", "triggerCheckFalse", "triggerAssertFalse",
+                      "triggerSlowAssertFalse"]) {
+    const found = Reflect.getOwnPropertyDescriptor(globalThis, name);
+    if (found === undefined) continue;
+    // V8 installs some as non-configurable but writable.
+    if (!Reflect.deleteProperty(globalThis, name)) globalThis[name] = undefined;
+  }
 })
 )JS";
 

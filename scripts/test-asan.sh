@@ -82,6 +82,13 @@ if ! npx cmake-js compile -O build-cmake/asan --CDMINI_RACER_SANITIZE=address \
 fi
 mkdir -p build/Release
 cp build-cmake/asan/Release/mini_racer.node build/Release/mini_racer.node
+# dist/ too: tests that spawn `node -e "require('mini-racer')"` load it.
+echo "test-asan: compiling the TypeScript into the copy's dist/ (tsc)"
+if ! npx tsc -p tsconfig.json >"$logs/tsc.log" 2>&1; then
+  cat "$logs/tsc.log" >&2
+  echo "test-asan: tsc failed" >&2
+  exit 1
+fi
 runner="$tree/build-cmake/asan/node-sanitized.sh"
 
 # --- 3. vitest under ASan -----------------------------------------------------
@@ -110,20 +117,26 @@ echo "vitest exit status: $vitest_status"
 
 shopt -s nullglob
 reports=("$logs"/asan.*)
-native=()
+native=() errors=() suppressed_only=()
+native_re='native/[A-Za-z0-9_./-]+\.(cc|h)(:[0-9]+)?'
 for r in "${reports[@]}"; do
-  if grep -qE 'native/[A-Za-z0-9_./-]+\.(cc|h)(:[0-9]+)?' "$r"; then native+=("$r"); fi
+  if grep -qE "$native_re" "$r"; then native+=("$r")
+  elif grep -qE '==[0-9]+==ERROR' "$r"; then errors+=("$r")
+  else suppressed_only+=("$r"); fi
 done
-echo "sanitizer reports: ${#reports[@]} file(s), ${#native[@]} with native/ frames"
-for r in "${reports[@]}"; do
-  mark=" "
-  for n in "${native[@]}"; do [ "$n" = "$r" ] && mark="*"; done
-  first="$(grep -m1 -E 'ERROR: |SUMMARY: ' "$r" || head -n1 "$r")"
-  echo "$mark $(basename "$r"): $first"
-  grep -m1 -E 'SUMMARY: ' "$r" | sed 's/^/    /' || true
-  if [ "$mark" = "*" ]; then
-    grep -E 'native/[A-Za-z0-9_./-]+\.(cc|h)' "$r" | head -n 5 | sed 's/^ */    /'
-  fi
+echo "sanitizer reports: ${#reports[@]} file(s) in $logs"
+echo "  ${#suppressed_only[@]} with only the 'Suppressions used' table (cmake/lsan.supp: V8 heap bookkeeping left by process.exit())"
+echo "  ${#errors[@]} with errors that name no native/ frame; grouped by error line + first frame:"
+for r in "${errors[@]}"; do
+  err="$(grep -m1 -oE 'ERROR: .*' "$r")"
+  frame="$(grep -m1 -E '^ *#1 ' "$r" | sed -E 's/^ *#1 0x[0-9a-f]+ +//')"
+  echo "$err | $frame"
+done | sort | uniq -c | sed 's/^/   /'
+echo "  ${#native[@]} involving native/ frames:"
+for r in "${native[@]}"; do
+  echo "  * $(basename "$r"): $(grep -m1 -oE 'ERROR: .*' "$r" || head -n1 "$r")"
+  grep -m1 -E 'SUMMARY: ' "$r" | sed 's/^/      /' || true
+  grep -E "$native_re" "$r" | head -n 5 | sed -E 's/^ *#/      #/'
 done
 
 if [ "${#native[@]}" -gt 0 ]; then

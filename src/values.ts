@@ -186,8 +186,12 @@ export function toWire(value: unknown): WireValue {
   try {
     serializer.writeValue(value);
   } catch (error) {
+    // Not the serializer's message: it quotes the value (a function's whole
+    // source), and this message may reach the sandbox through a host
+    // function. The detail stays in `cause`, on the host.
+    const what = (error as Error)?.name === "DataCloneError" ? "something structured clone cannot copy" : "a value that failed to copy";
     throw new ValueTransferError(
-      `the value cannot be passed into the sandbox: ${(error as Error).message}`,
+      `the value cannot be passed into the sandbox: it holds ${what} (a function, a symbol, a class instance with private state, ...)`,
       { cause: error },
     );
   }

@@ -1,0 +1,94 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { expect } from "vitest";
+
+/** The repository root: no host path of it may reach a sandbox or a sandbox stack. */
+export const root = path.resolve(__dirname, "../..");
+
+/** Anything that looks like a host file, a Node internal module or a host source location. */
+export const HOST_PATH = new RegExp(
+  [
+    root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    "node:",
+    "node_modules",
+    "file://",
+    "internal/",
+    "\\.[cm]?[jt]s:\\d",
+    "/src/",
+    "/native/",
+    "/dist/",
+  ].join("|"),
+);
+
+/** The body of `body()` threw this; fails the test if nothing was thrown. */
+export function caught(body: () => unknown): unknown {
+  try {
+    body();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a throw");
+}
+
+/** Resolves to the rejection reason of `promise`; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a rejection");
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Runs `body()` and returns how long it took (ms) and what it threw, if anything. */
+export function timed(body: () => unknown): { error: unknown; ms: number; value: unknown } {
+  const start = performance.now();
+  try {
+    const value = body();
+    return { error: undefined, ms: performance.now() - start, value };
+  } catch (error) {
+    return { error, ms: performance.now() - start, value: undefined };
+  }
+}
+
+const objectProtoNames = Object.getOwnPropertyNames(Object.prototype).sort();
+const arrayProtoNames = Object.getOwnPropertyNames(Array.prototype).sort();
+const functionProtoNames = Object.getOwnPropertyNames(Function.prototype).sort();
+const promiseProtoNames = Object.getOwnPropertyNames(Promise.prototype).sort();
+const promiseThen = Promise.prototype.then;
+const errorProtoNames = Object.getOwnPropertyNames(Error.prototype).sort();
+const globalNames = Object.getOwnPropertyNames(globalThis).sort();
+
+/** The host's prototypes and globals are as they were when this module loaded. */
+export function expectHostUntouched(): void {
+  const probe = {} as Record<string, unknown>;
+  for (const key of ["polluted", "injected", "evil", "extra", "hacked"]) {
+    expect(probe[key], `({}).${key}`).toBeUndefined();
+    expect(([] as unknown as Record<string, unknown>)[key], `[].${key}`).toBeUndefined();
+  }
+  expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(objectProtoNames);
+  expect(Object.getOwnPropertyNames(Array.prototype).sort()).toEqual(arrayProtoNames);
+  expect(Object.getOwnPropertyNames(Function.prototype).sort()).toEqual(functionProtoNames);
+  expect(Object.getOwnPropertyNames(Promise.prototype).sort()).toEqual(promiseProtoNames);
+  expect(Object.getOwnPropertyNames(Error.prototype).sort()).toEqual(errorProtoNames);
+  expect(Promise.prototype.then).toBe(promiseThen);
+  expect(Object.getOwnPropertyNames(globalThis).sort()).toEqual(globalNames);
+}
+
+/** Runs `body` (CommonJS, with `MiniRacer` etc. in scope from dist/) in a child node. */
+export function runChild(
+  body: string,
+  nodeArgs: string[] = [],
+): { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null } {
+  const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
+  const child = spawnSync(
+    process.execPath,
+    [...nodeArgs, "-e", `const lib = require(${entry}); const { MiniRacer } = lib;\n${body}`],
+    { encoding: "utf8", timeout: 20_000 },
+  );
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr, signal: child.signal };
+}
