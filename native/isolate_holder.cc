@@ -66,7 +66,8 @@ void LearnSnapshot(ProcessRuntime* runtime) {
 // Node's platform asks this for the task runner of our isolate: V8's own
 // foreground tasks (GC finalization, memory reducer, FinalizationRegistry
 // cleanup) land in the sandbox's queue and run on the sandbox's thread.
-class IsolateHolder::PlatformDelegate : public node::IsolatePlatformDelegate {
+class IsolateHolder::PlatformDelegate final
+    : public node::IsolatePlatformDelegate {
  public:
   explicit PlatformDelegate(std::shared_ptr<ForegroundTaskQueue> tasks)
       : tasks_(std::move(tasks)) {}
