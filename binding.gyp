@@ -13,6 +13,9 @@
       ],
       "defines": [
         "NAPI_DISABLE_CPP_EXCEPTIONS",
+        # A worker being terminated cannot take exceptions: drop them rather
+        # than abort the process.
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED"
       ],
       "cflags_cc": ["-std=c++17", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],

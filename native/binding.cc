@@ -774,6 +774,19 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       if (m.IsString()) message = m.As<Napi::String>().Utf8Value();
     }
     if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    // The parts are NUL-separated (see SetFailure in the core): a NUL in
+    // the host's text becomes U+FFFD rather than a boundary.
+    for (std::string* part : {&name, &message}) {
+      std::string clean;
+      for (char c : *part) {
+        if (c == '\0') {
+          clean += "\xEF\xBF\xBD";
+        } else {
+          clean += c;
+        }
+      }
+      part->swap(clean);
+    }
     size_t length = name.size() + 1 + message.size() + 1;
     auto* bytes = static_cast<uint8_t*>(std::malloc(length));
     out->type = MR_ERROR_EXCEPTION;

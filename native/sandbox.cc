@@ -1,5 +1,7 @@
 #include "sandbox.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +19,29 @@ constexpr size_t kDefaultMaxMemory = 128u << 20;
 // own isolate stops at about 1 MB, so a call starts at most that deep and
 // this fits in the smallest stack a Node thread has (4 MB for workers).
 constexpr uintptr_t kStackBudget = 896u << 10;
+// Stack kept free below the sandbox's limit for V8 to throw its RangeError
+// and for the C++ (and host code) that runs under the deepest JS frame.
+constexpr uintptr_t kStackMargin = 192u << 10;
+
+// The lowest address of the calling thread's stack, or 0 if unknown.
+uintptr_t ThreadStackLow() {
+#if defined(__linux__)
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+  void* address = nullptr;
+  size_t size = 0;
+  int status = pthread_attr_getstack(&attr, &address, &size);
+  pthread_attr_destroy(&attr);
+  return status == 0 ? reinterpret_cast<uintptr_t>(address) : 0;
+#elif defined(__APPLE__)
+  pthread_t self = pthread_self();
+  return reinterpret_cast<uintptr_t>(pthread_get_stackaddr_np(self)) -
+         pthread_get_stacksize_np(self);
+#else
+  return 0;
+#endif
+}
+
 // Compiled scripts kept per sandbox, and the longest source kept.
 constexpr size_t kMaxCachedScripts = 64;
 constexpr size_t kMaxCachedScriptUnits = 4096;
@@ -218,7 +243,13 @@ void Sandbox::FitStackLimitToThisThread() {
   if (current == stack_limit_thread_) return;
   stack_limit_thread_ = current;
   auto here = reinterpret_cast<uintptr_t>(&current);
-  isolate_->SetStackLimit(here - kStackBudget);
+  uintptr_t limit = here > kStackBudget ? here - kStackBudget : 0;
+  // Never past the thread's own stack, whatever depth the first call comes
+  // from or however small the thread's stack is (a Worker may have 512 KB):
+  // keep room for the C++ that runs below the last JS frame.
+  uintptr_t low = ThreadStackLow();
+  if (low != 0 && limit < low + kStackMargin) limit = low + kStackMargin;
+  isolate_->SetStackLimit(limit);
 }
 
 std::string Sandbox::ToUtf8(v8::Local<v8::Value> value) {
@@ -248,20 +279,36 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     HostBridge* bridge;
     ~ReleaseNotice() { bridge->NotifyReleased(); }
   } release_notice{&bridge_};
-  std::unique_lock<std::mutex> turn(slice_mutex_, std::try_to_lock);
+  // A call's limit counts from its start: time spent waiting for the
+  // isolate (an async step holding it) is part of it.
+  Clock::time_point deadline =
+      std::holds_alternative<SyncDeadline>(deadline_spec)
+          ? Watchdog::DeadlineAfter(
+                std::get<SyncDeadline>(deadline_spec).timeout_ms)
+          : std::get<Clock::time_point>(deadline_spec);
+  std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::try_to_lock);
   if (!turn.owns_lock()) {
+    Acquired acquired = Acquired::kLocked;
     if (sync && bridge_.OnHostThread()) {
       bool finished = true;
-      bool handed_over = AcquireOnHostThread(&turn, [&] {
-        finished = RunSlice(call_id, deadline_spec, cancelled, false, out,
-                            body);
+      acquired = AcquireOnHostThread(&turn, deadline, [&] {
+        finished = RunSlice(call_id, deadline, cancelled, false, out, body);
       });
-      if (handed_over) {
+      if (acquired == Acquired::kHandedOver) {
         sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
         return finished;
       }
-    } else {
+    } else if (deadline == Clock::time_point::max()) {
       turn.lock();
+    } else if (!turn.try_lock_until(deadline)) {
+      acquired = Acquired::kTimedOut;
+    }
+    if (acquired == Acquired::kTimedOut) {
+      if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
+      SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
+                 "the call exceeded its time limit waiting for the sandbox, "
+                 "which an async call was using");
+      return true;
     }
   }
   v8::Locker locker(isolate_);
@@ -279,13 +326,6 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   v8::Context::Scope context_scope(context);
   handles_->ApplyReleases();
 
-  // A synchronous call's limit starts once it holds the isolate: time spent
-  // waiting for an async step to finish is not the call's own.
-  Clock::time_point deadline =
-      std::holds_alternative<SyncDeadline>(deadline_spec)
-          ? Watchdog::DeadlineAfter(
-                std::get<SyncDeadline>(deadline_spec).timeout_ms)
-          : std::get<Clock::time_point>(deadline_spec);
   timers_->set_owner(call_id);
   memory_->BeginCall();
   watchdog_->Begin(deadline, call_id);
@@ -424,21 +464,23 @@ bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
   return true;
 }
 
-bool Sandbox::AcquireOnHostThread(std::unique_lock<std::mutex>* turn,
-                                  const std::function<void()>& run_elsewhere) {
+Sandbox::Acquired Sandbox::AcquireOnHostThread(
+    std::unique_lock<std::timed_mutex>* turn, Clock::time_point deadline,
+    const std::function<void()>& run_elsewhere) {
   for (;;) {
     // Inside one of our host functions, called from the sandbox's thread,
     // which holds the isolate while it waits: the call goes to it.
     if (bridge_.host_depth() > 0 && bridge_.SandboxThreadWaiting() &&
         bridge_.RunOnSandboxThread(run_elsewhere)) {
-      return true;
+      return Acquired::kHandedOver;
     }
     // Else the sandbox's thread may be waiting for host calls only this
     // thread can answer.
     bridge_.RunHostRequests();
-    if (turn->try_lock()) return false;
+    if (turn->try_lock()) return Acquired::kLocked;
+    if (Clock::now() >= deadline) return Acquired::kTimedOut;
     bridge_.WaitForWork(std::chrono::microseconds(500));
-    if (turn->try_lock()) return false;
+    if (turn->try_lock()) return Acquired::kLocked;
   }
 }
 
@@ -645,7 +687,7 @@ void Sandbox::RunAsync(AsyncCall& call) {
       });
   while (!finished) finished = StepAsync(state, &out);
   if (!state.promise.IsEmpty()) {
-    std::lock_guard<std::mutex> turn(slice_mutex_);
+    std::lock_guard<std::timed_mutex> turn(slice_mutex_);
     v8::Locker locker(isolate_);
     state.promise.Reset();
   }
@@ -711,7 +753,7 @@ void Sandbox::AbandonAsync(AsyncState& state, mr_value_type type,
                  "the MiniRacer was closed during the call");
       break;
   }
-  std::lock_guard<std::mutex> turn(slice_mutex_);
+  std::lock_guard<std::timed_mutex> turn(slice_mutex_);
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
@@ -811,6 +853,14 @@ bool Sandbox::RunEval(v8::Local<v8::Context> context, const uint16_t* code,
   v8::Local<v8::Script> script;
   if (FindCachedScript(code, units, &script)) {
     return script->Run(context).ToLocal(result);
+  }
+  if (units * sizeof(uint16_t) > budget_.max_bytes()) {
+    // Its string alone would not fit: refuse it before it fills the heap.
+    outcome->failure = MR_ERROR_OUT_OF_MEMORY;
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(
+            isolate_, "the code is larger than the sandbox's memory cap")));
+    return false;
   }
   v8::Local<v8::String> source;
   if (units > static_cast<size_t>(v8::String::kMaxLength) ||
@@ -1333,7 +1383,7 @@ void Sandbox::DropHostPromises(uint64_t owner) {
 }
 
 void Sandbox::GetHeapStats(mr_heap_stats* out) {
-  std::unique_lock<std::mutex> turn(slice_mutex_, std::try_to_lock);
+  std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::try_to_lock);
   if (turn.owns_lock()) {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
@@ -1354,7 +1404,7 @@ void Sandbox::GetHeapStats(mr_heap_stats* out) {
 }
 
 void Sandbox::LowMemoryNotification() {
-  std::unique_lock<std::mutex> turn(slice_mutex_, std::try_to_lock);
+  std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::try_to_lock);
   if (!turn.owns_lock()) {
     // Busy: the running step collects when it ends.
     low_memory_requested_.store(true, std::memory_order_relaxed);
@@ -1363,6 +1413,16 @@ void Sandbox::LowMemoryNotification() {
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   isolate_->LowMemoryNotification();
+  // A sandbox given up after a cap hit gets another chance if this freed
+  // enough (what held the memory may have been a cache V8 has now dropped).
+  if (exhausted_.load(std::memory_order_relaxed)) {
+    v8::HeapStatistics stats;
+    isolate_->GetHeapStatistics(&stats);
+    if (stats.used_heap_size() + budget_.external_bytes() <
+        budget_.max_bytes() * 9 / 10) {
+      exhausted_.store(false, std::memory_order_relaxed);
+    }
+  }
 }
 
 }  // namespace mini_racer

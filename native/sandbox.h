@@ -138,10 +138,12 @@ class Sandbox {
   // runs under the outer slice's limits and leaves termination to it.
   template <typename Body>
   bool RunNestedSlice(mr_value* out, Body&& body);
-  // Host thread, isolate taken: waits for it, answering host requests, or
-  // hands the slice to the sandbox thread. True when `run_elsewhere` ran.
-  bool AcquireOnHostThread(std::unique_lock<std::mutex>* turn,
-                           const std::function<void()>& run_elsewhere);
+  // Host thread, isolate taken: waits for it (until `deadline`), answering
+  // host requests, or hands the slice to the sandbox thread.
+  enum class Acquired { kLocked, kHandedOver, kTimedOut };
+  Acquired AcquireOnHostThread(std::unique_lock<std::timed_mutex>* turn,
+                               Clock::time_point deadline,
+                               const std::function<void()>& run_elsewhere);
   bool RunHandleOp(v8::Local<v8::Context> context, int op, uint32_t handle,
                    const mr_value* args, size_t argc,
                    v8::Local<v8::Value>* result, Outcome* outcome);
@@ -229,7 +231,7 @@ class Sandbox {
   std::atomic<uint64_t> next_call_id_{1};
   // Held for each slice besides V8's Locker: heap statistics try it, so
   // that they never wait for a running script.
-  std::mutex slice_mutex_;
+  std::timed_mutex slice_mutex_;
   // A lowMemoryNotification that came while a slice ran: done after it.
   std::atomic<bool> low_memory_requested_{false};
   // Synchronous callers waiting for the isolate's lock.

@@ -7,7 +7,7 @@ namespace {
 // captures is pristine. It receives charge(bytes) -> bool and
 // release(bytes) and keeps them in its closure: sandbox code never sees them.
 const char kBootstrap[] = R"JS(
-(function (charge, release) {
+(function (charge, release, maxBytes) {
   "use strict";
   const PAGE = 65536;
   const MAX_PAGES = 65536;
@@ -235,6 +235,34 @@ const char kBootstrap[] = R"JS(
   budgetedBuffer(ArrayBuffer, "ArrayBuffer");
   if (typeof SharedArrayBuffer === "function") budgetedBuffer(SharedArrayBuffer, "SharedArrayBuffer");
 
+  // Array.prototype.fill on a huge array runs in V8's C++ without looking
+  // at interrupts or the heap cap, and can grow the heap until V8 aborts the
+  // process. Fills whose elements alone exceed the cap are refused. The
+  // bounds are computed once and passed on as numbers, so a valueOf or
+  // length getter cannot say one thing here and another to V8.
+  const nativeFill = Array.prototype.fill;
+  const ObjectOf = Object;
+  function relativeIndex(value, length, fallback) {
+    if (value === undefined) return fallback;
+    let n = toNumber(value);
+    n = n !== n ? 0 : Math.trunc(n);
+    return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
+  }
+  function fill(value, start = undefined, end = undefined) {
+    if (this === null || this === undefined) return apply(nativeFill, this, [value]);
+    const target = ObjectOf(this);
+    let length = toNumber(target.length);
+    length = length !== length || length <= 0 ? 0 : Math.min(Math.trunc(length), 2 ** 53 - 1);
+    const from = relativeIndex(start, length, 0);
+    const to = relativeIndex(end, length, length);
+    if ((to - from) * 8 > maxBytes) {
+      throw new RangeErr(`Array.prototype.fill: ${to - from} elements do not fit the sandbox's memory cap`);
+    }
+    return apply(nativeFill, target, [value, from, to]);
+  }
+  defineProperty(fill, "name", { value: "fill" });
+  defineProperty(Array.prototype, "fill", { value: fill, writable: true, configurable: true, enumerable: false });
+
   // Globals that process-wide V8 flags of the host (--expose-gc and the
   // like) install in every context: sandboxed code gets none of them.
   for (const name of ["gc", "externalizeString", "createExternalizableString", "isOneByteString",
@@ -291,9 +319,11 @@ bool WasmMemoryGuard::Install(v8::Isolate* isolate,
       !script->Run(context).ToLocal(&installer) || !installer->IsFunction()) {
     return false;
   }
-  v8::Local<v8::Value> args[] = {charge, release};
+  v8::Local<v8::Value> args[] = {
+      charge, release,
+      v8::Number::New(isolate, static_cast<double>(budget->max_bytes()))};
   return !installer.As<v8::Function>()
-              ->Call(context, context->Global(), 2, args)
+              ->Call(context, context->Global(), 3, args)
               .IsEmpty();
 }
 

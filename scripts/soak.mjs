@@ -215,12 +215,14 @@ async function main() {
   // must stay usable after each JSOOMError.
   const oomPool = newRacer({ maxMemory: 16 << 20 });
   const live = () => pool[rand(pool.length)];
+  let longLived = 0; // set below, once all long-lived ones exist
   // Sandboxes for async calls that spin (abort, async timeouts), leased to
   // one operation at a time: a synchronous call on a sandbox whose async call
   // is inside a script waits for that step to end (its own timeout does not
   // cut the wait), blocking the event loop, so the AbortSignal timer could
   // not fire and the spin would last until its timeout.
   const loopers = [newRacer({ timeout: 10000 }), newRacer({ timeout: 10000 })];
+  longLived = pool.length + loopers.length + 1;
   const leaseWaiters = [];
   async function withLooper(fn) {
     while (loopers.length === 0) await new Promise((r) => leaseWaiters.push(r));
@@ -449,14 +451,26 @@ async function main() {
     pauseRequested = new Promise((r) => (resumePaused = r));
     if (running > 0) await new Promise((r) => (idleWaiter = r));
     await gcHard();
+    // Dropped MiniRacers free their isolates from a finalizer, some time
+    // after the GC that finds them: wait (up to 5 s) until only the
+    // long-lived ones are left, so that RSS does not swing with how many
+    // short-lived isolates happen to be in flight.
+    const settleStart = Date.now();
+    while (created - collected.racers > longLived && Date.now() - settleStart < 5000) {
+      await delay(50);
+      await gcHard();
+    }
     const mu = process.memoryUsage();
-    const handles = [...pool, ...loopers, oomPool].reduce((s, r) => s + r.handleCount(), 0);
+    const longRacers = [...pool, ...loopers, oomPool];
+    const handles = longRacers.reduce((s, r) => s + r.handleCount(), 0);
+    const heaps = longRacers.map((r) => r.heapStats());
+    const sandboxHeap = heaps.reduce((s, h) => s + h.totalHeapSize + h.externalMemory, 0);
     const s = { label, t: (Date.now() - t0) / 1000, rss: mu.rss, heapUsed: mu.heapUsed, external: mu.external, ops: totalOps() };
     samples.push(s);
     console.log(
       `soak: [${s.t.toFixed(0).padStart(5)} s] ${label.padEnd(14)} RSS ${MB(mu.rss)} MB  host heap ${MB(mu.heapUsed)} MB  ` +
-        `external ${MB(mu.external)} MB  ops ${s.ops}  errors ${[...errorTotals.values()].reduce((a, b) => a + b, 0)}  ` +
-        `unexpected ${unexpectedCount}  pool handles ${handles}  racers created/closed/dropped/collected ${created}/${closed}/${dropped}/${collected.racers}`,
+        `external ${MB(mu.external)} MB  long-lived sandbox heaps ${MB(sandboxHeap)} MB  ops ${s.ops}  errors ${[...errorTotals.values()].reduce((a, b) => a + b, 0)}  ` +
+        `unexpected ${unexpectedCount}  pool handles ${handles}  racers created/closed/dropped/collected ${created}/${closed}/${dropped}/${collected.racers} (not yet ${created - collected.racers - longLived})`,
     );
     const resume = resumePaused;
     pauseRequested = null;

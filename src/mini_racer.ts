@@ -94,6 +94,7 @@ export interface HeapStats {
 }
 
 const MIN_MAX_MEMORY = 8 * 1024 * 1024;
+const MAX_BYTES = 2 ** 50;
 const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole", "maxResultBytes"]);
 const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
@@ -108,8 +109,10 @@ function checkBytes(name: string, value: unknown, min: number): number {
   if (typeof value !== "number") {
     throw new TypeError(`${name} must be a number of bytes, got ${describe(value)}`);
   }
-  if (!Number.isSafeInteger(Math.floor(value)) || value < min) {
-    throw new RangeError(`${name} must be a finite number of bytes of at least ${min}, got ${describe(value)}`);
+  if (!Number.isSafeInteger(Math.floor(value)) || value < min || value > MAX_BYTES) {
+    throw new RangeError(
+      `${name} must be a finite number of bytes from ${min} to ${MAX_BYTES} (1 PiB), got ${describe(value)}`,
+    );
   }
   return Math.floor(value);
 }

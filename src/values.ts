@@ -189,9 +189,14 @@ export function toWire(value: unknown): WireValue {
     // Not the serializer's message: it quotes the value (a function's whole
     // source), and this message may reach the sandbox through a host
     // function. The detail stays in `cause`, on the host.
-    const what = (error as Error)?.name === "DataCloneError" ? "something structured clone cannot copy" : "a value that failed to copy";
+    if (error instanceof RangeError) {
+      throw new ValueTransferError("the value cannot be passed into the sandbox: it is nested too deeply to copy", {
+        cause: error,
+      });
+    }
     throw new ValueTransferError(
-      `the value cannot be passed into the sandbox: it holds ${what} (a function, a symbol, a class instance with private state, ...)`,
+      "the value cannot be passed into the sandbox: it holds something structured clone cannot copy " +
+        "(a function, a symbol, a class instance with private state, ...)",
       { cause: error },
     );
   }
