@@ -16,7 +16,8 @@
 //
 // Every error is checked against the typed errors its operation may raise;
 // anything else (another type, a wrong result, a missing error) counts as
-// unexpected and is printed. RSS is sampled (after global.gc(), with the
+// unexpected and is printed. RSS is sampled (after global.gc() and a
+// lowMemoryNotification() in the long-lived sandboxes, with the
 // workload paused) at the start, every `--every` seconds, in the middle and
 // at the end.
 //
@@ -459,6 +460,12 @@ async function main() {
     while (created - collected.racers > longLived && Date.now() - settleStart < 5000) {
       await delay(50);
       await gcHard();
+    }
+    // The long-lived sandboxes' heaps get the same treatment as the host's:
+    // V8 collects lazily when nothing presses it, and uncollected garbage is
+    // not retained memory.
+    for (const r of [...pool, ...loopers, oomPool]) {
+      if (!r.closed) r.lowMemoryNotification();
     }
     const mu = process.memoryUsage();
     const longRacers = [...pool, ...loopers, oomPool];
