@@ -1,6 +1,10 @@
 #include "memory_monitor.h"
 
 #include <algorithm>
+#include <cstdint>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string>
 
 namespace mini_racer {
@@ -47,6 +51,28 @@ MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
 MemoryMonitor::~MemoryMonitor() {
   isolate_->RemoveGCEpilogueCallback(&MemoryMonitor::AfterGC, this);
   isolate_->RemoveNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, 0);
+}
+
+void MemoryMonitor::ReturnFreedMemory(bool at_most_every_second) {
+#if defined(__GLIBC__)
+  // The timestamp is allocator housekeeping shared by the process's
+  // sandboxes, not state any sandbox depends on.
+  static std::atomic<int64_t> last_trim_ms{0};
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t last = last_trim_ms.load(std::memory_order_relaxed);
+  if (at_most_every_second &&
+      (now - last < 1000 ||
+       !last_trim_ms.compare_exchange_strong(last, now,
+                                             std::memory_order_relaxed))) {
+    return;
+  }
+  last_trim_ms.store(now, std::memory_order_relaxed);
+  malloc_trim(0);
+#else
+  (void)at_most_every_second;
+#endif
 }
 
 void MemoryMonitor::ConfigureHeap(size_t max_bytes,

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "isolate_holder.h"
+#include "memory_monitor.h"
 #include "sandbox.h"
 #include "value_codec.h"
 
@@ -31,7 +32,10 @@ mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options,
   return reinterpret_cast<mr_sandbox*>(sandbox.release());
 }
 
-void mr_sandbox_free(mr_sandbox* sandbox) { delete Unwrap(sandbox); }
+void mr_sandbox_free(mr_sandbox* sandbox) {
+  delete Unwrap(sandbox);
+  mini_racer::MemoryMonitor::ReturnFreedMemory(/*at_most_every_second=*/true);
+}
 
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
              double timeout_ms, int flags, mr_value* out) {

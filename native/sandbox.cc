@@ -1410,9 +1410,17 @@ void Sandbox::LowMemoryNotification() {
     low_memory_requested_.store(true, std::memory_order_relaxed);
     return;
   }
-  v8::Locker locker(isolate_);
-  v8::Isolate::Scope isolate_scope(isolate_);
-  isolate_->LowMemoryNotification();
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    isolate_->LowMemoryNotification();
+    ReviveIfRoomAgain();
+  }
+  // An explicit request: the process's freed memory goes back too.
+  MemoryMonitor::ReturnFreedMemory(/*at_most_every_second=*/false);
+}
+
+void Sandbox::ReviveIfRoomAgain() {
   // A sandbox given up after a cap hit gets another chance if this freed
   // enough (what held the memory may have been a cache V8 has now dropped).
   if (exhausted_.load(std::memory_order_relaxed)) {

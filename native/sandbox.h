@@ -157,6 +157,8 @@ class Sandbox {
   bool InstallConsole(v8::Local<v8::Context> context);
   void ApplyHostSettlements(v8::Local<v8::Context> context);
   void DropHostPromises(uint64_t owner);
+  // After a full GC: clears `exhausted_` if the heap has room again.
+  void ReviveIfRoomAgain();
   // After a sync call: the async call waiting meanwhile may be able to go on.
   void WakeAsyncCall();
   // The async thread's runner.
