@@ -400,7 +400,9 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     isolate_->GetHeapStatistics(&stats);
     memory_->RecordHeapFigures(stats);
   }
-  if (low_memory_requested_.exchange(false, std::memory_order_relaxed)) {
+  // A load first: the exchange (a locked write) only when it was asked for.
+  if (low_memory_requested_.load(std::memory_order_relaxed) &&
+      low_memory_requested_.exchange(false, std::memory_order_relaxed)) {
     isolate_->LowMemoryNotification();
   }
   bool finished = step != Step::kPending;
