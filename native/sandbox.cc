@@ -828,9 +828,11 @@ void Sandbox::DescribeException(v8::Local<v8::Context> context,
   SetFailure(out, type, name, text, stack);
 }
 
-void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
-                   int flags, mr_value* out) {
+template <typename Body>
+void Sandbox::RunSyncCall(double timeout_ms, int flags, mr_value* out,
+                          Body&& body) {
   uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
+  // Counted until the slice holds the isolate: the async thread lets it in.
   sync_waiting_.fetch_add(1, std::memory_order_relaxed);
   RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
            [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
@@ -838,6 +840,16 @@ void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
              if (flags & MR_RESULT_HANDLES) {
                outcome->mode = ValueCodec::Mode::kHandles;
              }
+             return body(context, result, outcome);
+           });
+  WakeAsyncCall();
+}
+
+void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
+                   int flags, mr_value* out) {
+  RunSyncCall(timeout_ms, flags, out,
+              [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+                  Outcome* outcome) {
              if (!RunEval(context, code, units, result, outcome)) {
                return Step::kFailed;
              }
@@ -846,7 +858,6 @@ void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
              }
              return SettleSync(context, result, outcome);
            });
-  WakeAsyncCall();
 }
 
 bool Sandbox::RunEval(v8::Local<v8::Context> context, const uint16_t* code,
@@ -912,21 +923,15 @@ bool Sandbox::CompileCached(v8::Local<v8::Context> context,
 
 void Sandbox::Call(const uint16_t* path, size_t units, const mr_value* args,
                    size_t argc, double timeout_ms, int flags, mr_value* out) {
-  uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
-  sync_waiting_.fetch_add(1, std::memory_order_relaxed);
-  RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
-           [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
-               Outcome* outcome) {
-             if (flags & MR_RESULT_HANDLES) {
-               outcome->mode = ValueCodec::Mode::kHandles;
-             }
+  RunSyncCall(timeout_ms, flags, out,
+              [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+                  Outcome* outcome) {
              if (!RunPathCall(context, path, units, args, argc, result,
                               outcome)) {
                return Step::kFailed;
              }
              return SettleSync(context, result, outcome);
            });
-  WakeAsyncCall();
 }
 
 bool Sandbox::RunPathCall(v8::Local<v8::Context> context, const uint16_t* path,
@@ -992,14 +997,9 @@ v8::MaybeLocal<v8::Value> Sandbox::DecodeArg(v8::Local<v8::Context> context,
 void Sandbox::HandleOp(int op, uint32_t handle, const mr_value* args,
                        size_t argc, double timeout_ms, int flags,
                        mr_value* out) {
-  uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
-  sync_waiting_.fetch_add(1, std::memory_order_relaxed);
-  RunSlice(id, SyncDeadline{timeout_ms}, nullptr, true, out,
-           [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
-               Outcome* outcome) {
-             if (flags & MR_RESULT_HANDLES) {
-               outcome->mode = ValueCodec::Mode::kHandles;
-             }
+  RunSyncCall(timeout_ms, flags, out,
+              [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
+                  Outcome* outcome) {
              if (!RunHandleOp(context, op, handle, args, argc, result,
                               outcome)) {
                return Step::kFailed;
@@ -1015,7 +1015,6 @@ void Sandbox::HandleOp(int op, uint32_t handle, const mr_value* args,
              return isolate_->IsExecutionTerminating() ? Step::kFailed
                                                        : Step::kValue;
            });
-  WakeAsyncCall();
 }
 
 bool Sandbox::RunHandleOp(v8::Local<v8::Context> context, int op,
@@ -1112,11 +1111,9 @@ void Sandbox::SetHost(mr_host_function function, mr_host_wakeup wakeup,
 
 bool Sandbox::Expose(const uint16_t* path, size_t units, uint32_t function_id,
                      mr_value* error) {
-  uint64_t id = next_call_id_.fetch_add(1, std::memory_order_relaxed);
-  sync_waiting_.fetch_add(1, std::memory_order_relaxed);
   mr_value out{};
-  RunSlice(
-      id, SyncDeadline{kExposeTimeoutMs}, nullptr, true, &out,
+  RunSyncCall(
+      kExposeTimeoutMs, 0, &out,
       [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
           Outcome*) {
         // Walk the dotted path, creating plain objects where nothing is;

@@ -134,6 +134,11 @@ class Sandbox {
   // Nested in a host function, microtasks wait for the outer call.
   Step SettleSync(v8::Local<v8::Context> context,
                   v8::Local<v8::Value>* result, Outcome* outcome);
+  // A synchronous call on the calling thread: one slice, with the result
+  // mode from `flags` (MR_RESULT_HANDLES), then a wake-up for an async call
+  // waiting meanwhile.
+  template <typename Body>
+  void RunSyncCall(double timeout_ms, int flags, mr_value* out, Body&& body);
   // A slice inside a host function called from a slice on this thread: it
   // runs under the outer slice's limits and leaves termination to it.
   template <typename Body>
