@@ -13,18 +13,9 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../src/index.js";
+import { timedRejection } from "./helpers.js";
 
 const root = path.resolve(__dirname, "..");
-
-async function timedRejection(startCall: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const start = performance.now();
-  try {
-    await startCall();
-  } catch (error) {
-    return { error, ms: performance.now() - start };
-  }
-  throw new Error("expected the call to reject");
-}
 
 /** Runs `body` while measuring the host event loop's delay; returns the worst lag in ms. */
 async function withLagMonitor<T>(body: () => Promise<T>): Promise<{ result: T; maxLagMs: number }> {

@@ -12,6 +12,7 @@ import {
   MiniRacer,
   MiniRacerError,
 } from "../src/index.js";
+import { timedRejection } from "./helpers.js";
 import type { ConsoleLevel } from "../src/index.js";
 
 // Host functions (mr.expose) ported from PyMiniRacer's
@@ -37,16 +38,6 @@ function caught(body: () => unknown): unknown {
     return e;
   }
   throw new Error("expected a throw");
-}
-
-async function timedRejection(startCall: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const start = performance.now();
-  try {
-    await startCall();
-  } catch (error) {
-    return { error, ms: performance.now() - start };
-  }
-  throw new Error("expected the call to reject");
 }
 
 type ConsoleCall = [ConsoleLevel, unknown[]];
