@@ -310,7 +310,11 @@ describe("mixed use and ordering", () => {
 
   it("answers heapStats() and lowMemoryNotification() without waiting for a running async call", async () => {
     using mr = new MiniRacer();
-    const busy = mr.evalAsync("(() => { const a = []; const t = Date.now(); while (Date.now() - t < 400) a.push({}); return a.length > 0 })()");
+    // Allocates steadily (so GCs run) but keeps at most 100k objects alive: an
+    // unbounded array would reach the 128 MB cap within 400 ms on a fast machine.
+    const busy = mr.evalAsync(
+      "(() => { let a = [], n = 0; const t = Date.now(); while (Date.now() - t < 400) { a.push({}); if (a.length === 1e5) { n += a.length; a = [] } } return n + a.length > 0 })()",
+    );
     await new Promise((r) => setTimeout(r, 50));
     const start = performance.now();
     const stats = mr.heapStats();
