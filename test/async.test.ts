@@ -376,13 +376,20 @@ describe("mixed use and ordering", () => {
       // RSS rises for the first ~50k calls (malloc arenas of 8 threads,
       // queues reaching their working size) and is flat after: measured
       // by hand, 95 MB after 100k calls and 96 MB after 300k.
+      // A leak grows RSS in every window; a one-off step (another malloc
+      // arena touched under a loaded scheduler) shows in one window only, so
+      // the smallest of three windows' growth is what is asserted.
       for (let i = 0; i < 60; i++) await round();
-      collect();
-      const before = process.memoryUsage().rss;
-      for (let i = 0; i < 40; i++) await round();
-      collect();
-      const growth = (process.memoryUsage().rss - before) / 1024 / 1024;
-      expect(growth).toBeLessThan(16);
+      const growths: number[] = [];
+      for (let window = 0; window < 3; window++) {
+        collect();
+        const before = process.memoryUsage().rss;
+        for (let i = 0; i < 40; i++) await round();
+        collect();
+        growths.push((process.memoryUsage().rss - before) / 1024 / 1024);
+      }
+      console.log(`1,000 x 40 concurrent calls, RSS growth per window: ${growths.map((g) => g.toFixed(1)).join(", ")} MB`);
+      expect(Math.min(...growths)).toBeLessThan(16);
       for (const mr of sandboxes) expect(mr.pendingCalls).toBe(0);
     } finally {
       for (const mr of sandboxes) mr.close();
