@@ -10,3 +10,13 @@ export async function timedRejection(startCall: () => Promise<unknown>): Promise
   }
   throw new Error("expected the call to reject");
 }
+
+/**
+ * True when the suite runs under `npm run test:asan`. AddressSanitizer adds
+ * shadow memory and redzones and keeps freed memory in its own allocator, so
+ * RSS bounds are scaled by {@link SANITIZER_RSS_FACTOR}; its larger stack
+ * frames leave room for fewer sandbox <-> host round trips.
+ */
+export const UNDER_ASAN = process.env.MINI_RACER_SANITIZER === "address";
+/** Factor for host-RSS bounds: 1 normally, 3 under ASan. */
+export const SANITIZER_RSS_FACTOR = UNDER_ASAN ? 3 : 1;

@@ -15,6 +15,7 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../../src/index.js";
+import { SANITIZER_RSS_FACTOR } from "../helpers.js";
 
 const MB = 1024 * 1024;
 const root = path.resolve(__dirname, "../..");
@@ -184,7 +185,7 @@ describe("memory exhaustion (maxMemory 64 MB)", () => {
       expect(ms).toBeLessThan(15_000);
       expectUsableOrRecreate(mr, 64 * MB);
       mr.close();
-      expect(settledRss() - before).toBeLessThan(160 * MB);
+      expect(settledRss() - before).toBeLessThan(160 * MB * SANITIZER_RSS_FACTOR);
     });
   }
 
