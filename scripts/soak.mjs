@@ -26,7 +26,13 @@
 // unexpected errors or a crash, 2 if RSS grew more than 10%, else 0.
 //
 // The workload runs in a child process started with --expose-gc, so that a
-// crash of the child (a signal, an abort) is reported as one.
+// crash of the child (a signal, an abort) is reported as one, and with
+// --min-semi-space-size=16: the host's young generation starts at the size
+// V8 grows it to under this workload anyway (Node 20's default maximum).
+// Without it, V8 doubled the host's new space from 16 to 32 MB somewhere
+// between minute 1 and 2 (v8.getHeapSpaceStatistics(), kept with
+// MINI_RACER_SOAK_SMAPS=<dir> next to /proc/self/smaps), a one-time
+// heuristic step of the harness's own heap that read as +16 MB of drift.
 
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -36,7 +42,7 @@ const argv = process.argv.slice(2);
 
 if (process.env.MINI_RACER_SOAK_CHILD !== "1") {
   // Parent: re-spawn with --expose-gc and watch for a crash.
-  const child = spawn(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
+  const child = spawn(process.execPath, ["--expose-gc", "--min-semi-space-size=16", ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
     stdio: "inherit",
     env: { ...process.env, MINI_RACER_SOAK_CHILD: "1" },
   });
@@ -468,6 +474,15 @@ async function main() {
       if (!r.closed) r.lowMemoryNotification();
     }
     const mu = process.memoryUsage();
+    // MINI_RACER_SOAK_SMAPS=<dir>: keep /proc/self/smaps of each sample, to
+    // tell which mappings (malloc heaps, thread stacks, V8 pages) hold RSS.
+    if (process.env.MINI_RACER_SOAK_SMAPS) {
+      const { readFileSync, writeFileSync } = await import("node:fs");
+      // (copyFileSync copies nothing: /proc files report size 0.)
+      const { getHeapSpaceStatistics } = await import("node:v8");
+      writeFileSync(`${process.env.MINI_RACER_SOAK_SMAPS}/spaces-${Math.round((Date.now() - t0) / 1000)}s`, JSON.stringify(getHeapSpaceStatistics(), null, 1));
+      writeFileSync(`${process.env.MINI_RACER_SOAK_SMAPS}/smaps-${Math.round((Date.now() - t0) / 1000)}s`, readFileSync("/proc/self/smaps"));
+    }
     const longRacers = [...pool, ...loopers, oomPool];
     const handles = longRacers.reduce((s, r) => s + r.handleCount(), 0);
     const heaps = longRacers.map((r) => r.heapStats());
@@ -475,7 +490,7 @@ async function main() {
     const s = { label, t: (Date.now() - t0) / 1000, rss: mu.rss, heapUsed: mu.heapUsed, external: mu.external, ops: totalOps() };
     samples.push(s);
     console.log(
-      `soak: [${s.t.toFixed(0).padStart(5)} s] ${label.padEnd(14)} RSS ${MB(mu.rss)} MB  host heap ${MB(mu.heapUsed)} MB  ` +
+      `soak: [${s.t.toFixed(0).padStart(5)} s] ${label.padEnd(14)} RSS ${MB(mu.rss)} MB  host heap ${MB(mu.heapUsed)} used/${MB(mu.heapTotal)} MB  ` +
         `external ${MB(mu.external)} MB  long-lived sandbox heaps ${MB(sandboxHeap)} MB  ops ${s.ops}  errors ${[...errorTotals.values()].reduce((a, b) => a + b, 0)}  ` +
         `unexpected ${unexpectedCount}  pool handles ${handles}  racers created/closed/dropped/collected ${created}/${closed}/${dropped}/${collected.racers} (not yet ${created - collected.racers - longLived})`,
     );
