@@ -220,6 +220,9 @@ Sandbox::~Sandbox() {
   }
   // The watchdog thread must be gone before the isolate it terminates.
   watchdog_.reset();
+  // Sandboxes are freed on the thread that made their synchronous calls
+  // (the binding's JavaScript thread), which owns the parked state.
+  parked_host_state_.Release();
   if (isolate_ != nullptr) {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
@@ -311,6 +314,9 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
       return true;
     }
   }
+  // The first synchronous caller's thread state stays archived between
+  // calls, so this Locker restores it instead of rebuilding it.
+  if (sync) parked_host_state_.ParkOnce(isolate_);
   v8::Locker locker(isolate_);
   if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
   slice_owner_.store(std::this_thread::get_id(), std::memory_order_release);

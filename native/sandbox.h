@@ -30,6 +30,7 @@
 #include "memory_budget.h"
 #include "memory_monitor.h"
 #include "mini_racer.h"
+#include "parked_thread_state.h"
 #include "sandbox_thread.h"
 #include "timer_queue.h"
 #include "value_codec.h"
@@ -225,6 +226,8 @@ class Sandbox {
   std::vector<std::pair<uint64_t, mr_value>> settlements_;
   std::atomic<bool> has_settlements_{false};
   std::unique_ptr<Watchdog> watchdog_;
+  // The state of the thread making synchronous calls, kept between them.
+  ParkedThreadState parked_host_state_;
   v8::Global<v8::Context> context_;
   v8::Global<v8::String> eval_origin_;
   // An empty JS function: calling it makes V8 act on a pending termination.
