@@ -371,28 +371,10 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     if (step == Step::kPending) step = Step::kFailed;
   }
   if (step == Step::kFailed) {
-    if (cap_reached) {
-      SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError",
-                 "the sandbox reached its memory cap");
-    } else if (stop == Watchdog::Stop::kTimedOut) {
-      SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
-                 "the call exceeded its time limit");
-    } else if (stop == Watchdog::Stop::kCancelled) {
-      if (closing_.load(std::memory_order_acquire)) {
-        SetFailure(out, MR_ERROR_CLOSED, "ContextClosedError",
-                   "the MiniRacer was closed during the call");
-      } else {
-        SetFailure(out, MR_ERROR_CANCELLED, "JSCancelledError",
-                   "the call was cancelled");
-      }
-    } else if (described.data != nullptr) {
-      *out = described;
-      described = mr_value{};
-    } else {
-      SetFailure(out, MR_ERROR_INTERNAL, "Error",
-                 terminated ? "the call was terminated"
-                            : "the call failed without an exception");
-    }
+    // (described is empty when terminated: CopyOutOrDescribe skips it.)
+    SetCallFailure(out, cap_reached, stop,
+                   closing_.load(std::memory_order_acquire), terminated,
+                   &described);
   }
   mr_value_release(&described);
   if (cap_reached && !memory_->RecoverAfterCap()) {
@@ -449,27 +431,39 @@ bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
     step = Step::kFailed;
   }
   if (step == Step::kFailed) {
-    Watchdog::Stop stop = watchdog_->Peek();
-    if (memory_->CapReachedInCall()) {
-      SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError",
-                 "the sandbox reached its memory cap");
-    } else if (stop == Watchdog::Stop::kTimedOut) {
-      SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
-                 "the call exceeded its time limit");
-    } else if (stop == Watchdog::Stop::kCancelled) {
-      SetFailure(out, MR_ERROR_CANCELLED, "JSCancelledError",
-                 "the call was cancelled");
-    } else if (described.data != nullptr && !terminated) {
-      *out = described;
-      described = mr_value{};
-    } else {
-      SetFailure(out, MR_ERROR_INTERNAL, "Error",
-                 terminated ? "the call was terminated"
-                            : "the call failed without an exception");
-    }
+    // A close shows as a cancel here: the outer slice reports the close.
+    SetCallFailure(out, memory_->CapReachedInCall(), watchdog_->Peek(),
+                   /*closing=*/false, terminated, &described);
   }
   mr_value_release(&described);
   return true;
+}
+
+void Sandbox::SetCallFailure(mr_value* out, bool cap_reached,
+                             Watchdog::Stop stop, bool closing,
+                             bool terminated, mr_value* described) {
+  // In order of precedence: the cap, the time limit, a cancel (or close),
+  // then the sandbox's own exception, if termination did not cut it short.
+  if (cap_reached) {
+    SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError",
+               "the sandbox reached its memory cap");
+  } else if (stop == Watchdog::Stop::kTimedOut) {
+    SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
+               "the call exceeded its time limit");
+  } else if (stop == Watchdog::Stop::kCancelled && closing) {
+    SetFailure(out, MR_ERROR_CLOSED, "ContextClosedError",
+               "the MiniRacer was closed during the call");
+  } else if (stop == Watchdog::Stop::kCancelled) {
+    SetFailure(out, MR_ERROR_CANCELLED, "JSCancelledError",
+               "the call was cancelled");
+  } else if (described->data != nullptr && !terminated) {
+    *out = *described;
+    *described = mr_value{};
+  } else {
+    SetFailure(out, MR_ERROR_INTERNAL, "Error",
+               terminated ? "the call was terminated"
+                          : "the call failed without an exception");
+  }
 }
 
 Sandbox::Acquired Sandbox::AcquireOnHostThread(

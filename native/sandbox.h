@@ -122,6 +122,9 @@ class Sandbox {
                    v8::Local<v8::Value>* result, Outcome* outcome);
   // After a slice's body: copies a value out (kValue) or describes the
   // exception of a failure into *described.
+  // The failure a call that did not produce a value ends with.
+  void SetCallFailure(mr_value* out, bool cap_reached, Watchdog::Stop stop,
+                      bool closing, bool terminated, mr_value* described);
   void CopyOutOrDescribe(v8::Local<v8::Context> context,
                          const v8::TryCatch& try_catch,
                          v8::Local<v8::Value> result, Step* step,
