@@ -14,6 +14,7 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../src/index.js";
+import { timed } from "./helpers.js";
 
 // Ported from PyMiniRacer's tests/test_objects.py and tests/test_functions.py,
 // adapted to handles: copies by default, handles for functions/symbols and
@@ -45,16 +46,6 @@ function fn(mr: MiniRacer, code: string): JSFunctionHandle {
   const f = mr.eval(code);
   expect(f).toBeInstanceOf(JSFunctionHandle);
   return f as JSFunctionHandle;
-}
-
-function timed(body: () => void): { error: unknown; ms: number } {
-  const start = performance.now();
-  try {
-    body();
-  } catch (error) {
-    return { error, ms: performance.now() - start };
-  }
-  return { error: undefined, ms: performance.now() - start };
 }
 
 describe("object handles: reading", () => {

@@ -4,7 +4,6 @@
 // gets a typed error (TypeError / RangeError / the MiniRacer error classes)
 // or correct behaviour, never a crash.
 import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import {
@@ -18,10 +17,9 @@ import {
   MiniRacerError,
   ValueTransferError,
 } from "../../src/index.js";
+import { distEntry, MB } from "../helpers.js";
 
-const MB = 1024 * 1024;
-const root = path.resolve(__dirname, "../..");
-const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
+const entry = distEntry;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function thrown(fn: () => unknown): unknown {

@@ -6,7 +6,6 @@
 // (spawnChild) so that a regression shows as one failed test, not a dead run.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   JSEvalError,
@@ -15,11 +14,9 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../../src/index.js";
-import { SANITIZER_RSS_FACTOR } from "../helpers.js";
+import { distEntry, MB, SANITIZER_RSS_FACTOR, timed, timedAsync } from "../helpers.js";
 
-const MB = 1024 * 1024;
-const root = path.resolve(__dirname, "../..");
-const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
+const entry = distEntry;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** RSS after collecting the host's garbage. */
@@ -27,26 +24,6 @@ function settledRss(): number {
   gc?.();
   gc?.();
   return process.memoryUsage().rss;
-}
-
-function timed(fn: () => unknown): { error: unknown; value: unknown; ms: number } {
-  const start = performance.now();
-  try {
-    const value = fn();
-    return { error: undefined, value, ms: performance.now() - start };
-  } catch (error) {
-    return { error, value: undefined, ms: performance.now() - start };
-  }
-}
-
-async function timedAsync(fn: () => Promise<unknown>): Promise<{ error: unknown; value: unknown; ms: number }> {
-  const start = performance.now();
-  try {
-    const value = await fn();
-    return { error: undefined, value, ms: performance.now() - start };
-  } catch (error) {
-    return { error, value: undefined, ms: performance.now() - start };
-  }
 }
 
 /** JSOOMError, or a RangeError inside the sandbox (an allocation V8 refuses itself). */

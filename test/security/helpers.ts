@@ -44,16 +44,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Runs `body()` and returns how long it took (ms) and what it threw, if anything. */
-export function timed(body: () => unknown): { error: unknown; ms: number; value: unknown } {
-  const start = performance.now();
-  try {
-    const value = body();
-    return { error: undefined, ms: performance.now() - start, value };
-  } catch (error) {
-    return { error, ms: performance.now() - start, value: undefined };
-  }
-}
+export { timed } from "../helpers.js";
 
 const objectProtoNames = Object.getOwnPropertyNames(Object.prototype).sort();
 const arrayProtoNames = Object.getOwnPropertyNames(Array.prototype).sort();
