@@ -10,6 +10,7 @@ export default defineConfig({
     poolOptions: { forks: { execArgv: ["--expose-gc"] } },
     fileParallelism: false,
     testTimeout: 60_000,
-    reporters: ["./test/summary-reporter.ts", "default"],
+    // Child-process and worker tests load dist/: rebuilt first when stale.
+    globalSetup: ["./test/global-setup.ts"],
   },
 });
