@@ -34,8 +34,9 @@
 #      (<logs>/asan.<pid> files): how many, how many name frames in
 #      native/*.cc or native/*.h, and the first lines of those.
 #
-# Exit status: 1 if any sanitizer report from node involves native/ frames
-# (or the build fails); 2 if a test failed; else 0. With
+# Exit status: 1 if any sanitizer report from node has an ERROR or involves
+# native/ frames (or the build fails, or there is no llvm-symbolizer); 2 if
+# a test failed; else 0. With
 # MINI_RACER_ASAN_STRICT=0 failed tests are reported but give 0 (for a
 # loaded machine, where timing tests can miss deadlines under ASan's
 # slowdown).
@@ -54,6 +55,15 @@ if [ ! -d "$repo/node_modules" ]; then
   echo "test-asan: run npm install in $repo first" >&2
   exit 1
 fi
+
+# Without a symbolizer, reports have no function or file names: a report in
+# native/ code could not be told from one elsewhere. Refuse rather than pass.
+symbolizer="${ASAN_SYMBOLIZER_PATH:-$(command -v llvm-symbolizer || true)}"
+if [ -z "$symbolizer" ] || [ ! -x "$symbolizer" ]; then
+  echo "test-asan: no llvm-symbolizer (install Debian's llvm, or set ASAN_SYMBOLIZER_PATH)" >&2
+  exit 1
+fi
+export ASAN_SYMBOLIZER_PATH="$symbolizer"
 
 # --- 1. scratch copy of the working tree -------------------------------------
 mkdir -p "$tree"
@@ -155,9 +165,16 @@ if [ "${#native[@]}" -gt 0 ]; then
   echo "test-asan: FAIL: ${#native[@]} sanitizer report(s) involve native/ frames"
   exit 1
 fi
+# An ERROR without a native/ frame is still memory misuse in this process
+# (V8 or Node acting on what the addon handed them, or a frame the
+# symbolizer could not name): never a pass.
+if [ "${#errors[@]}" -gt 0 ]; then
+  echo "test-asan: FAIL: ${#errors[@]} sanitizer report(s) with an ERROR (listed above)"
+  exit 1
+fi
 if [ "$vitest_status" -ne 0 ] && [ "${MINI_RACER_ASAN_STRICT:-1}" != 0 ]; then
   echo "test-asan: FAIL: tests failed under ASan (MINI_RACER_ASAN_STRICT=0 to report only)"
   exit 2
 fi
-echo "test-asan: OK: no sanitizer report involves native/ frames${vitest_status:+ (vitest exit $vitest_status)}"
+echo "test-asan: OK: no sanitizer ERROR from node${vitest_status:+ (vitest exit $vitest_status)}"
 exit 0
