@@ -77,7 +77,13 @@ void MemoryMonitor::ReturnFreedMemory(bool at_most_every_second) {
 
 void MemoryMonitor::ConfigureHeap(size_t max_bytes,
                                   v8::ResourceConstraints* constraints) {
-  constraints->ConfigureDefaultsFromHeapSize(0, max_bytes);
+  // V8 derives its space sizes from this and aborts the process unless
+  // they are whole pages: it gets the cap rounded up to a MiB (the cap
+  // itself, enforced by the budget, stays exact).
+  constexpr size_t kHeapGranule = size_t{1} << 20;
+  size_t heap_bytes = max_bytes + (kHeapGranule - max_bytes % kHeapGranule) %
+                                      kHeapGranule;
+  constraints->ConfigureDefaultsFromHeapSize(0, heap_bytes);
   constraints->set_max_old_generation_size_in_bytes(
       constraints->max_old_generation_size_in_bytes() + kAllocationSlack);
 }

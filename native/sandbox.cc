@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "source_excerpt.h"
 #include "value_codec.h"
 #include "wasm_memory_guard.h"
 
@@ -256,9 +257,14 @@ void Sandbox::FitStackLimitToThisThread() {
 }
 
 std::string Sandbox::ToUtf8(v8::Local<v8::Value> value) {
-  if (value.IsEmpty()) return {};
-  v8::String::Utf8Value utf8(isolate_, value);
-  return *utf8 ? std::string(*utf8, utf8.length()) : std::string();
+  v8::Local<v8::String> text;
+  if (value.IsEmpty() ||
+      !value->ToString(isolate_->GetCurrentContext()).ToLocal(&text)) {
+    return {};
+  }
+  // An error's name, message and stack go to the host together: each gets
+  // a third of maxResultBytes (a UTF-16 unit is at most 3 bytes of UTF-8).
+  return Utf8Excerpt(isolate_, text, 0, max_result_bytes_ / 9);
 }
 
 template <typename Body>
@@ -345,6 +351,9 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   Step step;
   bool terminated;
   {
+    // The call's values (its arguments above all) die with this scope, so
+    // that a GC after a cap hit can free them.
+    v8::HandleScope call_scope(isolate_);
     v8::TryCatch try_catch(isolate_);
     v8::Local<v8::Value> result;
     step = body(context, &result, &outcome);
@@ -493,9 +502,9 @@ void Sandbox::CopyOutOrDescribe(v8::Local<v8::Context> context,
                                 mr_value* described) {
   if (*step == Step::kValue) {
     bool clone_error = false;
+    CopyBudget budget(max_result_bytes_);
     if (!ValueCodec::Encode(isolate_, context, result, outcome->mode,
-                            handles_.get(), max_result_bytes_, out,
-                            &clone_error)) {
+                            handles_.get(), &budget, out, &clone_error)) {
       *step = Step::kFailed;
       if (clone_error) outcome->failure = MR_ERROR_VALUE;
     }
@@ -811,19 +820,9 @@ void Sandbox::DescribeException(v8::Local<v8::Context> context,
   }
   if (type == MR_ERROR_PARSE && !message.IsEmpty()) {
     // A syntax error has no JS stack; show where in the source it is.
-    int line = message->GetLineNumber(context).FromMaybe(0);
-    int column = message->GetStartColumn(context).FromMaybe(0);
-    std::string where = ToUtf8(message->GetScriptResourceName()) + ":" +
-                        std::to_string(line) + ":" +
-                        std::to_string(column + 1);
-    v8::Local<v8::String> source_line;
-    std::string snippet;
-    if (message->GetSourceLine(context).ToLocal(&source_line)) {
-      snippet = ToUtf8(source_line);
-      if (snippet.size() > 200) snippet.resize(200);
-      snippet += "\n" + std::string(column < 200 ? column : 200, ' ') + "^";
-    }
-    stack = where + "\n" + snippet + "\n" + name + ": " + text;
+    // (V8 knows no position when its parser ran out of stack.)
+    std::string where = DescribeSourcePosition(isolate_, context, message);
+    stack = (where.empty() ? "" : where + "\n") + name + ": " + text;
   }
   SetFailure(out, type, name, text, stack);
 }
@@ -989,7 +988,8 @@ v8::MaybeLocal<v8::Value> Sandbox::DecodeArg(v8::Local<v8::Context> context,
                                              Outcome* outcome) {
   bool clone_error = false;
   v8::MaybeLocal<v8::Value> value = ValueCodec::Decode(
-      isolate_, context, handles_.get(), arg, &clone_error);
+      isolate_, context, handles_.get(), arg, budget_.max_bytes(),
+      &clone_error);
   if (value.IsEmpty() && clone_error) outcome->failure = MR_ERROR_VALUE;
   return value;
 }
@@ -1237,12 +1237,15 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
   request->one_way = console;
   request->args.reserve(info.Length() + 1);
   bool clone_error = false;
+  // All the values of this call together: one big value passed many times
+  // counts each time.
+  CopyBudget budget(max_result_bytes_);
   if (console) {
     // The level, then the values; what cannot be copied is rendered.
     mr_value level{};
     ValueCodec::Encode(isolate_, context, info.Data(),
-                       ValueCodec::Mode::kCopy, handles_.get(),
-                       max_result_bytes_, &level, &clone_error);
+                       ValueCodec::Mode::kCopy, handles_.get(), &budget,
+                       &level, &clone_error);
     request->args.push_back(level);
   }
   for (int i = 0; i < info.Length(); ++i) {
@@ -1252,7 +1255,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
       v8::TryCatch render(isolate_);
       encoded = ValueCodec::Encode(isolate_, context, info[i],
                                    ValueCodec::Mode::kRenderUncopyable,
-                                   handles_.get(), max_result_bytes_, &arg,
+                                   handles_.get(), &budget, &arg,
                                    &clone_error);
       if (!encoded) {
         if (render.HasTerminated()) return;
@@ -1262,7 +1265,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
       // A value that cannot cross (a WeakMap) throws in the sandbox.
       encoded = ValueCodec::Encode(isolate_, context, info[i],
                                    ValueCodec::Mode::kCopy, handles_.get(),
-                                   max_result_bytes_, &arg, &clone_error);
+                                   &budget, &arg, &clone_error);
       if (!encoded) return;
     }
     request->args.push_back(arg);
@@ -1320,7 +1323,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
   }
   v8::Local<v8::Value> value;
   if (!ValueCodec::Decode(isolate_, context, handles_.get(), result,
-                          &clone_error)
+                          budget_.max_bytes(), &clone_error)
            .ToLocal(&value)) {
     return;
   }
@@ -1358,7 +1361,7 @@ void Sandbox::ApplyHostSettlements(v8::Local<v8::Context> context) {
         v8::TryCatch decode(isolate_);
         v8::Local<v8::Value> decoded;
         if (ValueCodec::Decode(isolate_, context, handles_.get(), value,
-                               &clone_error)
+                               budget_.max_bytes(), &clone_error)
                 .ToLocal(&decoded)) {
           resolver->Resolve(context, decoded).FromMaybe(false);
         } else if (decode.HasCaught() && !decode.HasTerminated()) {

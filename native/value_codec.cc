@@ -6,25 +6,34 @@
 namespace mini_racer {
 namespace {
 
-// Refuses a copy of `bytes` over the cap, as a RangeError.
-void ThrowTooLarge(v8::Isolate* isolate, size_t bytes, size_t max_bytes) {
-  std::string message = "the value is too large to copy out of the sandbox (";
-  message += bytes == 0 ? "more than " + std::to_string(max_bytes)
-                        : std::to_string(bytes);
-  message += " bytes; the limit, maxResultBytes, is " +
-             std::to_string(max_bytes) + ")";
+// Refuses a copy of `bytes` (0: unknown, more than is left) that does not
+// fit in the budget, as a RangeError.
+void ThrowTooLarge(v8::Isolate* isolate, size_t bytes,
+                   const CopyBudget& budget) {
+  std::string limit = std::to_string(budget.limit());
+  std::string message;
+  if (budget.used() == 0) {
+    message = "the value is too large to copy out of the sandbox (";
+    message += bytes == 0 ? "more than " + limit : std::to_string(bytes);
+    message += " bytes; the limit, maxResultBytes, is " + limit + ")";
+  } else {
+    message =
+        "the values are too large to copy out of the sandbox together (more "
+        "than " + limit + " bytes in one call; the limit, maxResultBytes, "
+        "counts all the arguments of a call together)";
+  }
   isolate->ThrowException(v8::Exception::RangeError(
       v8::String::NewFromUtf8(isolate, message.c_str()).ToLocalChecked()));
 }
 
 class SerializerDelegate : public v8::ValueSerializer::Delegate {
  public:
-  SerializerDelegate(v8::Isolate* isolate, size_t max_bytes)
-      : isolate_(isolate), max_bytes_(max_bytes) {}
+  SerializerDelegate(v8::Isolate* isolate, const CopyBudget& budget)
+      : isolate_(isolate), budget_(budget) {}
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
     clone_error = true;
     if (too_large) {
-      ThrowTooLarge(isolate_, 0, max_bytes_);
+      ThrowTooLarge(isolate_, 0, budget_);
       return;
     }
     isolate_->ThrowException(v8::Exception::TypeError(message));
@@ -33,7 +42,7 @@ class SerializerDelegate : public v8::ValueSerializer::Delegate {
   // of memory, reported as too large.
   void* ReallocateBufferMemory(void* old_buffer, size_t size,
                                size_t* actual_size) override {
-    if (size > max_bytes_) {
+    if (size > budget_.left()) {
       too_large = true;
       return nullptr;
     }
@@ -69,7 +78,7 @@ class SerializerDelegate : public v8::ValueSerializer::Delegate {
 
  private:
   v8::Isolate* isolate_;
-  size_t max_bytes_;
+  const CopyBudget& budget_;
 };
 
 void SetOwned(mr_value* out, mr_value_type type, void* data, size_t length) {
@@ -106,8 +115,8 @@ bool EncodeString(v8::Isolate* isolate, v8::Local<v8::String> str,
 
 bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
                         v8::Local<v8::Value> value, Mode mode,
-                        HandleTable* handles, size_t max_bytes, mr_value* out,
-                        bool* clone_error) {
+                        HandleTable* handles, CopyBudget* budget,
+                        mr_value* out, bool* clone_error) {
   *clone_error = false;
   out->data = nullptr;
   out->length = 0;
@@ -121,12 +130,15 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
     auto str = value.As<v8::String>();
     size_t bytes = static_cast<size_t>(str->Length()) *
                    (str->IsOneByte() ? 1 : sizeof(uint16_t));
-    if (bytes > max_bytes) {
+    if (bytes > budget->left()) {
       *clone_error = true;
-      ThrowTooLarge(isolate, bytes, max_bytes);
+      ThrowTooLarge(isolate, bytes, *budget);
       return false;
     }
-    if (EncodeString(isolate, str, out)) return true;
+    if (EncodeString(isolate, str, out)) {
+      budget->Charge(out->length);
+      return true;
+    }
     isolate->ThrowError("out of memory copying a string result");
     return false;
   }
@@ -153,7 +165,7 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
     out->number = handles->Add(value);
     return true;
   }
-  SerializerDelegate delegate(isolate, max_bytes);
+  SerializerDelegate delegate(isolate, *budget);
   v8::ValueSerializer serializer(isolate, &delegate);
   serializer.WriteHeader();
   bool written;
@@ -181,11 +193,18 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
         !isolate->IsExecutionTerminating()) {
       // Console output: show what cannot be copied as V8 renders it
       // (a function's source, "Symbol(x)", "[object Object]").
+      // The rendering (a function's whole source, a symbol's description)
+      // is a copy like any other: it must fit in what is left.
       v8::TryCatch render(isolate);
       v8::Local<v8::String> text;
-      if (value->ToDetailString(context).ToLocal(&text)) {
+      if (value->ToDetailString(context).ToLocal(&text) &&
+          static_cast<size_t>(text->Length()) *
+                  (text->IsOneByte() ? 1 : sizeof(uint16_t)) <=
+              budget->left() &&
+          EncodeString(isolate, text, out)) {
         *clone_error = false;
-        return EncodeString(isolate, text, out);
+        budget->Charge(out->length);
+        return true;
       }
     }
     return false;
@@ -193,6 +212,7 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
   // The default delegate allocates with realloc, so free() releases it.
   std::pair<uint8_t*, size_t> bytes = serializer.Release();
   SetOwned(out, MR_VALUE_SERIALIZED, bytes.first, bytes.second);
+  budget->Charge(bytes.second);
   return true;
 }
 
@@ -200,8 +220,21 @@ v8::MaybeLocal<v8::Value> ValueCodec::Decode(v8::Isolate* isolate,
                                              v8::Local<v8::Context> context,
                                              HandleTable* handles,
                                              const mr_value& in,
+                                             size_t max_bytes,
                                              bool* clone_error) {
   *clone_error = false;
+  if (in.length > max_bytes) {
+    // Refused before anything is allocated: building it would only fill
+    // the heap to the cap and fail there.
+    *clone_error = true;
+    std::string message =
+        "the value is larger than the sandbox's memory cap (" +
+        std::to_string(in.length) + " bytes; maxMemory is " +
+        std::to_string(max_bytes) + ")";
+    isolate->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8(isolate, message.c_str()).ToLocalChecked()));
+    return {};
+  }
   switch (in.type) {
     case MR_VALUE_FUNCTION:
     case MR_VALUE_OBJECT:
