@@ -223,13 +223,17 @@ v8::MaybeLocal<v8::Value> ValueCodec::Decode(v8::Isolate* isolate,
                                              size_t max_bytes,
                                              bool* clone_error) {
   *clone_error = false;
-  if (in.length > max_bytes) {
+  // The least the sandbox's heap must hold for it (UTF-16 of Latin-1 text
+  // is stored one byte per character).
+  size_t least_bytes =
+      in.type == MR_VALUE_STRING_UTF16 ? in.length / 2 : in.length;
+  if (least_bytes > max_bytes) {
     // Refused before anything is allocated: building it would only fill
     // the heap to the cap and fail there.
     *clone_error = true;
     std::string message =
-        "the value is larger than the sandbox's memory cap (" +
-        std::to_string(in.length) + " bytes; maxMemory is " +
+        "the value is larger than the sandbox's memory cap (at least " +
+        std::to_string(least_bytes) + " bytes; maxMemory is " +
         std::to_string(max_bytes) + ")";
     isolate->ThrowException(v8::Exception::RangeError(
         v8::String::NewFromUtf8(isolate, message.c_str()).ToLocalChecked()));

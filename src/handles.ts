@@ -268,6 +268,13 @@ for (const name of ["get", "set", "delete", "has", "keys", "entries"] as const) 
   );
 }
 
+const NO_TRAPS: ProxyHandler<object> = Object.freeze({});
+
+/** Whether `value` is a handle (of any MiniRacer). @internal */
+export function isHandle(value: object): boolean {
+  return states.has(value);
+}
+
 /** Wraps a handle the binding returned. @internal */
 export function makeHandle(owner: HandleOwner, type: HandleType, id: number): unknown {
   let handle: object;
@@ -286,7 +293,10 @@ export function makeHandle(owner: HandleOwner, type: HandleType, id: number): un
         : type === HandleType.Symbol
           ? JSSymbolHandle.prototype
           : JSObjectHandle.prototype;
-    handle = Object.create(prototype) as object;
+    // A Proxy (with no traps: it acts as its target) because structured
+    // clone refuses proxies: a handle nested in a value copied by
+    // v8.Serializer fails the copy instead of arriving as `{}`.
+    handle = new Proxy(Object.create(prototype) as object, NO_TRAPS);
   }
   states.set(handle, state);
   collected.register(handle, { owner, id, state }, state);

@@ -6,6 +6,7 @@
  */
 import * as v8 from "node:v8";
 import { ValueTransferError } from "./errors";
+import { isHandle } from "./handles";
 import type { WireValue } from "./native";
 
 // Plain data (strings, numbers, booleans, null, undefined, dense arrays and
@@ -20,143 +21,246 @@ const MAX_PLAIN_DEPTH = 16;
 // so a view stays valid however long it lives: no copy and no allocation
 // per value, one 64 KiB buffer per few thousand small values.
 const ARENA_SIZE = 64 * 1024;
-let scratch = new Uint8Array(ARENA_SIZE);
-let scratchView = new DataView(scratch.buffer);
-let position = 0;
-let valueStart = 0;
+// Objects written before that are looked up in a list; past it, in a Map.
+const LINEAR_LOOKUP_OBJECTS = 32;
 
-function reserve(bytes: number): void {
-  if (position + bytes <= scratch.length) return;
-  // Move the value written so far to a new arena big enough for it.
-  const written = scratch.subarray(valueStart, position);
-  let size = ARENA_SIZE;
-  while (size < written.length + bytes) size *= 2;
-  const arena = new Uint8Array(size);
-  arena.set(written);
-  scratch = arena;
-  scratchView = new DataView(arena.buffer);
-  position = written.length;
+/**
+ * One encoding in progress. A getter of the value may encode another value
+ * (for this or another MiniRacer) while this one is half written, so the
+ * position lives here, not in module state: the nested encoding takes a
+ * writer of its own (see encodePlain).
+ */
+class PlainWriter {
+  scratch = new Uint8Array(ARENA_SIZE);
+  view = new DataView(this.scratch.buffer);
+  position = 0;
   valueStart = 0;
-}
+  // The objects written so far, in order: the index is V8's object id, which
+  // a second occurrence refers back to (structured-clone identity, cycles).
+  readonly objects: object[] = [];
+  ids: Map<object, number> | null = null;
 
-function writeVarint(value: number): void {
-  while (value >= 0x80) {
-    scratch[position++] = (value % 0x80) | 0x80;
-    value = Math.floor(value / 0x80);
+  reserve(bytes: number): void {
+    if (this.position + bytes <= this.scratch.length) return;
+    // Move the value written so far to a new arena big enough for it.
+    const written = this.scratch.subarray(this.valueStart, this.position);
+    let size = ARENA_SIZE;
+    while (size < written.length + bytes) size *= 2;
+    const arena = new Uint8Array(size);
+    arena.set(written);
+    this.scratch = arena;
+    this.view = new DataView(arena.buffer);
+    this.position = written.length;
+    this.valueStart = 0;
   }
-  scratch[position++] = value;
-}
 
-function writeString(text: string): void {
-  const length = text.length;
-  let oneByte = true;
-  for (let i = 0; i < length; i++) {
-    if (text.charCodeAt(i) > 0xff) {
-      oneByte = false;
-      break;
+  writeVarint(value: number): void {
+    const scratch = this.scratch;
+    while (value >= 0x80) {
+      scratch[this.position++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
     }
+    scratch[this.position++] = value;
   }
-  if (oneByte) {
-    reserve(6 + length);
-    scratch[position++] = 0x22; // '"': one-byte (Latin-1) string
-    writeVarint(length);
-    for (let i = 0; i < length; i++) scratch[position++] = text.charCodeAt(i);
-    return;
-  }
-  const bytes = length * 2;
-  reserve(7 + bytes);
-  // Like V8: pad so that the UTF-16 data starts at an even offset.
-  let varintSize = 1;
-  for (let n = bytes; n >= 0x80; n = Math.floor(n / 0x80)) varintSize++;
-  if ((position + 1 + varintSize) & 1) scratch[position++] = 0x00;
-  scratch[position++] = 0x63; // 'c': two-byte string
-  writeVarint(bytes);
-  for (let i = 0; i < length; i++) {
-    const unit = text.charCodeAt(i);
-    scratch[position++] = unit & 0xff;
-    scratch[position++] = unit >> 8;
-  }
-}
 
-function writePlain(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case "string":
-      writeString(value);
-      return true;
-    case "number":
-      reserve(10);
-      if ((value | 0) === value && !Object.is(value, -0)) {
-        scratch[position++] = 0x49; // 'I': zigzag int32
-        writeVarint(((value << 1) ^ (value >> 31)) >>> 0);
-      } else {
-        scratch[position++] = 0x4e; // 'N': double
-        scratchView.setFloat64(position, value, true);
-        position += 8;
+  writeString(text: string): void {
+    const length = text.length;
+    let oneByte = true;
+    for (let i = 0; i < length; i++) {
+      if (text.charCodeAt(i) > 0xff) {
+        oneByte = false;
+        break;
       }
-      return true;
-    case "boolean":
-      reserve(1);
-      scratch[position++] = value ? 0x54 : 0x46; // 'T' / 'F'
-      return true;
-    case "undefined":
-      reserve(1);
-      scratch[position++] = 0x5f; // '_'
-      return true;
-    case "object": {
-      if (value === null) {
-        reserve(1);
-        scratch[position++] = 0x30; // '0'
+    }
+    if (oneByte) {
+      this.reserve(6 + length);
+      this.scratch[this.position++] = 0x22; // '"': one-byte (Latin-1) string
+      this.writeVarint(length);
+      const scratch = this.scratch;
+      let position = this.position;
+      for (let i = 0; i < length; i++) scratch[position++] = text.charCodeAt(i);
+      this.position = position;
+      return;
+    }
+    const bytes = length * 2;
+    this.reserve(7 + bytes);
+    // Like V8: pad so that the UTF-16 data starts at an even offset.
+    let varintSize = 1;
+    for (let n = bytes; n >= 0x80; n = Math.floor(n / 0x80)) varintSize++;
+    if ((this.position + 1 + varintSize) & 1) this.scratch[this.position++] = 0x00;
+    this.scratch[this.position++] = 0x63; // 'c': two-byte string
+    this.writeVarint(bytes);
+    const scratch = this.scratch;
+    let position = this.position;
+    for (let i = 0; i < length; i++) {
+      const unit = text.charCodeAt(i);
+      scratch[position++] = unit & 0xff;
+      scratch[position++] = unit >> 8;
+    }
+    this.position = position;
+  }
+
+  /** The id of an object already written, or -1 (and it gets the next id). */
+  idOf(object: object): number {
+    const objects = this.objects;
+    if (this.ids !== null) {
+      const id = this.ids.get(object);
+      if (id !== undefined) return id;
+      this.ids.set(object, objects.length);
+    } else {
+      const id = objects.indexOf(object);
+      if (id !== -1) return id;
+      if (objects.length === LINEAR_LOOKUP_OBJECTS) {
+        this.ids = new Map(objects.map((seen, index) => [seen, index]));
+        this.ids.set(object, objects.length);
+      }
+    }
+    objects.push(object);
+    return -1;
+  }
+
+  writePlain(value: unknown, depth: number): boolean {
+    switch (typeof value) {
+      case "string":
+        this.writeString(value);
         return true;
-      }
-      if (depth >= MAX_PLAIN_DEPTH) return false;
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (Array.isArray(value)) {
-        if (proto !== Array.prototype) return false;
-        const length = value.length;
-        reserve(11);
-        scratch[position++] = 0x41; // 'A': dense array
-        writeVarint(length);
-        for (let i = 0; i < length; i++) {
-          const element: unknown = value[i];
-          if (element === undefined && !(i in value)) return false; // a hole: sparse
-          if (!writePlain(element, depth + 1)) return false;
+      case "number":
+        this.reserve(10);
+        if ((value | 0) === value && !Object.is(value, -0)) {
+          this.scratch[this.position++] = 0x49; // 'I': zigzag int32
+          this.writeVarint(((value << 1) ^ (value >> 31)) >>> 0);
+        } else {
+          this.scratch[this.position++] = 0x4e; // 'N': double
+          this.view.setFloat64(this.position, value, true);
+          this.position += 8;
         }
-        reserve(11);
-        scratch[position++] = 0x24; // '$': end of dense array
-        writeVarint(0);
-        writeVarint(length);
+        return true;
+      case "boolean":
+        this.reserve(1);
+        this.scratch[this.position++] = value ? 0x54 : 0x46; // 'T' / 'F'
+        return true;
+      case "undefined":
+        this.reserve(1);
+        this.scratch[this.position++] = 0x5f; // '_'
+        return true;
+      case "object": {
+        if (value === null) {
+          this.reserve(1);
+          this.scratch[this.position++] = 0x30; // '0'
+          return true;
+        }
+        const proto: unknown = Object.getPrototypeOf(value);
+        const isArray = Array.isArray(value);
+        if (isArray ? proto !== Array.prototype : proto !== Object.prototype && proto !== null) {
+          refuseNestedHandle(value);
+          return false;
+        }
+        const id = this.idOf(value);
+        if (id !== -1) {
+          this.reserve(6);
+          this.scratch[this.position++] = 0x5e; // '^': the object with this id
+          this.writeVarint(id);
+          return true;
+        }
+        if (depth >= MAX_PLAIN_DEPTH) return false;
+        if (isArray) {
+          const array = value as unknown[];
+          const length = array.length;
+          this.reserve(11);
+          this.scratch[this.position++] = 0x41; // 'A': dense array
+          this.writeVarint(length);
+          for (let i = 0; i < length; i++) {
+            const element: unknown = array[i];
+            if (element === undefined && !(i in array)) return false; // a hole: sparse
+            if (!this.writePlain(element, depth + 1)) return false;
+          }
+          this.reserve(11);
+          this.scratch[this.position++] = 0x24; // '$': end of dense array
+          this.writeVarint(0);
+          this.writeVarint(length);
+          return true;
+        }
+        this.reserve(1);
+        this.scratch[this.position++] = 0x6f; // 'o': object
+        let count = 0;
+        for (const key in value) {
+          this.writeString(key);
+          if (!this.writePlain((value as Record<string, unknown>)[key], depth + 1)) return false;
+          count++;
+        }
+        this.reserve(6);
+        this.scratch[this.position++] = 0x7b; // '{': end of object
+        this.writeVarint(count);
         return true;
       }
-      if (proto !== Object.prototype && proto !== null) return false;
-      reserve(1);
-      scratch[position++] = 0x6f; // 'o': object
-      let count = 0;
-      for (const key in value) {
-        writeString(key);
-        if (!writePlain((value as Record<string, unknown>)[key], depth + 1)) return false;
-        count++;
-      }
-      reserve(6);
-      scratch[position++] = 0x7b; // '{': end of object
-      writeVarint(count);
-      return true;
+      case "function":
+        refuseNestedHandle(value);
+        return false;
+      default:
+        return false;
     }
-    default:
-      return false;
+  }
+
+  /** V8 serialization bytes of plain data, or undefined for anything else. */
+  encode(value: unknown): Uint8Array | undefined {
+    this.valueStart = this.position;
+    this.reserve(2);
+    this.scratch[this.position++] = 0xff; // header: version 15, as V8 11 writes
+    this.scratch[this.position++] = 0x0f;
+    let written = false;
+    try {
+      written = this.writePlain(value, 0);
+    } finally {
+      this.objects.length = 0;
+      this.ids = null;
+      if (!written) this.position = this.valueStart; // nothing handed out: the space is reused
+    }
+    return written ? this.scratch.subarray(this.valueStart, this.position) : undefined;
   }
 }
 
-/** V8 serialization bytes of plain data, or undefined for anything else. */
+// The writer no encoding is using; an encoding that starts while another
+// is in progress (from a getter) makes a writer of its own.
+let idleWriter: PlainWriter | null = new PlainWriter();
+
 function encodePlain(value: unknown): Uint8Array | undefined {
-  valueStart = position;
-  reserve(2);
-  scratch[position++] = 0xff; // header: version 15, as V8 11 writes
-  scratch[position++] = 0x0f;
-  if (!writePlain(value, 0)) {
-    position = valueStart; // nothing handed out: the space is reused
-    return undefined;
+  const writer = idleWriter ?? new PlainWriter();
+  idleWriter = null;
+  try {
+    return writer.encode(value);
+  } finally {
+    idleWriter = writer;
   }
-  return scratch.subarray(valueStart, position);
+}
+
+const NESTED_HANDLE_MESSAGE =
+  "a handle cannot be passed inside a copied value: pass it as an argument of its own " +
+  "(or store it with the object handle's set())";
+
+/** Throws when `value` is a handle: it crosses only as a whole argument. */
+function refuseNestedHandle(value: object): void {
+  if (isHandle(value)) throw new ValueTransferError(NESTED_HANDLE_MESSAGE);
+}
+
+/** Whether a handle sits somewhere in `value` (only own data properties are read, no getter runs). */
+function holdsHandle(value: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && seen.size < 100_000) {
+    const item = stack.pop();
+    if ((typeof item !== "object" && typeof item !== "function") || item === null || seen.has(item)) continue;
+    if (isHandle(item)) return true;
+    seen.add(item);
+    if (item instanceof Map) {
+      for (const [key, entry] of item) stack.push(key, entry);
+    } else if (item instanceof Set) {
+      for (const entry of item) stack.push(entry);
+    }
+    for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(item))) {
+      if ("value" in descriptor) stack.push(descriptor.value);
+    }
+  }
+  return false;
 }
 
 /** Turns a host value into what the binding accepts. */
@@ -194,9 +298,11 @@ export function toWire(value: unknown): WireValue {
         cause: error,
       });
     }
+    // (Only on failure: the walk is not worth it for values that cross.)
+    if (holdsHandle(value)) throw new ValueTransferError(NESTED_HANDLE_MESSAGE, { cause: error });
     throw new ValueTransferError(
       "the value cannot be passed into the sandbox: it holds something structured clone cannot copy " +
-        "(a function, a symbol, a class instance with private state, ...)",
+        "(a function, a symbol, a WeakMap, a Promise, a Proxy, ...)",
       { cause: error },
     );
   }
