@@ -21,8 +21,8 @@ const MAX_PLAIN_DEPTH = 16;
 // so a view stays valid however long it lives: no copy and no allocation
 // per value, one 64 KiB buffer per few thousand small values.
 const ARENA_SIZE = 64 * 1024;
-// Objects written before that are looked up in a list; past it, in a Map.
-const LINEAR_LOOKUP_OBJECTS = 32;
+// Objects of one value looked up by a scan; past that many, by a Map.
+const LINEAR_LOOKUP_OBJECTS = 16;
 
 /**
  * One encoding in progress. A getter of the value may encode another value
@@ -35,9 +35,11 @@ class PlainWriter {
   view = new DataView(this.scratch.buffer);
   position = 0;
   valueStart = 0;
-  // The objects written so far, in order: the index is V8's object id, which
-  // a second occurrence refers back to (structured-clone identity, cycles).
-  readonly objects: object[] = [];
+  // The objects written so far: V8 numbers objects in the order they are
+  // written, and a second occurrence refers back to that id (structured-
+  // clone identity, cycles). The first few are in a list, the rest in a Map.
+  readonly objects: Array<object | undefined> = new Array<object | undefined>(LINEAR_LOOKUP_OBJECTS).fill(undefined);
+  objectCount = 0;
   ids: Map<object, number> | null = null;
 
   reserve(bytes: number): void {
@@ -102,20 +104,24 @@ class PlainWriter {
 
   /** The id of an object already written, or -1 (and it gets the next id). */
   idOf(object: object): number {
-    const objects = this.objects;
-    if (this.ids !== null) {
-      const id = this.ids.get(object);
-      if (id !== undefined) return id;
-      this.ids.set(object, objects.length);
-    } else {
-      const id = objects.indexOf(object);
-      if (id !== -1) return id;
-      if (objects.length === LINEAR_LOOKUP_OBJECTS) {
-        this.ids = new Map(objects.map((seen, index) => [seen, index]));
-        this.ids.set(object, objects.length);
-      }
+    const count = this.objectCount;
+    if (count < LINEAR_LOOKUP_OBJECTS) {
+      // Most values hold a few objects: a scan costs less than a Map.
+      const objects = this.objects;
+      for (let i = 0; i < count; i++) if (objects[i] === object) return i;
+      objects[count] = object;
+      this.objectCount = count + 1;
+      return -1;
     }
-    objects.push(object);
+    let ids = this.ids;
+    if (ids === null) {
+      ids = this.ids = new Map<object, number>();
+      for (let i = 0; i < count; i++) ids.set(this.objects[i] as object, i);
+    }
+    const id = ids.get(object);
+    if (id !== undefined) return id;
+    ids.set(object, count);
+    this.objectCount = count + 1;
     return -1;
   }
 
@@ -211,7 +217,10 @@ class PlainWriter {
     try {
       written = this.writePlain(value, 0);
     } finally {
-      this.objects.length = 0;
+      // Nothing of the value stays reachable from the writer.
+      const listed = Math.min(this.objectCount, LINEAR_LOOKUP_OBJECTS);
+      for (let i = 0; i < listed; i++) this.objects[i] = undefined;
+      this.objectCount = 0;
       this.ids = null;
       if (!written) this.position = this.valueStart; // nothing handed out: the space is reused
     }
