@@ -24,8 +24,9 @@ const FLAG_RESULT_HANDLES = 2;
 export interface MiniRacerOptions {
   /**
    * Hard cap, in bytes, on everything the sandbox allocates: its V8 heap and
-   * its off-heap buffers (ArrayBuffers) together. At least 8 MiB; default
-   * 128 MiB. Reaching it ends the call with {@link JSOOMError}.
+   * its off-heap buffers (ArrayBuffers) together. At least 8 MiB, any byte
+   * count; default 128 MiB. Reaching it ends the call with {@link JSOOMError}.
+   * A host value larger than it is refused with {@link ValueTransferError}.
    */
   maxMemory?: number;
   /**
@@ -42,10 +43,13 @@ export interface MiniRacerOptions {
   /** Receives the sandbox's console output (default: dropped, never printed). */
   onConsole?: ConsoleHandler;
   /**
-   * Largest copy, in bytes, of a value leaving the sandbox (a result, a host
-   * function's argument, console output). A larger one fails with
-   * {@link ValueTransferError} before the host allocates it. At least 1024;
-   * default: `maxMemory`.
+   * Most bytes one crossing may copy out of the sandbox: a result, or all
+   * the arguments of one host-function or console call together (one big
+   * value passed many times counts each time). Past it a result fails with
+   * {@link ValueTransferError}, a host call with a `RangeError` in the
+   * sandbox, and console arguments arrive as `undefined`, before the host
+   * allocates the copy. An error's name, message and stack are each cut to
+   * a ninth of it. At least 1024; default: `maxMemory`.
    */
   maxResultBytes?: number;
 }
