@@ -69,14 +69,17 @@ typedef struct mr_value {
 
 typedef struct mr_sandbox_options {
   /* Hard cap in bytes on the V8 heap and, together with it, on off-heap
-   * buffers (ArrayBuffers, WebAssembly memory). 0 means the default, 128 MiB. */
+   * buffers (ArrayBuffers, WebAssembly memory); any byte count. 0 means the
+   * default, 128 MiB. An input value larger than it fails with
+   * MR_ERROR_VALUE. */
   uint64_t max_memory;
   /* Soft limit in bytes: past it the sandbox is asked to collect garbage
    * after each call and mr_heap_stats reports it. 0 means none. */
   uint64_t soft_memory;
-  /* Largest value, in bytes of its copy, that may leave the sandbox (a
-   * result, a host function's argument): past it the transfer fails with
-   * MR_ERROR_VALUE before the host allocates it. 0 means max_memory. */
+  /* Most bytes one crossing may copy out of the sandbox: a result, or all
+   * the arguments of one host-function or console call together. Past it a
+   * result fails with MR_ERROR_VALUE and a host call throws a RangeError in
+   * the sandbox, before the host allocates the copy. 0 means max_memory. */
   uint64_t max_result_bytes;
 } mr_sandbox_options;
 
