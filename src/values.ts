@@ -251,23 +251,50 @@ function refuseNestedHandle(value: object): void {
   if (isHandle(value)) throw new ValueTransferError(NESTED_HANDLE_MESSAGE);
 }
 
-/** Whether a handle sits somewhere in `value` (only own data properties are read, no getter runs). */
+/**
+ * Whether a handle sits somewhere in `value`, for the message of a copy that
+ * failed. Reads what structured clone would (own enumerable keys, elements,
+ * Map and Set entries) but only data properties, so no getter runs; gives
+ * up (false) after a bounded amount of work or on any throw.
+ */
 function holdsHandle(value: unknown): boolean {
   const seen = new Set<object>();
-  const stack: unknown[] = [value];
-  while (stack.length > 0 && seen.size < 100_000) {
-    const item = stack.pop();
-    if ((typeof item !== "object" && typeof item !== "function") || item === null || seen.has(item)) continue;
-    if (isHandle(item)) return true;
-    seen.add(item);
-    if (item instanceof Map) {
-      for (const [key, entry] of item) stack.push(key, entry);
-    } else if (item instanceof Set) {
-      for (const entry of item) stack.push(entry);
+  const pending: unknown[] = [value];
+  let budget = 100_000;
+  const push = (descriptor: PropertyDescriptor | undefined): void => {
+    if (descriptor !== undefined && "value" in descriptor) pending.push(descriptor.value);
+  };
+  try {
+    while (pending.length > 0 && budget > 0) {
+      const item = pending.pop();
+      if ((typeof item !== "object" && typeof item !== "function") || item === null || seen.has(item)) continue;
+      if (isHandle(item)) return true;
+      seen.add(item);
+      budget--;
+      // Their indices hold no objects (and may be many).
+      if (ArrayBuffer.isView(item) || item instanceof ArrayBuffer || item instanceof String) continue;
+      if (item instanceof Map) {
+        Map.prototype.forEach.call(item, (entry: unknown, key: unknown) => {
+          if (budget-- > 0) pending.push(key, entry);
+        });
+      } else if (item instanceof Set) {
+        Set.prototype.forEach.call(item, (entry: unknown) => {
+          if (budget-- > 0) pending.push(entry);
+        });
+      }
+      if (Array.isArray(item)) {
+        const length = Math.min(item.length, budget);
+        for (let i = 0; i < length; i++) push(Object.getOwnPropertyDescriptor(item, i));
+        budget -= length;
+        continue;
+      }
+      for (const key of Object.keys(item)) {
+        if (budget-- <= 0) break;
+        push(Object.getOwnPropertyDescriptor(item, key));
+      }
     }
-    for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(item))) {
-      if ("value" in descriptor) stack.push(descriptor.value);
-    }
+  } catch {
+    // (A host Proxy's trap threw: the generic message stands.)
   }
   return false;
 }

@@ -361,6 +361,22 @@ describe("handles inside copied values fail with ValueTransferError (item 15)", 
     // A host function's result that holds one: an Error with the message in the sandbox.
     mr.expose("giveNested", () => ({ h: handles.object }));
     expect(mr.eval("try { giveNested() } catch (e) { e.message }")).toBe(message);
+    // Finding the handle for the message runs no getter and reads no typed
+    // array's elements; what it cannot see gets the general message.
+    let getterRuns = 0;
+    const hidden = Object.defineProperty({ d: new Date(0) }, "h", {
+      enumerable: true,
+      get() {
+        getterRuns++;
+        return handles.object;
+      },
+    });
+    const general = caught(() => mr.call("id", hidden));
+    expect(general).toBeInstanceOf(ValueTransferError);
+    expect((general as Error).message).toMatch(/^the value cannot be passed into the sandbox: it holds something structured clone cannot copy/);
+    expect(getterRuns).toBe(1); // the Serializer's own read only
+    const big = caught(() => mr.call("id", { buf: new Uint8Array(50_000_000), d: new Date(0), f() {} }));
+    expect((big as Error).message).toMatch(/^the value cannot be passed into the sandbox: it holds something/);
     // Alone, it still crosses as itself.
     target.set("self", target);
     expect(mr.eval("o => o.self === o")(target)).toBe(true);
