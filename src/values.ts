@@ -224,7 +224,16 @@ class PlainWriter {
       this.ids = null;
       if (!written) this.position = this.valueStart; // nothing handed out: the space is reused
     }
-    return written ? this.scratch.subarray(this.valueStart, this.position) : undefined;
+    if (!written) return undefined;
+    const bytes = this.scratch.subarray(this.valueStart, this.position);
+    if (this.scratch.length > ARENA_SIZE) {
+      // An arena grown for one large value goes with that value's view:
+      // the writer starts the next one small again.
+      this.scratch = new Uint8Array(ARENA_SIZE);
+      this.view = new DataView(this.scratch.buffer);
+      this.position = 0;
+    }
+    return bytes;
   }
 }
 

@@ -316,6 +316,20 @@ describe("encoding is re-entrant (item 13)", () => {
   });
 });
 
+describe("the host's encoder keeps nothing of a value once it crossed", () => {
+  it("an arena grown for a large value is dropped with it", () => {
+    using mr = new MiniRacer();
+    mr.execute("function len(o) { return o.s.length }");
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc).toBeTypeOf("function");
+    gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    expect(mr.call("len", { s: "x".repeat(50_000_000) })).toBe(50_000_000);
+    gc?.();
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(5 * MB);
+  });
+});
+
 describe("handles inside copied values fail with ValueTransferError (item 15)", () => {
   const message =
     "a handle cannot be passed inside a copied value: pass it as an argument of its own " +
