@@ -35,8 +35,8 @@ void ForegroundTaskQueue::PostIdleTask(std::unique_ptr<v8::IdleTask> task) {
   // IdleTasksEnabled() is false, so V8 never posts idle tasks.
 }
 
-void ForegroundTaskQueue::RunDueTasks() {
-  if (queued_.load(std::memory_order_acquire) == 0) return;
+size_t ForegroundTaskQueue::RunDueTasks() {
+  if (queued_.load(std::memory_order_acquire) == 0) return 0;
   std::vector<std::unique_ptr<v8::Task>> due;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -57,6 +57,7 @@ void ForegroundTaskQueue::RunDueTasks() {
     queued_.fetch_sub(due.size(), std::memory_order_release);
   }
   for (auto& task : due) task->Run();
+  return due.size();
 }
 
 ForegroundTaskQueue::Clock::time_point ForegroundTaskQueue::NextDue() {

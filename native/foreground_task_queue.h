@@ -32,9 +32,10 @@ class ForegroundTaskQueue : public v8::TaskRunner {
   bool NonNestableTasksEnabled() const override { return true; }
   bool NonNestableDelayedTasksEnabled() const override { return true; }
 
-  // Runs the tasks that are due now (not those they post). Call with the
-  // isolate locked and entered. Cheap when nothing is queued.
-  void RunDueTasks();
+  // Runs the tasks that are due now (not those they post) and returns how
+  // many ran. Call with the isolate locked and entered. Cheap when nothing
+  // is queued.
+  size_t RunDueTasks();
 
   // Drops every queued task without running it (the isolate is going away).
   void Clear();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "queued_work.h"
 #include "source_excerpt.h"
 #include "value_codec.h"
 #include "wasm_memory_guard.h"
@@ -276,18 +277,6 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     SetFailure(out, MR_ERROR_OUT_OF_MEMORY, "JSOOMError", kExhaustedMessage);
     return true;
   }
-  if (slice_owner_.load(std::memory_order_acquire) ==
-      std::this_thread::get_id()) {
-    // Called back from a host function of a call running on this thread.
-    if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
-    return RunNestedSlice(out, body);
-  }
-  // Wakes a host thread waiting for the isolate once it is released (this
-  // is destroyed after `turn`).
-  struct ReleaseNotice {
-    HostBridge* bridge;
-    ~ReleaseNotice() { bridge->NotifyReleased(); }
-  } release_notice{&bridge_};
   // A call's limit counts from its start: time spent waiting for the
   // isolate (an async step holding it) is part of it.
   Clock::time_point deadline =
@@ -295,6 +284,18 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
           ? Watchdog::DeadlineAfter(
                 std::get<SyncDeadline>(deadline_spec).timeout_ms)
           : std::get<Clock::time_point>(deadline_spec);
+  if (slice_owner_.load(std::memory_order_acquire) ==
+      std::this_thread::get_id()) {
+    // Called back from a host function of a call running on this thread.
+    if (sync) sync_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    return RunNestedSlice(deadline, out, body);
+  }
+  // Wakes a host thread waiting for the isolate once it is released (this
+  // is destroyed after `turn`).
+  struct ReleaseNotice {
+    HostBridge* bridge;
+    ~ReleaseNotice() { bridge->NotifyReleased(); }
+  } release_notice{&bridge_};
   std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::try_to_lock);
   if (!turn.owns_lock()) {
     Acquired acquired = Acquired::kLocked;
@@ -363,13 +364,30 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     // it happens while the watchdog still guards the call.
     CopyOutOrDescribe(context, try_catch, result, &step, &outcome, out,
                       &described);
-    terminated = try_catch.HasTerminated();
+    // Work the call queued after its last checkpoint (a getter run while
+    // the result was copied, a script that threw) runs now, under its
+    // limit: never at the start of the next call. A primitive result ran
+    // no code since that checkpoint.
+    if (step != Step::kPending &&
+        (step == Step::kFailed || (!result.IsEmpty() && result->IsObject())) &&
+        !isolate_->IsExecutionTerminating()) {
+      QueuedWork::Run(isolate_, tasks_.get());
+      if (isolate_->IsExecutionTerminating() && step == Step::kValue) {
+        mr_value_release(out);
+        *out = mr_value{};
+        step = Step::kFailed;
+      }
+    }
+    terminated = try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
   }
   memory_->LeaveCall();
   Watchdog::Stop stop = watchdog_->End();
   bool cap_reached = memory_->CapReachedInCall();
   if (terminated || stop != Watchdog::Stop::kNone || cap_reached) {
     isolate_->CancelTerminateExecution();
+    // A stopped call's queued microtasks would run at the start of the
+    // next call (outside this call's limit): they are dropped.
+    QueuedWork::DropMicrotasks(isolate_);
     // A call stopped here is over, even if its script got through: it ran
     // past its limit (or was cancelled), so its result is not given.
     if (stop != Watchdog::Stop::kNone && step == Step::kValue) {
@@ -412,7 +430,8 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
 }
 
 template <typename Body>
-bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
+bool Sandbox::RunNestedSlice(Clock::time_point deadline, mr_value* out,
+                             Body&& body) {
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
@@ -425,6 +444,7 @@ bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
   {
     v8::TryCatch try_catch(isolate_);
     v8::Local<v8::Value> result;
+    watchdog_->BeginNested(deadline);
     ++nesting_;
     step = body(context, &result, &outcome);
     --nesting_;
@@ -434,15 +454,21 @@ bool Sandbox::RunNestedSlice(mr_value* out, Body&& body) {
     terminated =
         try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
   }
-  // Termination is left pending: the outer slice ends with it too.
-  if (terminated && step == Step::kValue) {
+  // Stopped by its own deadline only: the termination is cancelled and the
+  // enclosing call goes on (the host function sees JSTimeoutError). Any
+  // other stop is left pending: the outer slice ends with it too.
+  bool cap_reached = memory_->CapReachedInCall();
+  Watchdog::NestedEnd end = watchdog_->EndNested(!cap_reached);
+  if ((terminated || end.stop != Watchdog::Stop::kNone) &&
+      step == Step::kValue) {
     mr_value_release(out);
+    *out = mr_value{};
     step = Step::kFailed;
   }
   if (step == Step::kFailed) {
     // A close shows as a cancel here: the outer slice reports the close.
-    SetCallFailure(out, memory_->CapReachedInCall(), watchdog_->Peek(),
-                   /*closing=*/false, terminated, &described);
+    SetCallFailure(out, cap_reached, end.stop, /*closing=*/false, terminated,
+                   &described);
   }
   mr_value_release(&described);
   return true;
@@ -458,7 +484,7 @@ void Sandbox::SetCallFailure(mr_value* out, bool cap_reached,
                "the sandbox reached its memory cap");
   } else if (stop == Watchdog::Stop::kTimedOut) {
     SetFailure(out, MR_ERROR_TIMEOUT, "JSTimeoutError",
-               "the call exceeded its time limit");
+               "the call exceeded its time limit", watchdog_->StoppedStack());
   } else if (stop == Watchdog::Stop::kCancelled && closing) {
     SetFailure(out, MR_ERROR_CLOSED, "ContextClosedError",
                "the MiniRacer was closed during the call");
@@ -518,10 +544,7 @@ void Sandbox::CopyOutOrDescribe(v8::Local<v8::Context> context,
 Sandbox::Step Sandbox::Settle(v8::Local<v8::Context> context,
                               v8::Local<v8::Value>* result,
                               Outcome* outcome) {
-  if (nesting_ == 0) {
-    isolate_->PerformMicrotaskCheckpoint();
-    tasks_->RunDueTasks();
-  }
+  if (nesting_ == 0) QueuedWork::Run(isolate_, tasks_.get());
   if (isolate_->IsExecutionTerminating()) return Step::kFailed;
   if (!(*result)->IsPromise()) return Step::kValue;
   auto promise = result->As<v8::Promise>();
@@ -809,6 +832,14 @@ void Sandbox::DescribeException(v8::Local<v8::Context> context,
       }
       if (try_catch.StackTrace(context).ToLocal(&value) && value->IsString()) {
         stack = ToUtf8(value);
+      } else if (error
+                     ->Get(context,
+                           v8::String::NewFromUtf8Literal(isolate_, "stack"))
+                     .ToLocal(&value) &&
+                 value->IsString()) {
+        // A rejection reason thrown again by the sandbox (a rejected
+        // promise's result), which TryCatch does not see as thrown here.
+        stack = ToUtf8(value);
       }
     } else if (!message.IsEmpty()) {
       // Not an Error: V8's own rendering of the thrown value runs no
@@ -1008,10 +1039,7 @@ void Sandbox::HandleOp(int op, uint32_t handle, const mr_value* args,
                return SettleSync(context, result, outcome);
              }
              // A property read gives what is there, a promise included.
-             if (nesting_ == 0) {
-               isolate_->PerformMicrotaskCheckpoint();
-               tasks_->RunDueTasks();
-             }
+             if (nesting_ == 0) QueuedWork::Run(isolate_, tasks_.get());
              return isolate_->IsExecutionTerminating() ? Step::kFailed
                                                        : Step::kValue;
            });
@@ -1292,6 +1320,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
   if (!answered) {
     // The call was stopped (time limit, cancel, close) while the host
     // function ran: end the script; the watchdog says why.
+    watchdog_->StopHere();
     isolate_->TerminateExecution();
     return;
   }
@@ -1300,6 +1329,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
     // at its next interrupt check, and a loop around host calls may not
     // reach one for seconds (loops check when their interrupt budget runs
     // out); entering a JS function checks at once.
+    watchdog_->StopHere();
     v8::Local<v8::Function> probe = interrupt_probe_.Get(isolate_);
     probe->Call(context, v8::Undefined(isolate_), 0, nullptr).IsEmpty();
     return;

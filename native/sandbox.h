@@ -144,9 +144,10 @@ class Sandbox {
   template <typename Body>
   void RunSyncCall(double timeout_ms, int flags, mr_value* out, Body&& body);
   // A slice inside a host function called from a slice on this thread: it
-  // runs under the outer slice's limits and leaves termination to it.
+  // runs under its own deadline and the outer slice's; a stop other than
+  // its own deadline is left to the outer slice.
   template <typename Body>
-  bool RunNestedSlice(mr_value* out, Body&& body);
+  bool RunNestedSlice(Clock::time_point deadline, mr_value* out, Body&& body);
   // Host thread, isolate taken: waits for it (until `deadline`), answering
   // host requests, or hands the slice to the sandbox thread.
   enum class Acquired { kLocked, kHandedOver, kTimedOut };

@@ -5,6 +5,14 @@
 // than the one it sleeps towards, so the synchronous hot path pays no thread
 // hop. Each arming names the call it runs for, so that cancelling one call
 // never terminates another call's script.
+//
+// A call made from inside a host function (nested) runs under the earlier
+// of its own deadline and the enclosing call's. When its own deadline stops
+// it, the enclosing call goes on; a cancel, or the enclosing deadline
+// passing, stops both.
+//
+// At a deadline the script is interrupted once before it is terminated, to
+// record where it was stopped (JSTimeoutError's jsStack).
 #ifndef MINI_RACER_WATCHDOG_H_
 #define MINI_RACER_WATCHDOG_H_
 
@@ -14,7 +22,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace mini_racer {
 
@@ -38,16 +48,46 @@ class Watchdog {
   // was, the isolate's termination is still pending: cancel it once the
   // script has unwound.
   Stop End();
+
+  // A call nested in the running one (same thread, isolate held), limited
+  // to `deadline` too.
+  void BeginNested(Clock::time_point deadline);
+  // Ends it: how it was stopped, and whether the enclosing call goes on.
+  // When only its own deadline stopped it (and `may_resume`: nothing else,
+  // such as the memory cap, ended it), the termination is cancelled here,
+  // atomically with respect to a cancel, and the enclosing call goes on.
+  struct NestedEnd {
+    Stop stop;
+    bool outer_goes_on;
+  };
+  NestedEnd EndNested(bool may_resume);
+
   // How the running script has been stopped so far (kNone if not).
   Stop Peek();
+  // Where the last script stopped by its deadline was running ("" when the
+  // interrupt found no JavaScript on the stack).
+  std::string StoppedStack();
+  // On the script's thread, once Peek() says it was stopped (a host call
+  // returned, a wait gave up): records where it is, if the deadline stopped
+  // it, and terminates it now.
+  void StopHere();
   // Stops the running script, whichever call it belongs to. Thread-safe.
   void Cancel();
   // Stops the running script if it belongs to `call_id`. Thread-safe.
   void CancelCall(uint64_t call_id);
 
  private:
+  // The enclosing calls' deadlines and stops while a nested call runs.
+  struct Frame {
+    Clock::time_point deadline;
+  };
+
   void Run();
   void CancelLocked();
+  void ArmLocked();
+  void TimeOutLocked();
+  static void OnTimeoutInterrupt(v8::Isolate* isolate, void* data);
+  void RecordAndTerminateLocked();
 
   v8::Isolate* isolate_;
   std::mutex mutex_;
@@ -58,9 +98,19 @@ class Watchdog {
   bool stopping_ = false;
   uint64_t call_id_ = 0;
   Stop stop_ = Stop::kNone;
-  Clock::time_point deadline_;
+  // The effective deadline: the innermost call's, never later than the
+  // enclosing ones'.
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::vector<Frame> frames_;
   // The deadline the thread sleeps towards; max() while it sleeps unarmed.
   Clock::time_point sleeping_until_ = Clock::time_point::max();
+  // A timeout interrupt in flight: which arming it is for, and when the
+  // thread terminates without it (a script that does not look at
+  // interrupts would never run it).
+  uint64_t arming_ = 0;
+  uint64_t interrupt_arming_ = 0;
+  Clock::time_point force_at_ = Clock::time_point::max();
+  std::string stopped_stack_;
 };
 
 }  // namespace mini_racer

@@ -73,8 +73,16 @@ export class JSPromiseError extends JSEvalError {
 
 /** The call ran past its time limit and was terminated. The MiniRacer stays usable. */
 export class JSTimeoutError extends MiniRacerError {
-  constructor(message = "the call exceeded its time limit") {
+  /**
+   * The sandbox-side stack where the script was stopped, as V8 formats stack
+   * frames (`""` when no script was running, e.g. an async call waiting for a
+   * promise or a timer).
+   */
+  readonly jsStack: string;
+
+  constructor(message = "the call exceeded its time limit", jsStack = "") {
     super(message, ErrorCodes.timeout);
+    this.jsStack = jsStack;
   }
 }
 
@@ -154,7 +162,7 @@ export function errorFromNative(kind: number, name: string, message: string, sta
     case NativeFailure.Parse:
       return new JSParseError(name, message, stack);
     case NativeFailure.Timeout:
-      return new JSTimeoutError(message || undefined);
+      return new JSTimeoutError(message || undefined, stack);
     case NativeFailure.OutOfMemory:
       return new JSOOMError(message || undefined);
     case NativeFailure.Cancelled:
