@@ -385,6 +385,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
             InstanceMethod<&SandboxWrap::EvalAsync>("evalAsync"),
             InstanceMethod<&SandboxWrap::CallAsync>("callAsync"),
             InstanceMethod<&SandboxWrap::CancelCall>("cancelCall"),
+            InstanceMethod<&SandboxWrap::NestCall>("nestCall"),
             InstanceMethod<&SandboxWrap::HandleOp>("handleOp"),
             InstanceMethod<&SandboxWrap::CallHandle>("callHandle"),
             InstanceMethod<&SandboxWrap::HandleCallAsync>("handleCallAsync"),
@@ -614,6 +615,20 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       double id = info[0].As<Napi::Number>().DoubleValue();
       if (id >= 1 && id < 9.0e15) {
         mr_call_cancel(sandbox_, static_cast<uint64_t>(id));
+      }
+    }
+    return info.Env().Undefined();
+  }
+
+  // nestCall(id, parentId): see mr_call_nest.
+  Napi::Value NestCall(const Napi::CallbackInfo& info) {
+    if (sandbox_ != nullptr && info.Length() >= 2 && info[0].IsNumber() &&
+        info[1].IsNumber()) {
+      double id = info[0].As<Napi::Number>().DoubleValue();
+      double parent = info[1].As<Napi::Number>().DoubleValue();
+      if (id >= 1 && id < 9.0e15 && parent >= 1 && parent < 9.0e15) {
+        mr_call_nest(sandbox_, static_cast<uint64_t>(id),
+                     static_cast<uint64_t>(parent));
       }
     }
     return info.Env().Undefined();

@@ -116,6 +116,10 @@ void mr_call_cancel(mr_sandbox* sandbox, uint64_t call_id) {
   Unwrap(sandbox)->CancelAsync(call_id);
 }
 
+void mr_call_nest(mr_sandbox* sandbox, uint64_t call_id, uint64_t parent_id) {
+  Unwrap(sandbox)->NestAsync(call_id, parent_id);
+}
+
 void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out) {
   Unwrap(sandbox)->GetHeapStats(out);
 }

@@ -161,6 +161,14 @@ uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,
  * Unknown or finished ids are ignored. Thread-safe. */
 void mr_call_cancel(mr_sandbox* sandbox, uint64_t call_id);
 
+/* Marks queued asynchronous call `call_id` as made on behalf of running
+ * asynchronous call `parent_id` (from one of its host functions, whose
+ * promise may wait for it): it then runs nested in the parent, while the
+ * parent waits, under the earlier of both time limits, instead of queueing
+ * behind it (which would wait forever). Ignored once the call has started,
+ * or when the parent is not running. Host thread. */
+void mr_call_nest(mr_sandbox* sandbox, uint64_t call_id, uint64_t parent_id);
+
 /* Operations on a handle (a sandbox value the host keeps, returned as
  * MR_VALUE_FUNCTION/OBJECT/ARRAY/SYMBOL). args, by operation:
  *   CALL:   this, then the arguments        -> the result

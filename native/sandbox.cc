@@ -663,7 +663,7 @@ void Sandbox::CopyArgs(AsyncCall* call, const mr_value* args, size_t argc) {
 
 void Sandbox::CancelAsync(uint64_t call_id) {
   std::unique_ptr<AsyncCall> queued;
-  bool running = false;
+  uint64_t running = 0;
   {
     std::lock_guard<std::mutex> lock(thread_mutex_);
     if (!thread_) return;
@@ -674,15 +674,33 @@ void Sandbox::CancelAsync(uint64_t call_id) {
     SetFailure(&cancelled, MR_ERROR_CANCELLED, "JSCancelledError",
                "the call was cancelled before it ran");
     queued->Complete(&cancelled);
-  } else if (running) {
-    watchdog_->CancelCall(call_id);
+  } else if (running != 0) {
+    // The script running is the call's own, or that of a call nested in it.
+    watchdog_->CancelCall(running);
   }
 }
 
-void Sandbox::RunAsync(AsyncCall& call) {
-  async_running_.store(true, std::memory_order_release);
-  AsyncState state{&call, Watchdog::DeadlineAfter(call.timeout_ms), {}};
+void Sandbox::NestAsync(uint64_t call_id, uint64_t parent_id) {
+  std::lock_guard<std::mutex> lock(thread_mutex_);
+  if (thread_) thread_->Nest(call_id, parent_id);
+}
+
+void Sandbox::RunAsync(AsyncCall& call, Clock::time_point outer_deadline) {
+  // Nested calls (see mr_call_nest) end with the call they run in: its flag
+  // is restored afterwards.
+  bool was_running = async_running_.exchange(true, std::memory_order_acq_rel);
+  AsyncState state{&call,
+                   std::min(Watchdog::DeadlineAfter(call.timeout_ms),
+                            outer_deadline),
+                   {}};
   mr_value out{};
+  if (call.outer != nullptr && call.Cancelled()) {
+    SetFailure(&out, MR_ERROR_CANCELLED, "JSCancelledError",
+               "the call was cancelled before it ran");
+    async_running_.store(was_running, std::memory_order_release);
+    call.Complete(&out);
+    return;
+  }
   YieldToSyncCallers();
   bool finished = RunSlice(
       call.id, state.deadline, &call.cancelled, false, &out,
@@ -725,16 +743,22 @@ void Sandbox::RunAsync(AsyncCall& call) {
     v8::Locker locker(isolate_);
     state.promise.Reset();
   }
-  async_running_.store(false, std::memory_order_release);
+  async_running_.store(was_running, std::memory_order_release);
   call.Complete(&out);
 }
 
 bool Sandbox::StepAsync(AsyncState& state, mr_value* out) {
   AsyncCall& call = *state.call;
+  // Calls its host functions made (and may wait for) run now, nested: queued
+  // behind it they would never run.
+  bool ran_nested = !closing_.load(std::memory_order_acquire) &&
+                    !call.Cancelled() && Clock::now() < state.deadline &&
+                    thread_->RunNestedCalls(call, [&](AsyncCall& nested) {
+                      RunAsync(nested, state.deadline);
+                    });
   Clock::time_point wake_at =
       std::min({state.deadline, state.next_timer, tasks_->NextDue()});
-  if (wake_at > Clock::now() &&
-      !call.cancelled.load(std::memory_order_acquire) &&
+  if (!ran_nested && wake_at > Clock::now() && !call.Cancelled() &&
       !closing_.load(std::memory_order_acquire)) {
     thread_->WaitUntil(wake_at);
   }
@@ -742,7 +766,7 @@ bool Sandbox::StepAsync(AsyncState& state, mr_value* out) {
     AbandonAsync(state, MR_ERROR_CLOSED, out);
     return true;
   }
-  if (call.cancelled.load(std::memory_order_acquire)) {
+  if (call.Cancelled()) {
     AbandonAsync(state, MR_ERROR_CANCELLED, out);
     return true;
   }

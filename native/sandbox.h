@@ -61,6 +61,8 @@ class Sandbox {
                      size_t argc, double timeout_ms, int flags,
                      mr_completion completion, void* user_data);
   void CancelAsync(uint64_t call_id);
+  // See mr_call_nest.
+  void NestAsync(uint64_t call_id, uint64_t parent_id);
 
   // Handles (see mr_handle_op_run).
   void HandleOp(int op, uint32_t handle, const mr_value* args, size_t argc,
@@ -172,7 +174,9 @@ class Sandbox {
   // After a sync call: the async call waiting meanwhile may be able to go on.
   void WakeAsyncCall();
   // The async thread's runner.
-  void RunAsync(AsyncCall& call);
+  // `outer_deadline`: the deadline of the call it runs nested in, if any.
+  void RunAsync(AsyncCall& call,
+                Clock::time_point outer_deadline = Clock::time_point::max());
   bool StepAsync(AsyncState& state, mr_value* out);
   // Ends a waiting async call with a failure of the given kind.
   void AbandonAsync(AsyncState& state, mr_value_type type, mr_value* out);

@@ -19,6 +19,13 @@ void AsyncCall::Complete(mr_value* result) {
   }
 }
 
+bool AsyncCall::Cancelled() const {
+  for (const AsyncCall* call = this; call != nullptr; call = call->outer) {
+    if (call->cancelled.load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
 SandboxThread::SandboxThread(Runner runner)
     : runner_(std::move(runner)), thread_(&SandboxThread::Run, this) {}
 
@@ -37,8 +44,9 @@ bool SandboxThread::Post(std::unique_ptr<AsyncCall>& call) {
   return true;
 }
 
-std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id, bool* running) {
-  *running = false;
+std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id,
+                                                 uint64_t* running) {
+  *running = 0;
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if ((*it)->id == id) {
@@ -48,13 +56,59 @@ std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id, bool* running) {
       return call;
     }
   }
-  if (running_ != nullptr && running_->id == id) {
-    running_->cancelled.store(true, std::memory_order_release);
-    *running = true;
+  AsyncCall* found = running_ != nullptr && running_->id == id ? running_
+                                                                : nullptr;
+  for (AsyncCall* nested : nested_) {
+    if (nested->id == id) found = nested;
+  }
+  if (found != nullptr) {
+    // The calls nested in it see it through Cancelled().
+    found->cancelled.store(true, std::memory_order_release);
+    *running = nested_.empty() ? running_->id : nested_.back()->id;
     woken_ = true;
     wake_.notify_one();
   }
   return nullptr;
+}
+
+void SandboxThread::Nest(uint64_t id, uint64_t parent) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& call : queue_) {
+      if (call->id == id) call->parent = parent;
+    }
+    if (running_ == nullptr) return;
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+bool SandboxThread::RunNestedCalls(AsyncCall& parent,
+                                   const std::function<void(AsyncCall&)>& run) {
+  bool ran = false;
+  for (;;) {
+    std::unique_ptr<AsyncCall> call;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if ((*it)->parent == parent.id) {
+          call = std::move(*it);
+          queue_.erase(it);
+          queued_.fetch_sub(1, std::memory_order_release);
+          break;
+        }
+      }
+      if (!call) return ran;
+      call->outer = &parent;
+      nested_.push_back(call.get());
+    }
+    run(*call);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      nested_.pop_back();
+    }
+    ran = true;
+  }
 }
 
 void SandboxThread::WaitUntil(Clock::time_point until) {

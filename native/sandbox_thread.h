@@ -43,9 +43,16 @@ struct AsyncCall {
   mr_completion completion = nullptr;
   void* user_data = nullptr;
   std::atomic<bool> cancelled{false};
+  // The running call this one was made for (see mr_call_nest), 0 if none;
+  // guarded by the thread's lock until the call starts.
+  uint64_t parent = 0;
+  // While it runs nested: the call it runs in.
+  AsyncCall* outer = nullptr;
 
   // Hands the result to the completion (exactly once) and releases it.
   void Complete(mr_value* result);
+  // Whether it, or a call it runs nested in, was cancelled.
+  bool Cancelled() const;
 };
 
 class SandboxThread {
@@ -64,9 +71,18 @@ class SandboxThread {
   bool Post(std::unique_ptr<AsyncCall>& call);
 
   // Cancels call `id`: a queued call is removed and returned (for the
-  // caller to complete); a running one is flagged, woken and true returned
-  // in *running.
-  std::unique_ptr<AsyncCall> Cancel(uint64_t id, bool* running);
+  // caller to complete); a running one (or one running nested) is flagged,
+  // woken, and the innermost running call's id, whose script is the one to
+  // stop, returned in *running (0 if `id` is not running).
+  std::unique_ptr<AsyncCall> Cancel(uint64_t id, uint64_t* running);
+
+  // Marks queued call `id` as made for running call `parent`; see
+  // mr_call_nest.
+  void Nest(uint64_t id, uint64_t parent);
+  // Runs with `run`, nested in `parent` (the innermost running call), the
+  // queued calls made for it, in order. Returns whether it ran any.
+  bool RunNestedCalls(AsyncCall& parent,
+                      const std::function<void(AsyncCall&)>& run);
 
   // For the running call: sleeps until `until`, or earlier if woken.
   void WaitUntil(Clock::time_point until);
@@ -89,6 +105,8 @@ class SandboxThread {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<AsyncCall>> queue_;
   AsyncCall* running_ = nullptr;
+  // Calls running nested in running_, outermost first.
+  std::vector<AsyncCall*> nested_;
   // Calls queued, readable without the lock: the idle thread polls it for
   // a moment before it sleeps.
   std::atomic<size_t> queued_{0};

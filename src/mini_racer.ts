@@ -1,3 +1,4 @@
+import { captureCallSite, withCallSite } from "./call_site";
 import { AbortError, ContextClosedError, JSEvalError } from "./errors";
 import { handleToWire, HandleOp, type HandleOwner, type HandleType, makeHandle } from "./handles";
 import { binding, type HostReply, type NativeSandbox, type WireValue } from "./native";
@@ -221,10 +222,16 @@ interface PendingCall {
  */
 class PendingCalls {
   readonly #calls = new Map<number, PendingCall>();
+  // Calls rejected (aborted) while their script may still be unwinding on
+  // the sandbox's thread: nothing of theirs may reach the host any more.
+  readonly #abandoned = new Set<number>();
 
   readonly complete = (id: number, ok: boolean, value: unknown): void => {
     const call = this.take(id);
-    if (call === undefined) return; // aborted or closed already
+    if (call === undefined) {
+      this.#abandoned.delete(id); // aborted or closed already: now it is over
+      return;
+    }
     if (!ok) {
       call.reject(value);
       return;
@@ -253,6 +260,18 @@ class PendingCalls {
     this.#calls.delete(id);
     if (call.onAbort !== undefined) call.signal?.removeEventListener("abort", call.onAbort);
     return call;
+  }
+
+  /** Takes the call out before the sandbox has ended it; see isAbandoned. */
+  abandon(id: number): PendingCall | undefined {
+    const call = this.take(id);
+    if (call !== undefined) this.#abandoned.add(id);
+    return call;
+  }
+
+  /** Whether `id` was rejected early and its script has not ended yet. */
+  isAbandoned(id: number): boolean {
+    return this.#abandoned.size > 0 && this.#abandoned.has(id);
   }
 
   rejectAll(error: () => Error): void {
@@ -299,6 +318,10 @@ export class MiniRacer {
   #hostInstalled = false;
   #consoleEnabled = false;
   #nextPromiseId = 1;
+  // The async call whose host function is running right now (0: none). A
+  // call made from there may be what that function's promise waits for; it
+  // runs nested in that call instead of queueing behind it forever.
+  #hostFunctionOf = 0;
   // What handles see of this MiniRacer (see handles.ts).
   readonly #owner: HandleOwner;
   // Held strongly here, weakly by the binding: see setHost.
@@ -573,10 +596,13 @@ export class MiniRacer {
     }
     const calls = pending;
     const id = start();
+    if (this.#hostFunctionOf !== 0) sandbox.nestCall(id, this.#hostFunctionOf);
+    const site = captureCallSite(this.#track);
     return new Promise((resolve, reject) => {
       const call: PendingCall = {
         resolve,
-        reject,
+        // The error is made on the event loop: its stack names the caller.
+        reject: (error) => reject(withCallSite(error, site)),
         decode: (value) => this.#fromWire(value),
         onConsole: onConsole ?? this.#onConsole,
         owner: this,
@@ -585,9 +611,9 @@ export class MiniRacer {
       };
       if (signal !== undefined) {
         call.onAbort = () => {
-          if (calls.take(id) === undefined) return;
+          if (calls.abandon(id) === undefined) return;
           sandbox.cancelCall(id);
-          reject(new AbortError(signal.reason));
+          call.reject(new AbortError(signal.reason));
         };
         signal.addEventListener("abort", call.onAbort, { once: true });
       }
@@ -646,6 +672,13 @@ export class MiniRacer {
    * {name, message} plain data, never a host object.
    */
   #runHostFunction(callId: number, functionId: number, args: WireValue[]): HostReply {
+    // An aborted call's script may reach a host function (or the console)
+    // before its termination takes effect: after the AbortError, nothing of
+    // that call runs on the host.
+    if (this.#pending?.isAbandoned(callId)) {
+      if (functionId === 0) return undefined;
+      throw { name: "AbortError", message: "the call was aborted" };
+    }
     if (functionId === 0) {
       this.#deliverConsole(callId, args);
       return undefined;
@@ -653,15 +686,19 @@ export class MiniRacer {
     const fn = this.#hostFunctions[functionId - 1];
     if (fn === undefined) throw { name: "TypeError", message: "no such host function" };
     let result: unknown;
+    const outer = this.#hostFunctionOf;
     try {
       for (let i = 0; i < args.length; i++) {
         const arg = args[i];
         if (typeof arg === "object" && arg !== null) args[i] = this.#fromWire(arg) as WireValue;
       }
+      if (this.#pending?.get(callId) !== undefined) this.#hostFunctionOf = callId;
       result = fn(...args);
     } catch (error) {
       const [name, message] = errorParts(error);
       throw { name, message };
+    } finally {
+      this.#hostFunctionOf = outer;
     }
     if (isThenable(result)) {
       const promiseId = this.#nextPromiseId++;

@@ -60,6 +60,8 @@ export interface NativeSandbox {
   setConsole(enabled: boolean): void;
   /** Cancels an async call (queued or running); unknown ids are ignored. */
   cancelCall(id: number): void;
+  /** Runs queued call `id` nested in running call `parentId` (made by one of its host functions). */
+  nestCall(id: number, parentId: number): void;
 }
 
 interface Binding {
