@@ -6,8 +6,11 @@ namespace mini_racer {
 namespace {
 
 // How long a timed-out script may take to reach an interrupt check (where
-// its stack is recorded) before it is terminated without the record.
-constexpr auto kStackGrace = std::chrono::milliseconds(5);
+// its stack is recorded) before it is terminated without the record. A
+// safety net only: V8 acts on a termination request at the same checks, so
+// a script that never reaches one is not stopped sooner without it. Long
+// enough that a script thread descheduled on a busy machine still records.
+constexpr auto kStackGrace = std::chrono::milliseconds(50);
 constexpr int kStackFrames = 10;
 
 std::string Utf8(v8::Isolate* isolate, v8::Local<v8::String> text) {
@@ -151,6 +154,7 @@ void Watchdog::CancelLocked() {
 void Watchdog::TimeOutLocked() {
   stop_ = Stop::kTimedOut;
   stopped_stack_.clear();
+  recorded_ = false;
   interrupt_arming_ = arming_;
   force_at_ = Clock::now() + kStackGrace;
   isolate_->RequestInterrupt(&Watchdog::OnTimeoutInterrupt, this);
@@ -163,8 +167,7 @@ void Watchdog::OnTimeoutInterrupt(v8::Isolate* isolate, void* data) {
   // A stale request (the call ended, or was re-armed, before the script
   // reached a check) does nothing.
   if (!self->in_call_ || self->stop_ != Stop::kTimedOut ||
-      self->interrupt_arming_ != self->arming_ ||
-      self->force_at_ == Clock::time_point::max()) {
+      self->interrupt_arming_ != self->arming_) {
     return;
   }
   self->RecordAndTerminateLocked();
@@ -172,7 +175,7 @@ void Watchdog::OnTimeoutInterrupt(v8::Isolate* isolate, void* data) {
 
 void Watchdog::StopHere() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (stop_ == Stop::kTimedOut && force_at_ != Clock::time_point::max()) {
+  if (stop_ == Stop::kTimedOut) {
     RecordAndTerminateLocked();
   } else if (stop_ != Stop::kNone) {
     isolate_->TerminateExecution();
@@ -181,7 +184,10 @@ void Watchdog::StopHere() {
 
 void Watchdog::RecordAndTerminateLocked() {
   force_at_ = Clock::time_point::max();
-  stopped_stack_ = CurrentStack(isolate_);
+  // The first record of a stop is where it happened; later ones (the same
+  // stop seen again on the way out) would only be shallower.
+  if (!recorded_) stopped_stack_ = CurrentStack(isolate_);
+  recorded_ = true;
   isolate_->TerminateExecution();
 }
 

@@ -111,6 +111,7 @@ class Watchdog {
   uint64_t interrupt_arming_ = 0;
   Clock::time_point force_at_ = Clock::time_point::max();
   std::string stopped_stack_;
+  bool recorded_ = false;
 };
 
 }  // namespace mini_racer

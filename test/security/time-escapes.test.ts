@@ -1,0 +1,550 @@
+import { execFile } from "node:child_process";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  AbortError,
+  JSCancelledError,
+  JSEvalError,
+  JSOOMError,
+  JSPromiseError,
+  JSTimeoutError,
+  MiniRacer,
+  type JSFunctionHandle,
+} from "../../src/index.js";
+import { distEntry, timed, timedAsync } from "../helpers.js";
+import { caught, HOST_PATH, rejection, sleep } from "./helpers.js";
+
+// Escapes from the time limit and call semantics (issue 9, items 5, 12, 14,
+// 17, 19, 22, 23): a call made from a host function keeps its own limit,
+// nothing a call queued runs after it ended, nothing of an aborted call
+// reaches the host after its AbortError, an async call made from a host
+// function of a running async call does not deadlock, and the errors say
+// where things happened.
+
+const open: MiniRacer[] = [];
+function racer(options?: ConstructorParameters<typeof MiniRacer>[0]): MiniRacer {
+  const mr = new MiniRacer(options);
+  open.push(mr);
+  return mr;
+}
+afterEach(() => {
+  for (const mr of open.splice(0)) mr.close();
+});
+
+/**
+ * How late this machine ends a plain `for (;;)` at a 100 ms deadline,
+ * measured before the tests: their bounds are the limit plus a margin
+ * derived from it, not seconds of slack.
+ */
+let margin = 0;
+beforeAll(() => {
+  const mr = new MiniRacer();
+  let worst = 0;
+  for (let i = 0; i < 3; i++) {
+    const { error, ms } = timed(() => mr.eval("for (;;);", { timeout: 100 }));
+    expect(error).toBeInstanceOf(JSTimeoutError);
+    worst = Math.max(worst, ms - 100);
+  }
+  mr.close();
+  // Four times the worst overshoot seen, and 40 ms for scheduling noise on
+  // a loaded 2-core machine.
+  margin = 4 * Math.max(worst, 0) + 40;
+});
+
+/** Runs `body` in a child node with the built package; killed (SIGKILL) after `killAfterMs`. */
+function runChild(body: string, killAfterMs: number): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["-e", `const { MiniRacer } = require(${distEntry});\n${body}`],
+      { timeout: killAfterMs, killSignal: "SIGKILL", encoding: "utf8" },
+      (error, stdout) => {
+        const failure = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string }) | null;
+        resolve({
+          code: failure === null ? 0 : typeof failure.code === "number" ? failure.code : null,
+          signal: failure?.signal ?? null,
+          stdout,
+        });
+      },
+    );
+  });
+}
+
+describe("item 5: a call made from a host function keeps its own time limit", () => {
+  function expectNestedTimeout(outcome: { name: string; code: string; ms: number }, limit: number): void {
+    expect(outcome.name).toBe("JSTimeoutError");
+    expect(outcome.code).toBe("ERR_MINI_RACER_TIMEOUT");
+    expect(outcome.ms).toBeGreaterThanOrEqual(limit - 1);
+    expect(outcome.ms).toBeLessThan(limit + margin);
+  }
+
+  /** A host function that makes `nested()` and reports how it ended. */
+  function exposeNested(mr: MiniRacer, nested: () => unknown): Array<{ name: string; code: string; ms: number }> {
+    const outcomes: Array<{ name: string; code: string; ms: number }> = [];
+    mr.expose("inner", () => {
+      const { error, ms } = timed(nested);
+      const e = error as JSTimeoutError;
+      outcomes.push({ name: e?.name, code: e?.code, ms });
+      return "inner done";
+    });
+    return outcomes;
+  }
+
+  it("sync outer, sync nested eval: the nested call ends at its 100 ms, the outer call goes on", () => {
+    const mr = racer();
+    const outcomes = exposeNested(mr, () => mr.eval("for (;;);", { timeout: 100 }));
+    const { value, ms } = timed(() => mr.eval("inner() + ', outer done'", { timeout: 5000 }));
+    expect(value).toBe("inner done, outer done");
+    expectNestedTimeout(outcomes[0], 100);
+    expect(ms).toBeLessThan(100 + margin);
+    expect(mr.eval("1 + 1")).toBe(2);
+  });
+
+  it("async outer, sync nested eval (handed to the sandbox's thread): the same", async () => {
+    const mr = racer();
+    const outcomes = exposeNested(mr, () => mr.eval("for (;;);", { timeout: 100 }));
+    const { value, ms } = await timedAsync(() => mr.evalAsync("inner() + ', outer done'", { timeout: 5000 }));
+    expect(value).toBe("inner done, outer done");
+    expectNestedTimeout(outcomes[0], 100);
+    expect(ms).toBeLessThan(100 + margin);
+    expect(await mr.evalAsync("2 + 2")).toBe(4);
+  });
+
+  it("a nested handle call (invoke with a timeout, and the MiniRacer's default) ends at its own limit", async () => {
+    const mr = racer();
+    const spin = mr.eval("(function spin() { for (;;); })") as JSFunctionHandle;
+    const outcomes = exposeNested(mr, () => spin.invoke([], { timeout: 100 }));
+    expect(mr.eval("inner()", { timeout: 5000 })).toBe("inner done");
+    expect(await mr.evalAsync("inner()", { timeout: 5000 })).toBe("inner done");
+    expectNestedTimeout(outcomes[0], 100);
+    expectNestedTimeout(outcomes[1], 100);
+
+    const limited = racer({ timeout: 100 });
+    const spin2 = limited.eval("(function spin() { for (;;); })") as JSFunctionHandle;
+    const viaDefault = exposeNested(limited, () => spin2());
+    expect(limited.eval("inner()", { timeout: 5000 })).toBe("inner done");
+    expectNestedTimeout(viaDefault[0], 100);
+  });
+
+  it("nested twice: each level ends at its own limit and its caller goes on", () => {
+    const mr = racer();
+    const seen: string[] = [];
+    mr.expose("level1", () => {
+      const { error, ms } = timed(() => mr.eval("level2(); for (;;);", { timeout: 300 }));
+      seen.push(`level1 ${(error as Error).name} ${ms >= 299 && ms < 300 + margin}`);
+    });
+    mr.expose("level2", () => {
+      const { error, ms } = timed(() => mr.eval("for (;;);", { timeout: 100 }));
+      seen.push(`level2 ${(error as Error).name} ${ms >= 99 && ms < 100 + margin}`);
+    });
+    expect(mr.eval("level1(); 'top done'", { timeout: 5000 })).toBe("top done");
+    expect(seen).toEqual(["level2 JSTimeoutError true", "level1 JSTimeoutError true"]);
+  });
+
+  it("the earlier deadline wins: an outer deadline before the nested one ends both", () => {
+    const mr = racer();
+    const outcomes = exposeNested(mr, () => mr.eval("for (;;);", { timeout: 5000 }));
+    const { error, ms } = timed(() => mr.eval("inner(); 'not reached'", { timeout: 150 }));
+    expect(error).toBeInstanceOf(JSTimeoutError);
+    expect(ms).toBeLessThan(150 + margin);
+    expectNestedTimeout(outcomes[0], 150);
+    expect(mr.eval("3")).toBe(3);
+  });
+
+  it("uncaught in the host function, the nested timeout reaches the sandbox as an Error it can catch", () => {
+    const mr = racer();
+    mr.expose("inner", () => mr.eval("for (;;);", { timeout: 50 }));
+    expect(mr.eval("try { inner() } catch (e) { [e.name, e.message] }", { timeout: 5000 })).toEqual([
+      "JSTimeoutError",
+      "the call exceeded its time limit",
+    ]);
+    const error = caught(() => mr.eval("inner()", { timeout: 5000 })) as JSEvalError;
+    expect(error).toBeInstanceOf(JSEvalError);
+    expect(error.jsName).toBe("JSTimeoutError");
+  });
+
+  it("an outer call without any limit no longer runs the nested one forever (child process, hard kill)", async () => {
+    const child = await runChild(
+      `const mr = new MiniRacer();
+       mr.expose("inner", () => { try { mr.eval("for (;;);", { timeout: 100 }); } catch (e) { return e.code; } });
+       const t = performance.now();
+       const code = mr.eval("inner()");
+       console.log(JSON.stringify({ code, ms: performance.now() - t }));`,
+      10_000,
+    );
+    expect(child.signal).toBeNull();
+    const { code, ms } = JSON.parse(child.stdout) as { code: string; ms: number };
+    expect(code).toBe("ERR_MINI_RACER_TIMEOUT");
+    expect(ms).toBeLessThan(100 + margin);
+  });
+});
+
+describe("items 12 and 17: work queued by a call never outlives it", () => {
+  // Ways sandbox code queues work that runs JavaScript later.
+  const queuers: Record<string, (work: string) => string> = {
+    "a promise reaction": (work) => `Promise.resolve().then(() => { ${work} });`,
+    queueMicrotask: (work) => `queueMicrotask(() => { ${work} });`,
+    "an await continuation": (work) => `(async () => { await null; ${work} })();`,
+    "a thenable's then job": (work) => `Promise.resolve({ then(r) { ${work}; r(1) } });`,
+    "a timer": (work) => `setTimeout(() => { ${work} }, 0);`,
+  };
+  // Ways a call ends, sync and async: the code after the queuing statement.
+  const enders: Record<string, { tail: string; sync: (mr: MiniRacer, code: string) => unknown; error?: unknown }> = {
+    "with a value": { tail: "1", sync: (mr, code) => mr.eval(code) },
+    "with a throw": { tail: "throw new Error('x')", sync: (mr, code) => mr.eval(code), error: JSEvalError },
+    "at its time limit": {
+      tail: "for (;;);",
+      sync: (mr, code) => mr.eval(code, { timeout: 50 }),
+      error: JSTimeoutError,
+    },
+    "at the memory cap": {
+      tail: "(() => { const a = []; for (;;) a.push(new Array(1e5).fill(1)); })()",
+      sync: (mr, code) => mr.eval(code, { timeout: 10_000 }),
+      error: JSOOMError,
+    },
+  };
+
+  /** A sandbox whose `work()` records whether it ran while a call was open. */
+  function probe(): { mr: MiniRacer; late: string[]; between: () => void; inCall: (on: boolean) => void } {
+    const mr = racer({ maxMemory: 16 * 1024 * 1024 });
+    let open = false;
+    const late: string[] = [];
+    mr.expose("work", () => {
+      if (!open) late.push("ran after its call ended");
+    });
+    return { mr, late, between: () => (open = false), inCall: (on) => (open = on) };
+  }
+
+  for (const [queued, queue] of Object.entries(queuers)) {
+    for (const [ended, ender] of Object.entries(enders)) {
+      it(`sync: ${queued}, the call ending ${ended}`, () => {
+        const { mr, late, inCall } = probe();
+        inCall(true);
+        const { error } = timed(() => ender.sync(mr, `${queue("work()")} ${ender.tail}`));
+        inCall(false);
+        if (ender.error) expect(error).toBeInstanceOf(ender.error);
+        else expect(error).toBeUndefined();
+        expect(mr.eval("'next call'")).toBe("next call");
+        expect(late).toEqual([]);
+      });
+
+      it(`async: ${queued}, the call ending ${ended}`, async () => {
+        const { mr, late, inCall } = probe();
+        inCall(true);
+        const timeout = ended === "at its time limit" ? 50 : 10_000;
+        const { error } = await timedAsync(() => mr.evalAsync(`${queue("work()")} ${ender.tail}`, { timeout }));
+        inCall(false);
+        if (ender.error) expect(error).toBeInstanceOf(ender.error);
+        expect(await mr.evalAsync("'next call'")).toBe("next call");
+        expect(mr.eval("'next sync call'")).toBe("next sync call");
+        expect(late).toEqual([]);
+      });
+    }
+  }
+
+  it("a getter run while the result is copied queues a microtask: it runs inside that call, never in the next (sync and async)", async () => {
+    const { mr, late, inCall } = probe();
+    const code = "({ get x() { Promise.resolve().then(() => work()); return 1 } })";
+    inCall(true);
+    expect(mr.eval(code)).toEqual({ x: 1 });
+    expect(await mr.evalAsync(code)).toEqual({ x: 1 });
+    inCall(false);
+    mr.eval("0");
+    await mr.evalAsync("0");
+    expect(late).toEqual([]);
+  });
+
+  it("a getter of a thrown error queues a microtask while the error is described: it runs inside that call", () => {
+    const { mr, late, inCall } = probe();
+    inCall(true);
+    const error = caught(() =>
+      mr.eval(
+        "const e = new Error('m'); Object.defineProperty(e, 'name', { get() { Promise.resolve().then(() => work()); return 'Error' } }); throw e",
+      ),
+    );
+    inCall(false);
+    expect(error).toBeInstanceOf(JSEvalError);
+    mr.eval("0");
+    expect(late).toEqual([]);
+  });
+
+  it("a looping microtask queued by a result getter ends that call at its own limit; the next call is unharmed", () => {
+    const mr = racer();
+    const { error, ms } = timed(() =>
+      mr.eval("({ get x() { Promise.resolve().then(() => { for (;;); }); return 1 } })", { timeout: 100 }),
+    );
+    expect(error).toBeInstanceOf(JSTimeoutError);
+    expect(ms).toBeLessThan(100 + margin);
+    const next = timed(() => mr.eval("1 + 1", { timeout: 100 }));
+    expect(next.value).toBe(2);
+  });
+
+  it("issue example: a timed-out call's looping microtask does not make the next call time out", async () => {
+    const mr = racer();
+    expect(caught(() => mr.eval("Promise.resolve().then(() => { for (;;); }); for (;;);", { timeout: 50 }))).toBeInstanceOf(
+      JSTimeoutError,
+    );
+    const next = timed(() => mr.eval("1 + 1", { timeout: 200 }));
+    expect(next.error).toBeUndefined();
+    expect(next.value).toBe(2);
+    expect(next.ms).toBeLessThan(margin);
+    await expect(mr.evalAsync("Promise.resolve().then(() => { for (;;); }); for (;;);", { timeout: 50 })).rejects.toBeInstanceOf(
+      JSTimeoutError,
+    );
+    expect(await mr.evalAsync("1 + 1", { timeout: 200 })).toBe(2);
+  });
+
+  it("issue example, verbatim (the next call has no limit): it returns (child process, hard kill)", async () => {
+    const child = await runChild(
+      `const mr = new MiniRacer();
+       try { mr.eval("Promise.resolve().then(() => { for (;;); }); for (;;);", { timeout: 50 }); } catch (e) { console.log(e.code); }
+       console.log(mr.eval("1+1"));`,
+      10_000,
+    );
+    expect(child.signal).toBeNull();
+    expect(child.stdout.trim().split("\n")).toEqual(["ERR_MINI_RACER_TIMEOUT", "2"]);
+  });
+
+  it("an aborted async call's queued microtasks never run", async () => {
+    const { mr, late, inCall } = probe();
+    const controller = new AbortController();
+    inCall(true);
+    const call = mr.evalAsync("Promise.resolve().then(() => work()); for (;;);", { signal: controller.signal });
+    await sleep(30);
+    controller.abort();
+    inCall(false);
+    expect(await rejection(call)).toBeInstanceOf(AbortError);
+    expect(await mr.evalAsync("'next'")).toBe("next");
+    expect(mr.eval("'next sync'")).toBe("next sync");
+    expect(late).toEqual([]);
+  });
+
+  it("a closed MiniRacer runs nothing more: close() during a call with microtasks queued", async () => {
+    const { mr, late, inCall } = probe();
+    inCall(true);
+    const call = mr.evalAsync("Promise.resolve().then(() => work()); for (;;);");
+    await sleep(30);
+    inCall(false);
+    mr.close();
+    expect((await rejection(call)) as Error).toHaveProperty("code", "ERR_MINI_RACER_CLOSED");
+    await sleep(20);
+    expect(late).toEqual([]);
+  });
+
+  it("V8 tasks that run JavaScript (FinalizationRegistry callbacks) run inside a call and under its limit", () => {
+    const mr = racer();
+    mr.execute("globalThis.fr = new FinalizationRegistry(() => { for (;;); }); (() => { fr.register({}, 1) })()");
+    mr.lowMemoryNotification(); // collects the object: V8 posts the cleanup task
+    // The looping callback runs in the next call that runs V8's tasks, and is
+    // stopped at that call's limit; the call after it is unharmed.
+    const { error, ms } = timed(() => mr.eval("1", { timeout: 100 }));
+    expect(error).toBeInstanceOf(JSTimeoutError);
+    expect(ms).toBeLessThan(100 + margin);
+    expect(mr.eval("2", { timeout: 100 })).toBe(2);
+  });
+});
+
+describe("item 14: after an AbortError nothing of the aborted call runs", () => {
+  it("no host function or console output of the call reaches the host after the rejection (40 aborted loops)", async () => {
+    let runsWithLateCalls = 0;
+    for (let i = 0; i < 40; i++) {
+      const lines: unknown[] = [];
+      const mr = racer({ onConsole: (_level, args) => lines.push(args) });
+      let rejected = false;
+      let late = 0;
+      mr.expose("host", () => {
+        if (rejected) late++;
+        return 1;
+      });
+      const controller = new AbortController();
+      const call = mr.evalAsync("for (let i = 0; ; i++) { host(); console.log(i) }", { signal: controller.signal });
+      await sleep(5 + (i % 5));
+      const linesAtAbort = lines.length;
+      controller.abort();
+      rejected = true;
+      expect(await rejection(call)).toBeInstanceOf(AbortError);
+      await sleep(10);
+      if (late > 0 || lines.length !== linesAtAbort) runsWithLateCalls++;
+      expect(mr.eval("'usable'")).toBe("usable");
+      mr.close();
+    }
+    expect(runsWithLateCalls).toBe(0);
+  });
+});
+
+describe("item 19: an async call made from a host function of a running async call", () => {
+  it("issue example: the host function's evalAsync runs nested and the outer call resolves", async () => {
+    const mr = racer();
+    mr.expose("nested", () => mr.evalAsync("42"));
+    const { value, ms } = await timedAsync(() => mr.evalAsync("nested()", { timeout: 5000 }));
+    expect(value).toBe(42);
+    expect(ms).toBeLessThan(margin + 100);
+    expect(mr.pendingCalls).toBe(0);
+  });
+
+  it("issue example, verbatim (no time limit): it settles (child process, hard kill)", async () => {
+    const child = await runChild(
+      `const mr = new MiniRacer();
+       mr.expose("nested", () => mr.evalAsync("42"));
+       mr.evalAsync("nested()").then((v) => { console.log(v, mr.pendingCalls); mr.close(); });`,
+      10_000,
+    );
+    expect(child.signal).toBeNull();
+    expect(child.stdout.trim()).toBe("42 0");
+  });
+
+  it("works from async host functions, callAsync and function handles, and nested twice", async () => {
+    const mr = racer();
+    mr.execute("function square(x) { return x * x }");
+    mr.expose("viaAwait", async (x: number) => 1 + ((await mr.evalAsync(`${x} * 2`)) as number));
+    mr.expose("viaCall", (x: number) => mr.callAsync("square", x));
+    const cube = mr.eval("(x) => x * x * x") as JSFunctionHandle;
+    mr.expose("viaHandle", (x: number) => cube.callAsync(x));
+    mr.expose("twice", (x: number) => mr.evalAsync(`viaCall(${x})`));
+    expect(await mr.evalAsync("Promise.all([viaAwait(20), viaCall(5), viaHandle(3), twice(4)])", { timeout: 5000 })).toEqual([
+      41, 25, 27, 16,
+    ]);
+    expect(mr.pendingCalls).toBe(0);
+  });
+
+  it("the nested call keeps its own limit (the outer one goes on) and is bounded by the outer's", async () => {
+    const mr = racer();
+    mr.expose("spin", (timeout?: number) => mr.evalAsync("for (;;);", timeout ? { timeout } : {}));
+    const own = await timedAsync(() =>
+      mr.evalAsync("spin(100).then(() => 'resolved', (e) => e.name + ': ' + e.message)", { timeout: 5000 }),
+    );
+    expect(own.value).toBe("JSTimeoutError: the call exceeded its time limit");
+    expect(own.ms).toBeLessThan(100 + margin);
+
+    const outer = await timedAsync(() => mr.evalAsync("spin()", { timeout: 150 }));
+    expect(outer.error).toBeInstanceOf(JSTimeoutError);
+    expect(outer.ms).toBeLessThan(150 + margin);
+    expect(await mr.evalAsync("'usable'")).toBe("usable");
+    expect(mr.pendingCalls).toBe(0);
+  });
+
+  it("aborting the outer call ends the nested one too; nothing of either runs afterwards", async () => {
+    const mr = racer();
+    let rejected = false;
+    let late = 0;
+    let nested: Promise<unknown> | undefined;
+    mr.expose("tick", () => {
+      if (rejected) late++;
+    });
+    mr.expose("spin", () => (nested = mr.evalAsync("for (;;) tick();")));
+    const controller = new AbortController();
+    const outer = mr.evalAsync("spin()", { signal: controller.signal });
+    await sleep(30);
+    controller.abort();
+    rejected = true;
+    expect(await rejection(outer)).toBeInstanceOf(AbortError);
+    const error = (await rejection(nested!)) as JSCancelledError;
+    expect(error).toBeInstanceOf(JSCancelledError);
+    expect(error.code).toBe("ERR_MINI_RACER_CANCELLED");
+    await sleep(10);
+    expect(late).toBe(0);
+    expect(await mr.evalAsync("'usable'")).toBe("usable");
+    expect(mr.pendingCalls).toBe(0);
+  });
+
+  it("a call made later, after the host function returned (an await first), still queues behind the outer one: it ends at the outer's limit", async () => {
+    // Documented limit: only a call made while the host function itself runs
+    // is known to belong to it.
+    const mr = racer();
+    mr.expose("later", async () => {
+      await null;
+      return mr.evalAsync("42");
+    });
+    const { error, ms } = await timedAsync(() => mr.evalAsync("later()", { timeout: 200 }));
+    expect(error).toBeInstanceOf(JSTimeoutError);
+    expect(ms).toBeLessThan(200 + margin);
+    await sleep(50);
+    expect(mr.pendingCalls).toBe(0);
+  });
+});
+
+describe("item 22: Atomics.waitAsync settles inside an async call", () => {
+  it("a wait's timeout runs its continuation at once, not at the call's limit", async () => {
+    const mr = racer();
+    const { value, ms } = await timedAsync(() =>
+      mr.evalAsync(
+        "const ia = new Int32Array(new SharedArrayBuffer(4)); Atomics.waitAsync(ia, 0, 0, 10).value.then((v) => v)",
+        { timeout: 2000 },
+      ),
+    );
+    expect(value).toBe("timed-out");
+    expect(ms).toBeLessThan(10 + margin);
+  });
+
+  it("a notified wait runs its continuation too", async () => {
+    const mr = racer();
+    const { value, ms } = await timedAsync(() =>
+      mr.evalAsync(
+        "const ib = new Int32Array(new SharedArrayBuffer(4)); const w = Atomics.waitAsync(ib, 0, 0, 5000); setTimeout(() => Atomics.notify(ib, 0), 5); w.value.then((v) => v + '!')",
+        { timeout: 2000 },
+      ),
+    );
+    expect(value).toBe("ok!");
+    expect(ms).toBeLessThan(5 + margin);
+  });
+});
+
+describe("item 23: errors say where", () => {
+  it("JSTimeoutError.jsStack is the sandbox stack where the script was stopped (sync, async, in a timer)", async () => {
+    const mr = racer();
+    const sync = caught(() => mr.eval("function spin() { for (;;); }\nspin()", { timeout: 50 })) as JSTimeoutError;
+    expect(sync).toBeInstanceOf(JSTimeoutError);
+    expect(sync.jsStack).toMatch(/^ {4}at spin \(<eval>:1:\d+\)\n {4}at <eval>:2:1$/);
+    const async = (await rejection(mr.evalAsync("function spin2() { for (;;); }\nspin2()", { timeout: 50 }))) as JSTimeoutError;
+    expect(async.jsStack).toMatch(/^ {4}at spin2 \(<eval>:1:\d+\)\n {4}at <eval>:2:1$/);
+    const timer = (await rejection(
+      mr.evalAsync("new Promise(() => setTimeout(function tick() { for (;;); }, 0))", { timeout: 50 }),
+    )) as JSTimeoutError;
+    expect(timer.jsStack).toMatch(/^ {4}at tick \(<eval>:1:\d+\)$/);
+    for (const error of [sync, async, timer]) expect(error.jsStack).not.toMatch(HOST_PATH);
+  });
+
+  it("JSTimeoutError.jsStack names the frame that waited for a slow host function; a wait for a promise has none", async () => {
+    const mr = racer();
+    mr.expose("slow", () => {
+      const until = Date.now() + 150;
+      while (Date.now() < until);
+    });
+    const error = caught(() => mr.eval("function caller() { slow() }\ncaller()", { timeout: 50 })) as JSTimeoutError;
+    expect(error.jsStack).toMatch(/^ {4}at caller \(<eval>:1:\d+\)\n {4}at <eval>:2:1$/);
+    const waiting = (await rejection(mr.evalAsync("new Promise(() => {})", { timeout: 50 }))) as JSTimeoutError;
+    expect(waiting).toBeInstanceOf(JSTimeoutError);
+    expect(waiting.jsStack).toBe("");
+  });
+
+  it("JSPromiseError.jsStack is the rejection reason's stack (sync and async)", async () => {
+    const mr = racer();
+    const sync = caught(() => mr.eval("Promise.reject(new TypeError('bad'))")) as JSPromiseError;
+    expect(sync).toBeInstanceOf(JSPromiseError);
+    expect(sync.jsStack).toBe("TypeError: bad\n    at <eval>:1:16");
+    const async = (await rejection(mr.evalAsync("(async function f() { await null; throw new RangeError('late') })()"))) as JSPromiseError;
+    expect(async).toBeInstanceOf(JSPromiseError);
+    expect(async.jsStack).toMatch(/^RangeError: late\n {4}at f \(<eval>:1:\d+\)$/);
+  });
+
+  it("an async call's error names the host caller in its stack (evalAsync, callAsync, handle callAsync, abort)", async () => {
+    const mr = racer();
+    mr.execute("function fail() { throw new Error('x') }");
+    const handle = mr.eval("(function () { throw 1 })") as JSFunctionHandle;
+    const controller = new AbortController();
+    const aborted = rejection(mr.evalAsync("for (;;);", { signal: controller.signal }));
+    controller.abort();
+    const errors = [
+      await aborted,
+      await rejection(mr.evalAsync("throw new Error('x')")),
+      await rejection(mr.callAsync("fail")),
+      await rejection(handle.callAsync()),
+      await rejection(mr.evalAsync("for (;;);", { timeout: 20 })),
+    ] as Error[];
+    for (const error of errors) {
+      const [first, ...frames] = String(error.stack).split("\n");
+      expect(first).toBe(`${error.name}: ${error.message}`);
+      expect(frames[0]).toContain("time-escapes.test.ts");
+      expect(error.stack).not.toContain("errorFromNative");
+    }
+  });
+});
