@@ -1,4 +1,4 @@
-import { captureCallSite, withCallSite } from "./call_site";
+import { rethrowWithCallerStack } from "./call_site";
 import { AbortError, ContextClosedError, JSEvalError } from "./errors";
 import { handleToWire, HandleOp, type HandleOwner, type HandleType, makeHandle } from "./handles";
 import { binding, type HostReply, type NativeSandbox, type WireValue } from "./native";
@@ -597,12 +597,10 @@ export class MiniRacer {
     const calls = pending;
     const id = start();
     if (this.#hostFunctionOf !== 0) sandbox.nestCall(id, this.#hostFunctionOf);
-    const site = captureCallSite(this.#track);
-    return new Promise((resolve, reject) => {
+    const settled = new Promise((resolve, reject) => {
       const call: PendingCall = {
         resolve,
-        // The error is made on the event loop: its stack names the caller.
-        reject: (error) => reject(withCallSite(error, site)),
+        reject,
         decode: (value) => this.#fromWire(value),
         onConsole: onConsole ?? this.#onConsole,
         owner: this,
@@ -613,12 +611,14 @@ export class MiniRacer {
         call.onAbort = () => {
           if (calls.abandon(id) === undefined) return;
           sandbox.cancelCall(id);
-          call.reject(new AbortError(signal.reason));
+          reject(new AbortError(signal.reason));
         };
         signal.addEventListener("abort", call.onAbort, { once: true });
       }
       calls.add(id, call);
     });
+    // The error is made on the event loop: its stack names the awaiting caller.
+    return settled.then(undefined, rethrowWithCallerStack);
   }
 
   /**
