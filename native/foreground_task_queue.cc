@@ -2,9 +2,24 @@
 
 namespace mini_racer {
 
+void ForegroundTaskQueue::SetRunningCall(uint64_t call_id,
+                                         std::thread::id thread) {
+  running_call_.store(call_id, std::memory_order_release);
+  running_thread_.store(thread, std::memory_order_release);
+}
+
+uint64_t ForegroundTaskQueue::OwnerOfPost() const {
+  if (running_thread_.load(std::memory_order_acquire) !=
+      std::this_thread::get_id()) {
+    return 0;
+  }
+  return running_call_.load(std::memory_order_acquire);
+}
+
 void ForegroundTaskQueue::PostTask(std::unique_ptr<v8::Task> task) {
+  uint64_t owner = OwnerOfPost();
   std::lock_guard<std::mutex> lock(mutex_);
-  ready_.push_back(std::move(task));
+  ready_.push_back(ReadyTask{owner, std::move(task)});
   queued_.fetch_add(1, std::memory_order_release);
   if (waker_) waker_();
 }
@@ -20,8 +35,10 @@ void ForegroundTaskQueue::PostDelayedTask(std::unique_ptr<v8::Task> task,
   auto delay = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(delay_in_seconds > 0 ? delay_in_seconds
                                                          : 0));
+  uint64_t owner = OwnerOfPost();
   std::lock_guard<std::mutex> lock(mutex_);
-  delayed_.push_back(DelayedTask{Clock::now() + delay, std::move(task)});
+  delayed_.push_back(
+      DelayedTask{Clock::now() + delay, owner, std::move(task)});
   queued_.fetch_add(1, std::memory_order_release);
   if (waker_) waker_();
 }
@@ -35,9 +52,9 @@ void ForegroundTaskQueue::PostIdleTask(std::unique_ptr<v8::IdleTask> task) {
   // IdleTasksEnabled() is false, so V8 never posts idle tasks.
 }
 
-size_t ForegroundTaskQueue::RunDueTasks() {
+size_t ForegroundTaskQueue::RunDueTasks(AfterTask after, void* context) {
   if (queued_.load(std::memory_order_acquire) == 0) return 0;
-  std::vector<std::unique_ptr<v8::Task>> due;
+  std::vector<ReadyTask> due;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     while (!ready_.empty()) {
@@ -47,7 +64,8 @@ size_t ForegroundTaskQueue::RunDueTasks() {
     Clock::time_point now = Clock::now();
     for (size_t i = 0; i < delayed_.size();) {
       if (delayed_[i].due <= now) {
-        due.push_back(std::move(delayed_[i].task));
+        due.push_back(
+            ReadyTask{delayed_[i].owner, std::move(delayed_[i].task)});
         delayed_[i] = std::move(delayed_.back());
         delayed_.pop_back();
       } else {
@@ -56,7 +74,10 @@ size_t ForegroundTaskQueue::RunDueTasks() {
     }
     queued_.fetch_sub(due.size(), std::memory_order_release);
   }
-  for (auto& task : due) task->Run();
+  for (auto& task : due) {
+    task.task->Run();
+    if (after != nullptr) after(context, task.owner);
+  }
   return due.size();
 }
 
@@ -79,7 +100,7 @@ void ForegroundTaskQueue::SetWaker(std::function<void()> waker) {
 }
 
 void ForegroundTaskQueue::Clear() {
-  std::deque<std::unique_ptr<v8::Task>> ready;
+  std::deque<ReadyTask> ready;
   std::vector<DelayedTask> delayed;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace mini_racer {
@@ -32,10 +33,19 @@ class ForegroundTaskQueue : public v8::TaskRunner {
   bool NonNestableTasksEnabled() const override { return true; }
   bool NonNestableDelayedTasksEnabled() const override { return true; }
 
+  // The call whose JavaScript runs on `thread` now (0 and no thread
+  // between slices). A task V8 posts from that thread (an Atomics.waitAsync
+  // timeout, a FinalizationRegistry cleanup) belongs to that call.
+  void SetRunningCall(uint64_t call_id, std::thread::id thread);
+
+  // Called after each task RunDueTasks runs, with the call it belongs to (0
+  // when unknown: posted from another thread, or between calls).
+  using AfterTask = void (*)(void* context, uint64_t owner);
+
   // Runs the tasks that are due now (not those they post) and returns how
   // many ran. Call with the isolate locked and entered. Cheap when nothing
   // is queued.
-  size_t RunDueTasks();
+  size_t RunDueTasks(AfterTask after = nullptr, void* context = nullptr);
 
   // Drops every queued task without running it (the isolate is going away).
   void Clear();
@@ -49,13 +59,23 @@ class ForegroundTaskQueue : public v8::TaskRunner {
   void SetWaker(std::function<void()> waker);
 
  private:
+  struct ReadyTask {
+    uint64_t owner;
+    std::unique_ptr<v8::Task> task;
+  };
   struct DelayedTask {
     Clock::time_point due;
+    uint64_t owner;
     std::unique_ptr<v8::Task> task;
   };
 
+  // The running call, if the posting thread is the one running it.
+  uint64_t OwnerOfPost() const;
+
+  std::atomic<uint64_t> running_call_{0};
+  std::atomic<std::thread::id> running_thread_{};
   std::mutex mutex_;
-  std::deque<std::unique_ptr<v8::Task>> ready_;
+  std::deque<ReadyTask> ready_;
   std::vector<DelayedTask> delayed_;
   std::function<void()> waker_;
   // Lets RunDueTasks skip the lock on the hot path when nothing is queued.

@@ -2,12 +2,14 @@
 
 namespace mini_racer {
 
-void QueuedWork::Run(v8::Isolate* isolate, ForegroundTaskQueue* tasks) {
+void QueuedWork::Run(v8::Isolate* isolate, ForegroundTaskQueue* tasks,
+                     ForegroundTaskQueue::AfterTask after, void* context) {
   isolate->PerformMicrotaskCheckpoint();
   if (isolate->IsExecutionTerminating()) return;
   // Tasks do not run microtasks themselves (the policy is explicit): the
   // promise a task settled would otherwise wait for the next call.
-  if (tasks->RunDueTasks() > 0 && !isolate->IsExecutionTerminating()) {
+  if (tasks->RunDueTasks(after, context) > 0 &&
+      !isolate->IsExecutionTerminating()) {
     isolate->PerformMicrotaskCheckpoint();
   }
 }

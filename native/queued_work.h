@@ -16,9 +16,12 @@ class QueuedWork {
  public:
   // Runs the microtasks, then V8's due tasks, then the microtasks those
   // queued (an Atomics.waitAsync timeout, a FinalizationRegistry callback,
-  // an async WebAssembly compile resolve promises from tasks). Isolate
-  // locked and entered; stops early when execution is terminating.
-  static void Run(v8::Isolate* isolate, ForegroundTaskQueue* tasks);
+  // an async WebAssembly compile resolve promises from tasks). `after`
+  // sees each task with the call it belongs to (see
+  // ForegroundTaskQueue::AfterTask): it runs or drops what the task queued.
+  // Isolate locked and entered; stops early when execution is terminating.
+  static void Run(v8::Isolate* isolate, ForegroundTaskQueue* tasks,
+                  ForegroundTaskQueue::AfterTask after, void* context);
 
   // Drops every queued microtask without running any: V8 empties the queue
   // when a checkpoint is terminated. Call after the stopped call's

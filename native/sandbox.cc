@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "call_owned_promises.h"
 #include "queued_work.h"
 #include "source_excerpt.h"
 #include "value_codec.h"
@@ -170,6 +171,13 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
       return nullptr;
     }
     v8::Context::Scope context_scope(context);
+    // After the WebAssembly guard, whose compile and instantiate it wraps.
+    sandbox->owned_promises_ = std::make_unique<CallOwnedPromises>(isolate);
+    if (!sandbox->owned_promises_->Install(context)) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not install the call-owned promises");
+      return nullptr;
+    }
     {
       // V8's flags are the process's: a host started with
       // --allow-natives-syntax would let sandboxed code call V8's internal
@@ -229,6 +237,7 @@ Sandbox::~Sandbox() {
     v8::Locker locker(isolate_);
     v8::Isolate::Scope isolate_scope(isolate_);
     timers_.reset();
+    owned_promises_.reset();
     handles_.reset();
     host_promises_.clear();
     script_cache_.clear();
@@ -332,6 +341,7 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     ~OwnerReset() { owner->store(std::thread::id(), std::memory_order_release); }
   } owner_reset{&slice_owner_};
   current_call_id_ = call_id;
+  tasks_->SetRunningCall(call_id, std::this_thread::get_id());
   v8::Isolate::Scope isolate_scope(isolate_);
   FitStackLimitToThisThread();
   v8::HandleScope handle_scope(isolate_);
@@ -340,6 +350,7 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   handles_->ApplyReleases();
 
   timers_->set_owner(call_id);
+  owned_promises_->set_owner(call_id);
   memory_->BeginCall();
   watchdog_->Begin(deadline, call_id);
   // A cancel or close that came before Begin found nothing to terminate.
@@ -371,7 +382,7 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     if (step != Step::kPending &&
         (step == Step::kFailed || (!result.IsEmpty() && result->IsObject())) &&
         !isolate_->IsExecutionTerminating()) {
-      QueuedWork::Run(isolate_, tasks_.get());
+      QueuedWork::Run(isolate_, tasks_.get(), &Sandbox::AfterTask, this);
       if (isolate_->IsExecutionTerminating() && step == Step::kValue) {
         mr_value_release(out);
         *out = mr_value{};
@@ -423,10 +434,43 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   bool finished = step != Step::kPending;
   if (finished) {
     timers_->ClearOwner(call_id);
+    owned_promises_->DropOwner(call_id);
     DropHostPromises(call_id);
   }
   current_call_id_ = 0;
+  tasks_->SetRunningCall(0, std::thread::id());
   return finished;
+}
+
+void Sandbox::AfterTask(void* context, uint64_t owner) {
+  auto* self = static_cast<Sandbox*>(context);
+  v8::Isolate* isolate = self->isolate_;
+  // A call being stopped drops everything queued when it ends.
+  if (isolate->IsExecutionTerminating() ||
+      self->watchdog_->Peek() != Watchdog::Stop::kNone) {
+    return;
+  }
+  // A task posted from another thread (an async WebAssembly compile that
+  // finished) is the waiting async call's, if one waits: only such a call
+  // can be waiting for it.
+  bool open = owner != 0
+                  ? self->CallOpen(owner)
+                  : self->async_running_.load(std::memory_order_acquire);
+  if (open) {
+    // Its continuations run now, in order with the tasks after it.
+    isolate->PerformMicrotaskCheckpoint();
+  } else {
+    // A task of a call that has ended (an Atomics.waitAsync timeout that
+    // came after the call returned): what it settled belongs to that call,
+    // and nothing of it may run in this one.
+    QueuedWork::DropMicrotasks(isolate);
+  }
+}
+
+bool Sandbox::CallOpen(uint64_t call_id) {
+  if (call_id == current_call_id_) return true;
+  std::lock_guard<std::mutex> lock(thread_mutex_);
+  return thread_ && thread_->IsRunning(call_id);
 }
 
 template <typename Body>
@@ -544,7 +588,7 @@ void Sandbox::CopyOutOrDescribe(v8::Local<v8::Context> context,
 Sandbox::Step Sandbox::Settle(v8::Local<v8::Context> context,
                               v8::Local<v8::Value>* result,
                               Outcome* outcome) {
-  if (nesting_ == 0) QueuedWork::Run(isolate_, tasks_.get());
+  if (nesting_ == 0) QueuedWork::Run(isolate_, tasks_.get(), &Sandbox::AfterTask, this);
   if (isolate_->IsExecutionTerminating()) return Step::kFailed;
   if (!(*result)->IsPromise()) return Step::kValue;
   auto promise = result->As<v8::Promise>();
@@ -816,6 +860,7 @@ void Sandbox::AbandonAsync(AsyncState& state, mr_value_type type,
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
   timers_->ClearOwner(state.call->id);
+  owned_promises_->DropOwner(state.call->id);
   DropHostPromises(state.call->id);
   state.promise.Reset();
 }
@@ -1063,7 +1108,7 @@ void Sandbox::HandleOp(int op, uint32_t handle, const mr_value* args,
                return SettleSync(context, result, outcome);
              }
              // A property read gives what is there, a promise included.
-             if (nesting_ == 0) QueuedWork::Run(isolate_, tasks_.get());
+             if (nesting_ == 0) QueuedWork::Run(isolate_, tasks_.get(), &Sandbox::AfterTask, this);
              return isolate_->IsExecutionTerminating() ? Step::kFailed
                                                        : Step::kValue;
            });

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "call_owned_promises.h"
 #include "foreground_task_queue.h"
 #include "handle_table.h"
 #include "host_bridge.h"
@@ -168,6 +169,12 @@ class Sandbox {
                 uint32_t function_id);
   bool InstallConsole(v8::Local<v8::Context> context);
   void ApplyHostSettlements(v8::Local<v8::Context> context);
+  // ForegroundTaskQueue::AfterTask: runs the microtasks a V8 task queued,
+  // or drops them when the call it belongs to has ended.
+  static void AfterTask(void* context, uint64_t owner);
+  // Whether call `call_id` is running (this slice's, or an async call
+  // waiting between its steps).
+  bool CallOpen(uint64_t call_id);
   void DropHostPromises(uint64_t owner);
   // After a full GC: clears `exhausted_` if the heap has room again.
   void ReviveIfRoomAgain();
@@ -208,6 +215,7 @@ class Sandbox {
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<MemoryMonitor> memory_;
   std::unique_ptr<TimerQueue> timers_;
+  std::unique_ptr<CallOwnedPromises> owned_promises_;
   std::unique_ptr<HandleTable> handles_;
   HostBridge bridge_;
   // Node's isolate on the host thread, entered around host calls made from

@@ -71,6 +71,15 @@ std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id,
   return nullptr;
 }
 
+bool SandboxThread::IsRunning(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (running_ != nullptr && running_->id == id) return true;
+  for (AsyncCall* nested : nested_) {
+    if (nested->id == id) return true;
+  }
+  return false;
+}
+
 void SandboxThread::Nest(uint64_t id, uint64_t parent) {
   {
     std::lock_guard<std::mutex> lock(mutex_);

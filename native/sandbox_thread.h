@@ -76,6 +76,9 @@ class SandboxThread {
   // stop, returned in *running (0 if `id` is not running).
   std::unique_ptr<AsyncCall> Cancel(uint64_t id, uint64_t* running);
 
+  // Whether call `id` is running (between its steps too), nested or not.
+  bool IsRunning(uint64_t id);
+
   // Marks queued call `id` as made for running call `parent`; see
   // mr_call_nest.
   void Nest(uint64_t id, uint64_t parent);
