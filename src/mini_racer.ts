@@ -225,9 +225,13 @@ class PendingCalls {
   // Calls rejected (aborted) while their script may still be unwinding on
   // the sandbox's thread: nothing of theirs may reach the host any more.
   readonly #abandoned = new Set<number>();
+  // Calls running nested in another (made from its host functions), by id:
+  // the call they run in. Aborting that one abandons them too.
+  readonly #outer = new Map<number, number>();
 
   readonly complete = (id: number, ok: boolean, value: unknown): void => {
     const call = this.take(id);
+    this.#outer.delete(id);
     if (call === undefined) {
       this.#abandoned.delete(id); // aborted or closed already: now it is over
       return;
@@ -269,9 +273,18 @@ class PendingCalls {
     return call;
   }
 
-  /** Whether `id` was rejected early and its script has not ended yet. */
+  /** Records that call `id` runs nested in call `outer`. */
+  nest(id: number, outer: number): void {
+    this.#outer.set(id, outer);
+  }
+
+  /** Whether `id`, or a call it runs nested in, was rejected early and has not ended yet. */
   isAbandoned(id: number): boolean {
-    return this.#abandoned.size > 0 && this.#abandoned.has(id);
+    if (this.#abandoned.size === 0) return false;
+    for (let call: number | undefined = id; call !== undefined; call = this.#outer.get(call)) {
+      if (this.#abandoned.has(call)) return true;
+    }
+    return false;
   }
 
   rejectAll(error: () => Error): void {
@@ -596,7 +609,10 @@ export class MiniRacer {
     }
     const calls = pending;
     const id = start();
-    if (this.#hostFunctionOf !== 0) sandbox.nestCall(id, this.#hostFunctionOf);
+    if (this.#hostFunctionOf !== 0) {
+      sandbox.nestCall(id, this.#hostFunctionOf);
+      calls.nest(id, this.#hostFunctionOf);
+    }
     const settled = new Promise((resolve, reject) => {
       const call: PendingCall = {
         resolve,
