@@ -139,6 +139,26 @@ export class HandleReleasedError extends MiniRacerError {
   }
 }
 
+// Code that catches one of these must not be able to change every other
+// (a `name` getter or `constructor` swapped on a shared prototype).
+for (const cls of [
+  MiniRacerError,
+  JSEvalError,
+  JSParseError,
+  JSPromiseError,
+  JSTimeoutError,
+  JSOOMError,
+  JSCancelledError,
+  AbortError,
+  ValueTransferError,
+  ContextClosedError,
+  HandleReleasedError,
+]) {
+  Object.freeze(cls.prototype);
+  Object.freeze(cls);
+}
+Object.freeze(ErrorCodes);
+
 /** Failure kinds as the native layer numbers them (native/mini_racer.h). */
 const enum NativeFailure {
   Exception = 16,

@@ -275,6 +275,14 @@ export function isHandle(value: object): boolean {
   return states.has(value);
 }
 
+// Host code that receives a handle must not be able to change what every
+// other handle does (overwrite `get`, swap a prototype): the classes, their
+// prototypes and each handle are frozen.
+for (const cls of [JSHandle, JSObjectHandle, JSArrayHandle, JSSymbolHandle, JSFunctionHandle]) {
+  Object.freeze(cls.prototype);
+  Object.freeze(cls);
+}
+
 /** Wraps a handle the binding returned. @internal */
 export function makeHandle(owner: HandleOwner, type: HandleType, id: number): unknown {
   let handle: object;
@@ -300,7 +308,7 @@ export function makeHandle(owner: HandleOwner, type: HandleType, id: number): un
   }
   states.set(handle, state);
   collected.register(handle, { owner, id, state }, state);
-  return handle;
+  return Object.freeze(handle);
 }
 
 /** The wire form of a handle of `owner`, or undefined if `value` is not a handle. @internal */

@@ -798,3 +798,8 @@ export class MiniRacer {
     this.close();
   }
 }
+
+// Host code handed a MiniRacer must not be able to change what every other
+// MiniRacer does (overwrite `eval` on the shared prototype).
+Object.freeze(MiniRacer.prototype);
+Object.freeze(MiniRacer);

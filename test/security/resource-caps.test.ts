@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import {
+  ContextClosedError,
+  HandleReleasedError,
+  JSArrayHandle,
+  JSEvalError,
+  JSFunctionHandle,
+  JSHandle,
+  JSObjectHandle,
+  JSOOMError,
+  JSSymbolHandle,
+  JSTimeoutError,
+  MiniRacer,
+  MiniRacerError,
+  ValueTransferError,
+} from "../../src/index.js";
+import { caught } from "./helpers.js";
+
+// Issue 9, items 7-10, 16, 18, 20 and 24: caps that leaked, and hardening.
+
+describe("handle and error classes cannot be tampered with (item 24)", () => {
+  it("every public prototype and class is frozen; assignments fail", () => {
+    const classes = [MiniRacer, JSHandle, JSObjectHandle, JSArrayHandle, JSSymbolHandle, JSFunctionHandle, MiniRacerError, JSEvalError, JSTimeoutError, JSOOMError, ValueTransferError, ContextClosedError, HandleReleasedError];
+    for (const cls of classes) {
+      expect(Object.isFrozen(cls.prototype), cls.name).toBe(true);
+      expect(Object.isFrozen(cls), cls.name).toBe(true);
+    }
+    const original = JSObjectHandle.prototype.get;
+    expect(caught(() => ((JSObjectHandle.prototype as unknown as Record<string, unknown>).get = () => "forged"))).toBeInstanceOf(TypeError);
+    expect(JSObjectHandle.prototype.get).toBe(original);
+    expect(caught(() => Object.setPrototypeOf(JSObjectHandle.prototype, {}))).toBeInstanceOf(TypeError);
+    expect(caught(() => ((MiniRacer.prototype as unknown as Record<string, unknown>).eval = () => 1))).toBeInstanceOf(TypeError);
+  });
+
+  it("each handle is frozen: no prototype swap, no own overrides; it still works and is collected", () => {
+    using mr = new MiniRacer();
+    const obj = mr.eval("({ a: 1 })", { handle: true }) as JSObjectHandle;
+    const arr = mr.eval("[1, 2]", { handle: true }) as JSArrayHandle;
+    const fn = mr.eval("(x) => x + 1") as JSFunctionHandle;
+    const sym = mr.eval("Symbol('s')") as JSSymbolHandle;
+    for (const h of [obj, arr, fn, sym] as object[]) {
+      expect(Object.isFrozen(h)).toBe(true);
+      expect(caught(() => Object.setPrototypeOf(h, {}))).toBeInstanceOf(TypeError);
+      expect(caught(() => ((h as Record<string, unknown>).get = () => "forged"))).toBeInstanceOf(TypeError);
+      expect(caught(() => Object.defineProperty(h, "release", { value: () => {} }))).toBeInstanceOf(TypeError);
+    }
+    expect(obj.get("a")).toBe(1);
+    expect(arr.length).toBe(2);
+    expect(fn(1)).toBe(2);
+    expect(fn).toBeInstanceOf(JSFunctionHandle);
+    obj.release();
+    expect(caught(() => obj.get("a"))).toBeInstanceOf(HandleReleasedError);
+  });
+
+  it("frozen handles are still released when the host collects them", async () => {
+    if (typeof globalThis.gc !== "function") return;
+    using mr = new MiniRacer();
+    const before = mr.handleCount();
+    (() => {
+      for (let i = 0; i < 50; i++) mr.eval("({})", { handle: true });
+    })();
+    for (let i = 0; i < 20 && mr.handleCount() > before; i++) {
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(mr.handleCount()).toBe(before);
+  });
+});
