@@ -1432,6 +1432,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
 void Sandbox::SettleHostPromise(uint64_t promise_id, const mr_value& value) {
   {
     std::lock_guard<std::mutex> lock(settlements_mutex_);
+    if (abandoned_host_promises_.erase(promise_id) > 0) return;
     settlements_.emplace_back(promise_id, CopyValue(value));
     has_settlements_.store(true, std::memory_order_release);
   }
@@ -1474,13 +1475,26 @@ void Sandbox::ApplyHostSettlements(v8::Local<v8::Context> context) {
 
 void Sandbox::DropHostPromises(uint64_t owner) {
   if (host_promises_.empty()) return;
+  std::lock_guard<std::mutex> lock(settlements_mutex_);
   for (auto it = host_promises_.begin(); it != host_promises_.end();) {
     if (it->second.owner == owner) {
+      abandoned_host_promises_.insert(it->first);
       it = host_promises_.erase(it);
     } else {
       ++it;
     }
   }
+  // Settlements that arrived before the call ended (an async call that
+  // timed out) go now too.
+  for (auto it = settlements_.begin(); it != settlements_.end();) {
+    if (abandoned_host_promises_.erase(it->first) > 0) {
+      mr_value_release(&it->second);
+      it = settlements_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  has_settlements_.store(!settlements_.empty(), std::memory_order_release);
 }
 
 void Sandbox::GetHeapStats(mr_heap_stats* out) {

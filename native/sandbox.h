@@ -21,6 +21,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "call_owned_promises.h"
@@ -239,6 +240,9 @@ class Sandbox {
   };
   std::unordered_map<uint64_t, HostPromise> host_promises_;
   std::mutex settlements_mutex_;
+  // Promises dropped with their call (a sync call cannot wait for them):
+  // their settlement is freed on arrival instead of queued for nobody.
+  std::unordered_set<uint64_t> abandoned_host_promises_;
   std::vector<std::pair<uint64_t, mr_value>> settlements_;
   std::atomic<bool> has_settlements_{false};
   std::unique_ptr<Watchdog> watchdog_;

@@ -66,3 +66,35 @@ describe("handle and error classes cannot be tampered with (item 24)", () => {
     expect(mr.handleCount()).toBe(before);
   });
 });
+
+const MiB = 1024 * 1024;
+function rssMiB(): number {
+  return process.memoryUsage().rss / MiB;
+}
+
+describe("results of async host functions after a sync call ended (item 10)", () => {
+  it("are freed when they arrive, not kept until a later async call or close()", async () => {
+    using mr = new MiniRacer({ timeout: 5000 });
+    const big = "x".repeat(2 * MiB); // 4 MB each as the sandbox's UTF-16 copy
+    const resolvers: Array<(v: string) => void> = [];
+    mr.expose("later", () => new Promise<string>((resolve) => resolvers.push(resolve)));
+    expect(mr.eval("for (let i = 0; i < 100; i++) later(); 'done'")).toBe("done");
+    expect(resolvers.length).toBe(100);
+    const before = rssMiB();
+    for (const resolve of resolvers) resolve(big);
+    await new Promise((r) => setTimeout(r, 50));
+    const grown = rssMiB() - before;
+    // Kept, they would hold 100 x 4 MB = 400 MB until the next async call.
+    expect(grown).toBeLessThan(120);
+    expect(mr.eval("1 + 1")).toBe(2);
+    expect(await mr.evalAsync("later()", { timeout: 1000 }).catch((e) => e)).toBeInstanceOf(JSTimeoutError);
+  });
+
+  it("an async call's own host promise still settles (the settlement may arrive before the sandbox notes the promise)", async () => {
+    using mr = new MiniRacer({ timeout: 5000 });
+    mr.expose("soon", (x: number) => Promise.resolve(x * 2));
+    let sum = 0;
+    for (let i = 0; i < 200; i++) sum += (await mr.evalAsync(`soon(${i})`)) as number;
+    expect(sum).toBe(2 * ((199 * 200) / 2));
+  });
+});
