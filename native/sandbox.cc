@@ -178,21 +178,10 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
                  "could not install the call-owned promises");
       return nullptr;
     }
-    {
-      // V8's flags are the process's: a host started with
-      // --allow-natives-syntax would let sandboxed code call V8's internal
-      // functions, which are not safe against hostile arguments.
-      v8::TryCatch probe(isolate);
-      if (!v8::Script::Compile(
-               context, v8::String::NewFromUtf8Literal(
-                            isolate, "(function () { %IsBeingInterpreted(); })"))
-               .IsEmpty()) {
-        SetFailure(error, MR_ERROR_INTERNAL, "Error",
-                   "mini-racer refuses to run sandboxes in a process started "
-                   "with --allow-natives-syntax: sandboxed code could call "
-                   "V8's internal functions");
-        return nullptr;
-      }
+    if (!sandbox->natives_guard_.ProbeSafe(isolate, context)) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 NativesSyntaxGuard::kRefusal);
+      return nullptr;
     }
     if (!sandbox->InstallConsole(context)) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
@@ -368,7 +357,8 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     v8::HandleScope call_scope(isolate_);
     v8::TryCatch try_catch(isolate_);
     v8::Local<v8::Value> result;
-    step = body(context, &result, &outcome);
+    step = RefuseIfUnsafeFlags(&outcome) ? Step::kFailed
+                                         : body(context, &result, &outcome);
     memory_->CheckAfterRun();
     if (memory_->HeapCapReachedInCall()) step = Step::kFailed;
     // Describing an error may run sandbox code (getters on the error), so
@@ -490,7 +480,8 @@ bool Sandbox::RunNestedSlice(Clock::time_point deadline, mr_value* out,
     v8::Local<v8::Value> result;
     watchdog_->BeginNested(deadline);
     ++nesting_;
-    step = body(context, &result, &outcome);
+    step = RefuseIfUnsafeFlags(&outcome) ? Step::kFailed
+                                         : body(context, &result, &outcome);
     --nesting_;
     if (step == Step::kPending) step = Step::kFailed;  // sync bodies only
     CopyOutOrDescribe(context, try_catch, result, &step, &outcome, out,
@@ -515,6 +506,16 @@ bool Sandbox::RunNestedSlice(Clock::time_point deadline, mr_value* out,
                    &described);
   }
   mr_value_release(&described);
+  return true;
+}
+
+bool Sandbox::RefuseIfUnsafeFlags(Outcome* outcome) {
+  if (natives_guard_.Safe(isolate_, isolate_->GetCurrentContext())) {
+    return false;
+  }
+  outcome->failure = MR_ERROR_INTERNAL;
+  isolate_->ThrowException(v8::Exception::Error(
+      v8::String::NewFromUtf8Literal(isolate_, NativesSyntaxGuard::kRefusal)));
   return true;
 }
 
@@ -1401,6 +1402,12 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
     watchdog_->StopHere();
     v8::Local<v8::Function> probe = interrupt_probe_.Get(isolate_);
     probe->Call(context, v8::Undefined(isolate_), 0, nullptr).IsEmpty();
+    return;
+  }
+  if (!natives_guard_.Safe(isolate_, context)) {
+    // The host function turned --allow-natives-syntax on: the script must
+    // not go on to eval `%` code.
+    isolate_->TerminateExecution();
     return;
   }
   if (console) return;

@@ -32,6 +32,7 @@
 #include "memory_budget.h"
 #include "memory_monitor.h"
 #include "mini_racer.h"
+#include "natives_syntax_guard.h"
 #include "parked_thread_state.h"
 #include "sandbox_thread.h"
 #include "timer_queue.h"
@@ -126,6 +127,8 @@ class Sandbox {
                    v8::Local<v8::Value>* result, Outcome* outcome);
   // After a slice's body: copies a value out (kValue) or describes the
   // exception of a failure into *described.
+  // Throws (and returns true) when V8's flags now allow `%` syntax.
+  bool RefuseIfUnsafeFlags(Outcome* outcome);
   // The failure a call that did not produce a value ends with.
   void SetCallFailure(mr_value* out, bool cap_reached, Watchdog::Stop stop,
                       bool closing, bool terminated, mr_value* described);
@@ -254,6 +257,8 @@ class Sandbox {
   v8::Global<v8::Function> interrupt_probe_;
   std::unordered_map<std::u16string, v8::Global<v8::UnboundScript>>
       script_cache_;
+  // Checked at the start of every slice and after every host function.
+  NativesSyntaxGuard natives_guard_;
   // Set when a memory-cap hit left no room to go on.
   std::atomic<bool> exhausted_{false};
   std::thread::id stack_limit_thread_;

@@ -14,7 +14,7 @@ import {
   MiniRacerError,
   ValueTransferError,
 } from "../../src/index.js";
-import { caught } from "./helpers.js";
+import { caught, runChild } from "./helpers.js";
 
 // Issue 9, items 7-10, 16, 18, 20 and 24: caps that leaked, and hardening.
 
@@ -96,5 +96,43 @@ describe("results of async host functions after a sync call ended (item 10)", ()
     let sum = 0;
     for (let i = 0; i < 200; i++) sum += (await mr.evalAsync(`soon(${i})`)) as number;
     expect(sum).toBe(2 * ((199 * 200) / 2));
+  });
+});
+
+describe("--allow-natives-syntax turned on after sandboxes exist (item 16)", () => {
+  it("every later call is refused (sync, async, handle, nested, mid-call) until the flag is off again", () => {
+    const child = runChild(`
+      const v8 = require("v8");
+      const out = {};
+      const describe = (e) => e === undefined ? "ok" : e.constructor.name + "|" + e.code + "|" + e.message;
+      const tryIt = (f) => { try { return "value " + JSON.stringify(f()); } catch (e) { return describe(e); } };
+      const mr = new MiniRacer({ timeout: 2000 });
+      const fn = mr.eval("(() => 7)");
+      mr.expose("flip", () => v8.setFlagsFromString("--allow-natives-syntax"));
+      mr.expose("nested", () => mr.eval("%IsBeingInterpreted()"));
+      out.before = tryIt(() => mr.eval("%IsBeingInterpreted()"));
+      out.midCall = tryIt(() => mr.eval("flip(); eval('%IsBeingInterpreted()')"));
+      out.eval = tryIt(() => mr.eval("%IsBeingInterpreted()"));
+      out.plain = tryIt(() => mr.eval("1 + 1"));
+      out.handle = tryIt(() => fn());
+      out.nested = tryIt(() => mr.eval("nested()"));
+      out.create = tryIt(() => new MiniRacer());
+      mr.evalAsync("%IsBeingInterpreted()").then(() => "ok", describe).then((asyncOutcome) => {
+        out.async = asyncOutcome;
+        v8.setFlagsFromString("--no-allow-natives-syntax");
+        out.after = tryIt(() => mr.eval("1 + 1"));
+        out.afterNatives = tryIt(() => mr.eval("%IsBeingInterpreted()"));
+        process.stdout.write(JSON.stringify(out));
+      });
+    `);
+    expect(child.stderr).toBe("");
+    const out = JSON.parse(child.stdout) as Record<string, string>;
+    const refused = "MiniRacerError|ERR_MINI_RACER_INTERNAL|Error: mini-racer refuses to run sandboxes in a process started with --allow-natives-syntax: sandboxed code could call V8's internal functions";
+    expect(out.before).toMatch(/^JSParseError\|ERR_MINI_RACER_PARSE\|SyntaxError/);
+    expect(out.midCall).toMatch(/^MiniRacerError\|ERR_MINI_RACER_INTERNAL\|/);
+    for (const key of ["eval", "plain", "handle", "nested", "async"]) expect(out[key], key).toBe(refused);
+    expect(out.create).toBe("MiniRacerError|ERR_MINI_RACER_INTERNAL|Error: mini-racer refuses to run sandboxes in a process started with --allow-natives-syntax: sandboxed code could call V8's internal functions");
+    expect(out.after).toBe("value 2");
+    expect(out.afterNatives).toMatch(/^JSParseError\|ERR_MINI_RACER_PARSE\|SyntaxError/);
   });
 });
