@@ -25,16 +25,66 @@ void HostBridge::CallOnHostThread(uint64_t call_id, uint32_t function_id,
   --host_depth_;
 }
 
+namespace {
+// Bounds of the one-way queue (console output): a few large lines or many
+// small ones, never an unbounded backlog.
+constexpr size_t kMaxOneWayQueued = 256;
+constexpr size_t kMaxOneWayBytes = 4u << 20;
+// Long enough for Node's event loop to turn between two batches.
+constexpr std::chrono::milliseconds kEventLoopTurn{1};
+}  // namespace
+
+size_t HostBridge::BytesOf(const Request& request) {
+  size_t bytes = sizeof(Request);
+  for (const mr_value& arg : request.args) bytes += sizeof(mr_value) + arg.length;
+  return bytes;
+}
+
+void HostBridge::PostWakeup() {
+  if (!wakeup_posted_.exchange(true, std::memory_order_acq_rel)) {
+    wakeup_(user_data_);
+  }
+}
+
 bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,
                                        const std::function<bool()>& give_up) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    requests_.push_back(request);
-  }
-  changed_.notify_all();
-  wakeup_(user_data_);
-  if (request->one_way) return true;
   std::unique_lock<std::mutex> lock(mutex_);
+  if (request->one_way) {
+    size_t bytes = BytesOf(*request);
+    // Backpressure: wait for the host to take what is queued (one request
+    // always fits, whatever its size).
+    while (one_way_queued_ > 0 &&
+           (one_way_queued_ >= kMaxOneWayQueued ||
+            one_way_bytes_ + bytes > kMaxOneWayBytes)) {
+      if (give_up()) return false;
+      // The host ends a batch without waking itself for the next one while
+      // this waits: the wake-up goes out from here, a moment later, so that
+      // Node's event loop turns in between (a wake-up sent at once would be
+      // run in the same turn, and the loop would stand still for as long
+      // as the sandbox logs).
+      if (!wakeup_posted_.load(std::memory_order_acquire) &&
+          Clock::now() - last_batch_end_ >= kEventLoopTurn) {
+        lock.unlock();
+        PostWakeup();
+        lock.lock();
+      }
+      changed_.wait_for(lock, kEventLoopTurn);
+    }
+    ++one_way_queued_;
+    one_way_bytes_ += bytes;
+    requests_.push_back(request);
+    queued_.store(requests_.size(), std::memory_order_release);
+    lock.unlock();
+    changed_.notify_all();
+    PostWakeup();
+    return true;
+  }
+  requests_.push_back(request);
+  queued_.store(requests_.size(), std::memory_order_release);
+  lock.unlock();
+  changed_.notify_all();
+  PostWakeup();
+  lock.lock();
   ++sandbox_waiting_;
   bool answered = true;
   while (!request->done) {
@@ -57,7 +107,15 @@ bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,
           break;
         }
       }
+      queued_.store(requests_.size(), std::memory_order_release);
       break;
+    }
+    if (!request->taken && !wakeup_posted_.load(std::memory_order_acquire)) {
+      // Queued while a batch ran, which leaves the next wake-up to us.
+      lock.unlock();
+      PostWakeup();
+      lock.lock();
+      continue;
     }
     // Woken by the answer or a task; the timeout bounds how late a
     // cancellation or deadline is noticed.
@@ -69,16 +127,52 @@ bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,
   return answered;
 }
 
+bool HostBridge::DrainOneWay(const std::function<bool()>& give_up) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (one_way_queued_ > 0) {
+    if (give_up()) return false;
+    if (!wakeup_posted_.load(std::memory_order_acquire) &&
+        Clock::now() - last_batch_end_ >= kEventLoopTurn) {
+      lock.unlock();
+      PostWakeup();
+      lock.lock();
+    }
+    changed_.wait_for(lock, kEventLoopTurn);
+  }
+  return true;
+}
+
+void HostBridge::WakeIfQueued() {
+  if (queued_.load(std::memory_order_acquire) > 0 &&
+      !wakeup_posted_.load(std::memory_order_acquire)) {
+    PostWakeup();
+  }
+}
+
 bool HostBridge::RunHostRequests() {
   bool ran = false;
-  for (;;) {
+  size_t budget;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    budget = requests_.size();
+  }
+  // Only the requests queued now: those queued meanwhile wait for another
+  // turn of Node's event loop.
+  for (; budget > 0; --budget) {
     std::shared_ptr<Request> request;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (requests_.empty()) return ran;
+      if (requests_.empty()) break;
       request = std::move(requests_.front());
       requests_.pop_front();
+      queued_.store(requests_.size(), std::memory_order_release);
+      request->taken = true;
+      if (request->one_way) {
+        --one_way_queued_;
+        one_way_bytes_ -= BytesOf(*request);
+      }
     }
+    if (request->one_way) changed_.notify_all();
     ran = true;
     mr_value result{};
     CallOnHostThread(request->call_id, request->function_id,
@@ -90,6 +184,17 @@ bool HostBridge::RunHostRequests() {
     }
     changed_.notify_all();
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    last_batch_end_ = Clock::now();
+    // Cleared only now, and no wake-up sent from here: one sent before this
+    // wake-up's handler returns runs in the same turn of Node's event loop.
+    // What was queued during the batch is woken for by the sandbox thread
+    // (its next request, its wait for room or an answer, the end of its
+    // slice), after the loop has turned.
+    wakeup_posted_.store(false, std::memory_order_release);
+  }
+  return ran;
 }
 
 bool HostBridge::SandboxThreadWaiting() {
@@ -134,6 +239,7 @@ void HostBridge::WaitForWork(std::chrono::microseconds max) {
 }
 
 void HostBridge::NotifyReleased() {
+  WakeIfQueued();
   if (host_waiters_.load(std::memory_order_relaxed) == 0) return;
   std::lock_guard<std::mutex> lock(mutex_);
   changed_.notify_all();

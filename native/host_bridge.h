@@ -41,6 +41,7 @@ class HostBridge {
     // Console output and other notifications need no answer.
     bool one_way = false;
     bool done = false;  // guarded by the bridge's mutex
+    bool taken = false;  // by the host thread; guarded likewise
     ~Request();
   };
 
@@ -67,7 +68,10 @@ class HostBridge {
   bool CallFromSandboxThread(std::shared_ptr<Request> request,
                              const std::function<bool()>& give_up);
 
-  // Host thread: answers the queued requests. Returns whether it ran any.
+  // Host thread: answers the requests queued when it is called (not those
+  // queued meanwhile, so that a sandbox logging in a loop cannot hold
+  // Node's event loop; those get a wake-up of their own). Returns whether
+  // it ran any.
   bool RunHostRequests();
 
   // Host thread, inside a host function: whether the sandbox's thread is
@@ -81,6 +85,14 @@ class HostBridge {
   // Host functions running on the host thread right now.
   int host_depth() const { return host_depth_; }
 
+  // Sandbox thread, between slices: waits until the host has taken every
+  // one-way request (console output reaches the host before the call's
+  // result, and never waits for a later call). False once `give_up` says so.
+  bool DrainOneWay(const std::function<bool()>& give_up);
+  // Sandbox thread, its slice over: wakes the host for requests left
+  // queued (one-way requests queued while a batch ran).
+  void WakeIfQueued();
+
   // Host thread: sleeps until a request arrives, the isolate may be free,
   // or `max` passes.
   void WaitForWork(std::chrono::microseconds max);
@@ -88,6 +100,12 @@ class HostBridge {
   void NotifyReleased();
 
  private:
+  // Wakes the host thread unless a wake-up is already on its way.
+  void PostWakeup();
+  static size_t BytesOf(const Request& request);
+
+  using Clock = std::chrono::steady_clock;
+
   struct Task {
     const std::function<void()>* run;
     bool done = false;
@@ -102,6 +120,17 @@ class HostBridge {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::shared_ptr<Request>> requests_;
+  // One-way requests queued and their bytes: past either bound the sandbox
+  // thread waits for the host to take some (console output in a loop must
+  // not pile up in the host without end).
+  size_t one_way_queued_ = 0;
+  size_t one_way_bytes_ = 0;
+  // A wake-up is on its way to the host thread, or a batch is running: no
+  // need for another.
+  std::atomic<bool> wakeup_posted_{false};
+  // Requests in requests_, readable without the mutex.
+  std::atomic<size_t> queued_{0};
+  std::chrono::steady_clock::time_point last_batch_end_;
   std::deque<Task*> tasks_;
   // Sandbox-thread waits in CallFromSandboxThread, nested or not.
   int sandbox_waiting_ = 0;

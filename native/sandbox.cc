@@ -789,11 +789,18 @@ void Sandbox::RunAsync(AsyncCall& call, Clock::time_point outer_deadline) {
     state.promise.Reset();
   }
   async_running_.store(was_running, std::memory_order_release);
+  // Its console output goes to the host before its result.
+  bridge_.DrainOneWay([this] { return closing_.load(std::memory_order_acquire); });
   call.Complete(&out);
 }
 
 bool Sandbox::StepAsync(AsyncState& state, mr_value* out) {
   AsyncCall& call = *state.call;
+  // Console output of the last slice reaches the host while this waits.
+  bridge_.DrainOneWay([&] {
+    return closing_.load(std::memory_order_acquire) || call.Cancelled() ||
+           Clock::now() >= state.deadline;
+  });
   // Calls its host functions made (and may wait for) run now, nested: queued
   // behind it they would never run.
   bool ran_nested = !closing_.load(std::memory_order_acquire) &&

@@ -136,3 +136,45 @@ describe("--allow-natives-syntax turned on after sandboxes exist (item 16)", () 
     expect(out.afterNatives).toMatch(/^JSParseError\|ERR_MINI_RACER_PARSE\|SyntaxError/);
   });
 });
+
+describe("console output on the async path (item 9)", () => {
+  it("1 MB lines in a loop: every line arrives, host RSS stays bounded, Node's event loop keeps turning", async () => {
+    let lines = 0;
+    let chars = 0;
+    using mr = new MiniRacer({
+      timeout: 60_000,
+      onConsole: (_level, args) => {
+        lines++;
+        chars += (args[0] as string).length;
+      },
+    });
+    let maxGap = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+    }, 5);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB())), 5);
+    const before = rssMiB();
+    await mr.evalAsync("const s = 'x'.repeat(1 << 20); for (let i = 0; i < 1500; i++) console.log(s); 'done'");
+    clearInterval(ticker);
+    clearInterval(sampler);
+    peak = Math.max(peak, rssMiB());
+    expect(lines).toBe(1500);
+    expect(chars).toBe(1500 * MiB);
+    // Unbounded, the queue held ~1.5 GB and the loop stood still for seconds.
+    expect(peak - before).toBeLessThan(400);
+    expect(maxGap).toBeLessThan(1000);
+  });
+
+  it("a call stopped while its console output waits for the host ends at its limit", async () => {
+    using mr = new MiniRacer({ onConsole: () => {} });
+    const start = performance.now();
+    const error = await mr.evalAsync("const s = 'y'.repeat(1 << 20); for (;;) console.log(s)", { timeout: 300 }).catch((e) => e);
+    expect(error).toBeInstanceOf(JSTimeoutError);
+    expect(performance.now() - start).toBeLessThan(5000);
+    expect(await mr.evalAsync("1 + 1")).toBe(2);
+  });
+});
