@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "call_owned_promises.h"
+#include "path_binder.h"
 #include "queued_work.h"
 #include "source_excerpt.h"
 #include "value_codec.h"
@@ -1220,56 +1221,27 @@ bool Sandbox::Expose(const uint16_t* path, size_t units, uint32_t function_id,
   RunSyncCall(
       kExposeTimeoutMs, 0, &out,
       [&](v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
-          Outcome*) {
-        // Walk the dotted path, creating plain objects where nothing is;
-        // define the function as an own data property (no setter runs).
-        v8::Local<v8::Object> holder = context->Global();
-        size_t start = 0;
-        for (size_t i = 0; i <= units; ++i) {
-          if (i < units && path[i] != u'.') continue;
-          v8::Local<v8::String> key;
-          if (!v8::String::NewFromTwoByte(isolate_, path + start,
-                                          v8::NewStringType::kNormal,
-                                          static_cast<int>(i - start))
-                   .ToLocal(&key)) {
-            return Step::kFailed;
-          }
-          if (i == units) {
-            v8::Local<v8::Function> function;
-            if (!v8::Function::New(
-                     context, &Sandbox::HostFunctionCallback,
-                     v8::Integer::NewFromUnsigned(isolate_, function_id), 0,
-                     v8::ConstructorBehavior::kThrow)
-                     .ToLocal(&function)) {
-              return Step::kFailed;
-            }
-            function->SetName(key);
-            if (!holder->CreateDataProperty(context, key, function)
-                     .FromMaybe(false)) {
-              isolate_->ThrowException(v8::Exception::TypeError(
-                  v8::String::NewFromUtf8Literal(
-                      isolate_, "the name cannot be defined there")));
-              return Step::kFailed;
-            }
-            break;
-          }
-          v8::Local<v8::Value> next;
-          if (!holder->Get(context, key).ToLocal(&next)) return Step::kFailed;
-          if (next->IsUndefined()) {
-            v8::Local<v8::Object> created = v8::Object::New(isolate_);
-            if (!holder->CreateDataProperty(context, key, created)
-                     .FromMaybe(false)) {
-              return Step::kFailed;
-            }
-            next = created;
-          } else if (!next->IsObject()) {
-            isolate_->ThrowException(v8::Exception::TypeError(
-                v8::String::NewFromUtf8Literal(
-                    isolate_, "a part of the path is not an object")));
-            return Step::kFailed;
-          }
-          holder = next.As<v8::Object>();
-          start = i + 1;
+          Outcome* outcome) {
+        // Named after the last part of the path.
+        size_t last = units;
+        while (last > 0 && path[last - 1] != u'.') --last;
+        v8::Local<v8::String> name;
+        v8::Local<v8::Function> function;
+        if (!v8::String::NewFromTwoByte(isolate_, path + last,
+                                        v8::NewStringType::kNormal,
+                                        static_cast<int>(units - last))
+                 .ToLocal(&name) ||
+            !v8::Function::New(
+                 context, &Sandbox::HostFunctionCallback,
+                 v8::Integer::NewFromUnsigned(isolate_, function_id), 0,
+                 v8::ConstructorBehavior::kThrow)
+                 .ToLocal(&function)) {
+          return Step::kFailed;
+        }
+        function->SetName(name);
+        if (!PathBinder(isolate_, context, path, units)
+                 .Bind(function, &outcome->failure)) {
+          return Step::kFailed;
         }
         *result = v8::Undefined(isolate_);
         return Step::kValue;

@@ -178,3 +178,91 @@ describe("console output on the async path (item 9)", () => {
     expect(await mr.evalAsync("1 + 1")).toBe(2);
   });
 });
+
+describe("expose over every shape of existing binding (item 20)", () => {
+  const fn = () => 42;
+  const bound = (mr: MiniRacer, path: string) => mr.eval(`${path}()`);
+  const refusal = (mr: MiniRacer, path: string): unknown => caught(() => mr.expose(path, fn));
+  const expectRefused = (mr: MiniRacer, path: string, message: string) => {
+    const error = refusal(mr, path) as Error;
+    expect(error.constructor).toBe(TypeError);
+    expect(error.message).toBe(`cannot expose '${path}': ${message}`);
+  };
+
+  it("replaces var, a var left undefined, a top-level function, a writable non-configurable property, configurable getters", () => {
+    using mr = new MiniRacer({ timeout: 1000 });
+    mr.execute(`var v = 1; var u; var w = 1; function f() { return 0 }
+      Object.defineProperty(globalThis, "n", { value: 1, writable: true });
+      Object.defineProperty(globalThis, "g", { get() { return 1 }, configurable: true });
+      var ns;`);
+    for (const path of ["v", "u", "f", "n", "g", "ns.inner", "u2.deep.er"]) {
+      mr.expose(path, fn);
+      expect(bound(mr, path), path).toBe(42);
+    }
+    // var keeps its attributes: still non-configurable.
+    expect(mr.eval("Object.getOwnPropertyDescriptor(globalThis, 'v').configurable")).toBe(false);
+    expect(mr.eval("delete globalThis.v")).toBe(false);
+  });
+
+  it("refuses let, const, class and a declaration stuck before initialization, naming the conflict", () => {
+    using mr = new MiniRacer({ timeout: 1000 });
+    mr.execute("let l = 1; const c = {}; class K {}");
+    expect(caught(() => mr.execute("let tdz = (() => { throw 1 })()"))).toBeInstanceOf(JSEvalError);
+    for (const [path, first] of [["l", "l"], ["c", "c"], ["K", "K"], ["tdz", "tdz"], ["c.inner", "c"], ["l.x", "l"]]) {
+      expectRefused(mr, path, `'${first}' is declared in the sandbox with let, const or class, which a global cannot replace`);
+    }
+    expect(mr.eval("l + typeof c + typeof K")).toBe("1objectfunction");
+  });
+
+  it("refuses read-only and non-configurable accessors, frozen or sealed holders, primitives on the way", () => {
+    using mr = new MiniRacer({ timeout: 1000 });
+    mr.execute(`Object.defineProperty(globalThis, "ro", { value: 1 });
+      Object.defineProperty(globalThis, "acc", { get() { return 1 } });
+      globalThis.frozen = Object.freeze({}); globalThis.sealed = Object.seal({ keep: 1 });
+      globalThis.num = 5; globalThis.nul = null; globalThis.str = "s";`);
+    expectRefused(mr, "ro", "'ro' is a read-only, non-configurable property of the sandbox");
+    expectRefused(mr, "acc", "'acc' is a read-only, non-configurable property of the sandbox");
+    expectRefused(mr, "undefined", "'undefined' is a read-only, non-configurable property of the sandbox");
+    expectRefused(mr, "frozen.f", "'frozen.f' cannot be added: its object is frozen, sealed or not extensible");
+    expectRefused(mr, "sealed.f", "'sealed.f' cannot be added: its object is frozen, sealed or not extensible");
+    expectRefused(mr, "num.f", "'num' is a number, not an object");
+    expectRefused(mr, "nul.f", "'nul' is null, not an object");
+    expectRefused(mr, "str.f", "'str' is a string, not an object");
+    // sealed keeps its existing property writable: replacing it works.
+    mr.expose("sealed.keep", fn);
+    expect(bound(mr, "sealed.keep")).toBe(42);
+  });
+
+  it("a Proxy on the way decides through its traps; a throwing trap fails with the sandbox's error", () => {
+    using mr = new MiniRacer({ timeout: 1000 });
+    mr.execute(`globalThis.ok = new Proxy({}, {});
+      globalThis.no = new Proxy({}, { defineProperty() { return false } });
+      globalThis.boom = new Proxy({}, { defineProperty() { throw new RangeError("no way") } });
+      globalThis.slow = new Proxy({}, { defineProperty() { for (;;); } });`);
+    mr.expose("ok.f", fn);
+    expect(bound(mr, "ok.f")).toBe(42);
+    expectRefused(mr, "no.f", "'no.f' cannot be defined: its object is a Proxy that refused it");
+    const thrown = refusal(mr, "boom.f") as JSEvalError;
+    expect(thrown).toBeInstanceOf(JSEvalError);
+    expect(thrown.message).toBe("RangeError: no way");
+    expect(refusal(mr, "slow.f")).toBeInstanceOf(JSTimeoutError);
+    expect(mr.eval("1 + 1")).toBe(2);
+  });
+
+  it("no shape gives an internal error", () => {
+    using mr = new MiniRacer({ timeout: 1000 });
+    mr.execute("var a; var b = 1; let c; const d = 1; function e() {} class f {} Object.freeze(Object.prototype)");
+    for (const path of ["a", "a.x", "b", "b.x", "c", "c.x", "d", "e", "e.x", "f", "f.x", "toString", "hasOwnProperty.x", "globalThis", "globalThis.x", "Object.keys"]) {
+      const error = (() => {
+        try {
+          mr.expose(path, fn);
+          return undefined;
+        } catch (e) {
+          return e as { code?: string };
+        }
+      })();
+      expect(error?.code, path).not.toBe("ERR_MINI_RACER_INTERNAL");
+      expect(error === undefined || error instanceof TypeError || error instanceof JSEvalError, path).toBe(true);
+    }
+  });
+});
