@@ -22,6 +22,9 @@ constexpr size_t kAllocationSlack = size_t{3} << 29;
 // Growth of the large-object spaces since the last GC past which the end of
 // a call measures the whole heap.
 constexpr size_t kLargeObjectGrowthToCheck = 4u << 20;
+// A GC that finds the heap over the cap by up to 1/kGarbageShareToCheck of
+// it has a full collection decide; further over, the call stops at once.
+constexpr size_t kGarbageShareToCheck = 2;
 // Calls shorter than this cannot have written that much memory (4 MiB at
 // 40 GB/s takes 100 µs).
 constexpr std::chrono::microseconds kMinCallToCheck{50};
@@ -116,13 +119,58 @@ void MemoryMonitor::AfterGC(v8::Isolate* isolate, v8::GCType,
   self->budget_->set_heap_used(used);
   self->RecordHeapFigures(stats);
   self->large_objects_at_last_gc_ = self->LargeObjectBytes();
-  // The cap itself is enforced here, at each GC: V8's own limit sits far
-  // above it (see ConfigureHeap) so that no single allocation can reach
-  // V8's fatal out-of-memory path.
-  if (self->in_call_ &&
-      used + self->budget_->external_bytes() > self->budget_->max_bytes()) {
-    self->heap_cap_reached_.store(true, std::memory_order_relaxed);
-    isolate->TerminateExecution();
+  // The cap itself is enforced from here, at each GC: V8's own limit sits
+  // far above it (see ConfigureHeap) so that no single allocation can reach
+  // V8's fatal out-of-memory path. Live data counts, not garbage: over the
+  // cap, a full collection decides (a long-lived sandbox with a large live
+  // set failed garbage-making calls at random otherwise).
+  size_t total = used + self->budget_->external_bytes();
+  size_t max = self->budget_->max_bytes();
+  if (self->in_call_ && !self->collecting_ && total > max) {
+    if (total - max > max / kGarbageShareToCheck) {
+      // Too far over for garbage to explain (the full check would have run
+      // at the first interrupt check past the cap, unless a builtin that
+      // never checks is filling the heap): stop at once.
+      self->heap_cap_reached_.store(true, std::memory_order_relaxed);
+      isolate->TerminateExecution();
+    } else {
+      self->RequestFullCheck();
+    }
+  }
+}
+
+void MemoryMonitor::RequestFullCheck() {
+  if (full_check_pending_.exchange(true, std::memory_order_relaxed)) return;
+  // Termination, too, only takes effect at the next interrupt check: the
+  // script runs no further on this path than it did when terminated at once.
+  isolate_->RequestInterrupt(&MemoryMonitor::FullCheckInterrupt, this);
+}
+
+void MemoryMonitor::FullCheckInterrupt(v8::Isolate*, void* data) {
+  static_cast<MemoryMonitor*>(data)->RunFullCheck(/*stop=*/true);
+}
+
+void MemoryMonitor::RunFullCheck(bool stop) {
+  if (!full_check_pending_.exchange(false, std::memory_order_relaxed) ||
+      !in_call_) {
+    return;
+  }
+  collecting_ = true;
+  // One or two compacting full GCs, far cheaper than LowMemoryNotification's
+  // up to seven rounds; the level goes back at once (V8 resets it itself
+  // after acting on a critical one).
+  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+  collecting_ = false;
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  budget_->set_heap_used(stats.used_heap_size());
+  RecordHeapFigures(stats);
+  large_objects_at_last_gc_ = LargeObjectBytes();
+  if (stats.used_heap_size() + budget_->external_bytes() >
+      budget_->max_bytes()) {
+    heap_cap_reached_.store(true, std::memory_order_relaxed);
+    if (stop) isolate_->TerminateExecution();
   }
 }
 
@@ -146,6 +194,12 @@ void MemoryMonitor::BeginCall() {
 }
 
 void MemoryMonitor::CheckAfterRun() {
+  // A GC found the heap over the cap and the script ended before its check
+  // ran: it runs now (the call fails if the heap really is over).
+  if (full_check_pending_.load(std::memory_order_relaxed)) {
+    RunFullCheck(/*stop=*/false);
+    return;
+  }
   // One huge allocation (a string flattened as the script's last act) can
   // take the heap past the cap with no GC since to notice. Such objects
   // live in the large-object spaces, which are cheap to measure; smaller
@@ -160,10 +214,18 @@ void MemoryMonitor::CheckAfterRun() {
   }
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
-  if (stats.used_heap_size() + budget_->external_bytes() >
-      budget_->max_bytes()) {
+  size_t total = stats.used_heap_size() + budget_->external_bytes();
+  size_t max = budget_->max_bytes();
+  if (total <= max) return;
+  if (total - max > max / kGarbageShareToCheck) {
+    // Too far over for garbage to explain: a huge object made in one go
+    // (a flattened string, a parsed array) was live at some point.
     heap_cap_reached_.store(true, std::memory_order_relaxed);
+    return;
   }
+  // Maybe garbage: a full collection decides.
+  full_check_pending_.store(true, std::memory_order_relaxed);
+  RunFullCheck(/*stop=*/false);
 }
 
 void MemoryMonitor::LeaveCall() { in_call_ = false; }

@@ -70,6 +70,15 @@ class MemoryMonitor {
  private:
   static size_t NearHeapLimit(void* data, size_t current_limit,
                               size_t initial_limit);
+  static void FullCheckInterrupt(v8::Isolate* isolate, void* data);
+  // A GC found the heap over the cap. V8's figures then still count
+  // garbage (a scavenge does not look at the old generation, and even a
+  // full GC may leave some), so the call is not stopped on them: a full
+  // collection decides, run at the script's next interrupt check.
+  void RequestFullCheck();
+  // Collects all garbage and then enforces the cap on what is live; when
+  // `stop` the running script is terminated if it is over.
+  void RunFullCheck(bool stop);
   static void AfterGC(v8::Isolate* isolate, v8::GCType type,
                       v8::GCCallbackFlags flags, void* data);
 
@@ -84,6 +93,9 @@ class MemoryMonitor {
   size_t initial_heap_limit_ = 0;
   size_t max_bytes_ = 0;
   bool in_call_ = false;
+  // A full check was requested and has not run; our own collection runs.
+  std::atomic<bool> full_check_pending_{false};
+  bool collecting_ = false;
   std::chrono::steady_clock::time_point call_started_;
   std::atomic<bool> heap_cap_reached_{false};
   std::atomic<bool> cap_ever_reached_{false};
