@@ -266,3 +266,38 @@ describe("expose over every shape of existing binding (item 20)", () => {
     }
   });
 });
+
+describe("the memory cap counts live data, not garbage (item 18)", () => {
+  for (const [cap, live, rounds] of [
+    [32, 27, 1500],
+    [128, 91, 300],
+  ] as const) {
+    it(`${live} MB live in a ${cap} MiB cap: ${rounds} garbage-heavy calls, no JSOOMError; a real overrun still fails fast`, () => {
+      using mr = new MiniRacer({ maxMemory: cap * MiB, timeout: 30_000 });
+      mr.execute("globalThis.keep = []");
+      // 1 MiB at a time, collected between: building it is not what is tested.
+      for (let i = 0; i < live; i++) {
+        mr.execute("keep.push(Array.from({ length: 131072 }, () => 0.5))");
+        mr.lowMemoryNotification();
+      }
+      expect(mr.heapStats().usedHeapSize).toBeGreaterThan(live * MiB);
+      let failures = 0;
+      let first: unknown;
+      for (let i = 0; i < rounds; i++) {
+        try {
+          mr.eval("{ const a = []; for (let i = 0; i < 5000; i++) a.push({ i, s: 'x' + i }); a.length }");
+        } catch (e) {
+          failures++;
+          first ??= e;
+        }
+      }
+      expect(first).toBeUndefined();
+      expect(failures).toBe(0);
+      expect(mr.eval("keep.length")).toBe(live);
+      // Live data past the cap: still a JSOOMError, well within the time limit.
+      const start = performance.now();
+      expect(caught(() => mr.eval("for (;;) keep.push(new Array(131072).fill(0.5))"))).toBeInstanceOf(JSOOMError);
+      expect(performance.now() - start).toBeLessThan(5000);
+    });
+  }
+});
