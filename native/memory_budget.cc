@@ -4,12 +4,12 @@
 
 namespace mini_racer {
 
-bool MemoryBudget::TryCharge(size_t bytes) {
+bool MemoryBudget::TryCharge(size_t bytes, bool record_refusal) {
   size_t heap = heap_used_.load(std::memory_order_relaxed);
   size_t current = external_.load(std::memory_order_relaxed);
   do {
     if (bytes > max_bytes_ || current + heap > max_bytes_ - bytes) {
-      refused_.store(true, std::memory_order_relaxed);
+      if (record_refusal) refused_.store(true, std::memory_order_relaxed);
       return false;
     }
   } while (!external_.compare_exchange_weak(current, current + bytes,

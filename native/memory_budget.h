@@ -19,7 +19,9 @@ class MemoryBudget {
 
   // Charges `bytes` of off-heap memory if heap + off-heap stays within the
   // cap. Thread-safe: V8 may allocate backing stores on helper threads.
-  bool TryCharge(size_t bytes);
+  // A refusal is recorded (see refused()) unless `record_refusal` is false:
+  // a caller that will collect garbage and retry records only its last try.
+  bool TryCharge(size_t bytes, bool record_refusal = true);
   void Release(size_t bytes);
 
   // Called after each GC with the live heap size.

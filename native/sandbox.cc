@@ -166,6 +166,13 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
                  "could not install the WebAssembly memory guard");
       return nullptr;
     }
+    sandbox->intl_guard_ =
+        std::make_unique<IntlMemoryGuard>(isolate, &sandbox->budget_);
+    if (!sandbox->intl_guard_->Install(context)) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not install the Intl memory guard");
+      return nullptr;
+    }
     if (!sandbox->timers_->Install(context)) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
                  "could not install the timer functions");
@@ -229,6 +236,7 @@ Sandbox::~Sandbox() {
     timers_.reset();
     owned_promises_.reset();
     handles_.reset();
+    intl_guard_.reset();
     host_promises_.clear();
     script_cache_.clear();
     eval_origin_.Reset();

@@ -28,6 +28,7 @@
 #include "foreground_task_queue.h"
 #include "handle_table.h"
 #include "host_bridge.h"
+#include "intl_memory_guard.h"
 #include "isolate_holder.h"
 #include "memory_budget.h"
 #include "memory_monitor.h"
@@ -221,6 +222,7 @@ class Sandbox {
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<CallOwnedPromises> owned_promises_;
   std::unique_ptr<HandleTable> handles_;
+  std::unique_ptr<IntlMemoryGuard> intl_guard_;
   HostBridge bridge_;
   // Node's isolate on the host thread, entered around host calls made from
   // inside the sandbox there.

@@ -301,3 +301,67 @@ describe("the memory cap counts live data, not garbage (item 18)", () => {
     });
   }
 });
+
+describe("ICU memory of Intl objects is charged to the cap (item 7)", () => {
+  const kinds: Array<[string, string, number]> = [
+    ["Collator", "new Intl.Collator('de')", 4096],
+    ["DateTimeFormat", "new Intl.DateTimeFormat('en', { dateStyle: 'full' })", 32768],
+    ["DateTimeFormat called without new", "Intl.DateTimeFormat('en')", 32768],
+    ["DisplayNames", "new Intl.DisplayNames('en', { type: 'region' })", 5120],
+    ["ListFormat", "new Intl.ListFormat('en')", 4096],
+    ["Locale", "new Intl.Locale('en-US')", 2048],
+    ["NumberFormat", "new Intl.NumberFormat('de', { style: 'currency', currency: 'EUR' })", 5120],
+    ["PluralRules", "new Intl.PluralRules('en')", 4096],
+    ["RelativeTimeFormat", "new Intl.RelativeTimeFormat('en')", 12288],
+    ["Segmenter", "new Intl.Segmenter('en')", 8192],
+    ["Segmenter.prototype.segment (2 bytes a character)", "seg.segment('x'.repeat(10000))", 4096 + 20000],
+    ["a segments iterator", "segs[Symbol.iterator]()", 4096],
+    ["a subclass", "new (class extends Intl.NumberFormat {})('en')", 5120],
+  ];
+
+  it("every kind is charged its estimate while alive and credited back when collected", () => {
+    using mr = new MiniRacer({ timeout: 5000 });
+    mr.execute("globalThis.seg = new Intl.Segmenter('en'); globalThis.segs = seg.segment('a b'); globalThis.keep = []");
+    for (const [name, expr, bytes] of kinds) {
+      mr.lowMemoryNotification();
+      const before = mr.heapStats().externalMemory;
+      mr.execute(`for (let i = 0; i < 10; i++) keep.push(${expr})`);
+      expect(mr.heapStats().externalMemory - before, name).toBe(10 * bytes);
+      mr.execute("keep.length = 0");
+      mr.lowMemoryNotification();
+      expect(mr.heapStats().externalMemory, name).toBe(before);
+    }
+  });
+
+  it("the wrapped constructors behave as the originals", () => {
+    using mr = new MiniRacer({ timeout: 5000 });
+    expect(
+      mr.eval(`[
+        Intl.DateTimeFormat.prototype.constructor === Intl.DateTimeFormat,
+        Intl.DateTimeFormat.name, Intl.DateTimeFormat.length, Intl.NumberFormat.length,
+        typeof Intl.Collator.supportedLocalesOf, new Intl.Locale('en-US') instanceof Intl.Locale,
+        Intl.NumberFormat('en').format(1234.5), new Intl.DateTimeFormat('en', { timeZone: 'UTC' }).format(0),
+        [...new Intl.Segmenter('en', { granularity: 'word' }).segment('a b')].length,
+        (() => { try { Intl.Locale('en'); return 'no throw' } catch (e) { return e.constructor.name } })(),
+        (() => { try { new Intl.Segmenter().segment(Symbol()); return 'no throw' } catch (e) { return e.constructor.name } })(),
+      ]`),
+    ).toEqual([true, "DateTimeFormat", 0, 0, "function", true, "1,234.5", "1/1/1970", 3, "TypeError", "TypeError"]);
+  });
+
+  it("20,000 retained DateTimeFormats under a 32 MB cap: JSOOMError, host RSS bounded, the sandbox usable", () => {
+    using mr = new MiniRacer({ maxMemory: 32 * MiB, timeout: 30_000 });
+    const before = rssMiB();
+    const error = caught(() => mr.eval("const k = []; for (let i = 0; i < 20000; i++) k.push(new Intl.DateTimeFormat('en', { dateStyle: 'full', timeStyle: 'long' })); k.length"));
+    const grown = rssMiB() - before;
+    expect(error).toBeInstanceOf(JSOOMError);
+    expect((error as JSOOMError).code).toBe("ERR_MINI_RACER_OOM");
+    // Unbounded: ~530 MB. Charged: about the cap's worth of formatters.
+    expect(grown).toBeLessThan(150);
+    expect(mr.eval("new Intl.NumberFormat('en').format(1)")).toBe("1");
+  });
+
+  it("formatters made and dropped in a loop are collected to make room: no false failure", () => {
+    using mr = new MiniRacer({ maxMemory: 32 * MiB, timeout: 60_000 });
+    expect(mr.eval("let n = 0; for (let i = 0; i < 5000; i++) n += new Intl.DateTimeFormat('en', { dateStyle: 'full' }).format(0).length; n > 0")).toBe(true);
+  });
+});
