@@ -153,7 +153,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     sandbox->memory_ = std::make_unique<MemoryMonitor>(
         isolate, &sandbox->budget_, options.soft_memory);
     sandbox->timers_ = std::make_unique<TimerQueue>(isolate);
-    sandbox->handles_ = std::make_unique<HandleTable>(isolate);
+    sandbox->handles_ =
+        std::make_unique<HandleTable>(isolate, &sandbox->budget_);
     isolate->SetData(kSandboxSlot, sandbox.get());
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     if (context.IsEmpty()) {

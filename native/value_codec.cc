@@ -162,7 +162,16 @@ bool ValueCodec::Encode(v8::Isolate* isolate, v8::Local<v8::Context> context,
                 : value->IsSymbol() ? MR_VALUE_SYMBOL
                 : value->IsArray()  ? MR_VALUE_ARRAY
                                     : MR_VALUE_OBJECT;
-    out->number = handles->Add(value);
+    uint32_t id = handles->Add(value);
+    if (id == 0) {
+      isolate->ThrowException(v8::Exception::RangeError(
+          v8::String::NewFromUtf8Literal(
+              isolate,
+              "too many live handles: each counts against the sandbox's "
+              "memory cap until the host releases it")));
+      return false;
+    }
+    out->number = id;
     return true;
   }
   SerializerDelegate delegate(isolate, *budget);

@@ -67,10 +67,17 @@ interface HandleState {
 // reachable from the handle object itself.
 const states = new WeakMap<object, HandleState>();
 
+// The live handle object of each id, per MiniRacer: the sandbox hands out
+// one id per value, so the same sandbox function passed to a host function a
+// million times is one handle here too, not a million.
+const byId = new WeakMap<HandleOwner, Map<number, WeakRef<object>>>();
+
 // Handles the host drops without release() give their value back here.
 const collected = new FinalizationRegistry<{ owner: HandleOwner; id: number; state: { released: boolean } }>(
   ({ owner, id, state }) => {
     if (!state.released && !owner.closed) owner.release(id);
+    const known = byId.get(owner);
+    if (known !== undefined && known.get(id)?.deref() === undefined) known.delete(id);
   },
 );
 
@@ -285,6 +292,18 @@ for (const cls of [JSHandle, JSObjectHandle, JSArrayHandle, JSSymbolHandle, JSFu
 
 /** Wraps a handle the binding returned. @internal */
 export function makeHandle(owner: HandleOwner, type: HandleType, id: number): unknown {
+  let known = byId.get(owner);
+  if (known === undefined) {
+    known = new Map();
+    byId.set(owner, known);
+  }
+  const existing = known.get(id)?.deref();
+  if (existing !== undefined && states.get(existing)?.released === false) {
+    // The sandbox took one more reference for this delivery: the handle
+    // already here holds one, so this one goes back at once.
+    owner.release(id);
+    return existing;
+  }
   let handle: object;
   const state: HandleState = { owner, id, type, released: false };
   if (type === HandleType.Function) {
@@ -308,6 +327,7 @@ export function makeHandle(owner: HandleOwner, type: HandleType, id: number): un
   }
   states.set(handle, state);
   collected.register(handle, { owner, id, state }, state);
+  known.set(id, new WeakRef(handle));
   return Object.freeze(handle);
 }
 

@@ -365,3 +365,59 @@ describe("ICU memory of Intl objects is charged to the cap (item 7)", () => {
     expect(mr.eval("let n = 0; for (let i = 0; i < 5000; i++) n += new Intl.DateTimeFormat('en', { dateStyle: 'full' }).format(0).length; n > 0")).toBe(true);
   });
 });
+
+describe("handles a call can create are bounded (item 8)", () => {
+  it("one sandbox function passed to a host function a million times is one handle, host RSS flat", () => {
+    using mr = new MiniRacer({ timeout: 60_000 });
+    let last: unknown;
+    let same = true;
+    mr.expose("take", (f: unknown) => {
+      if (last !== undefined && f !== last) same = false;
+      last = f;
+    });
+    mr.execute("globalThis.cb = () => 1; for (let i = 0; i < 20000; i++) take(cb)"); // warm up
+    const before = rssMiB();
+    mr.execute("for (let i = 0; i < 1000000; i++) take(cb)");
+    expect(same).toBe(true);
+    expect(mr.handleCount()).toBe(1);
+    // One handle per call: ~1 M handles, +430 MB.
+    expect(rssMiB() - before).toBeLessThan(100);
+    expect((last as JSFunctionHandle)()).toBe(1);
+  });
+
+  it("the same value through every path is one handle: results, handle results, property reads, host arguments", () => {
+    using mr = new MiniRacer({ timeout: 5000 });
+    const got: unknown[] = [];
+    mr.expose("take", (v: unknown) => got.push(v));
+    mr.execute("globalThis.o = { f() { return 2 } }; globalThis.s = Symbol('s')");
+    const a = mr.eval("o.f") as JSFunctionHandle;
+    const b = mr.eval("o.f") as JSFunctionHandle;
+    const h1 = mr.eval("o", { handle: true }) as JSObjectHandle;
+    const h2 = mr.eval("o", { handle: true }) as JSObjectHandle;
+    mr.execute("take(o.f); take(s); take(s)");
+    expect(a).toBe(b);
+    expect(h1).toBe(h2);
+    expect(h1.get("f")).toBe(a);
+    expect(got[0]).toBe(a);
+    expect(got[1]).toBe(got[2]);
+    expect(mr.handleCount()).toBe(3);
+    a.release();
+    expect(mr.handleCount()).toBe(2);
+    // Released, then handed out again: a new, working handle.
+    const c = mr.eval("o.f") as JSFunctionHandle;
+    expect(c).not.toBe(a);
+    expect(c()).toBe(2);
+    expect(caught(() => a())).toBeInstanceOf(HandleReleasedError);
+  });
+
+  it("distinct values handed out faster than the host releases them end at the memory cap, not in host memory", () => {
+    using mr = new MiniRacer({ maxMemory: 16 * MiB, timeout: 60_000 });
+    mr.expose("take", () => {});
+    const before = rssMiB();
+    const error = caught(() => mr.execute("for (let i = 0; i < 1e6; i++) take(Symbol())"));
+    expect(error).toBeInstanceOf(JSOOMError);
+    expect((error as JSOOMError).code).toBe("ERR_MINI_RACER_OOM");
+    expect(mr.handleCount()).toBeLessThan((16 * MiB) / 512);
+    expect(rssMiB() - before).toBeLessThan(100);
+  });
+});
