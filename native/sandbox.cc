@@ -167,11 +167,11 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
                  "could not install the WebAssembly memory guard");
       return nullptr;
     }
-    sandbox->intl_guard_ =
-        std::make_unique<IntlMemoryGuard>(isolate, &sandbox->budget_);
-    if (!sandbox->intl_guard_->Install(context)) {
+    sandbox->charged_objects_ =
+        std::make_unique<ChargedObjects>(isolate, &sandbox->budget_);
+    if (!sandbox->charged_objects_->Install(context)) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
-                 "could not install the Intl memory guard");
+                 "could not install the off-heap memory charges");
       return nullptr;
     }
     if (!sandbox->timers_->Install(context)) {
@@ -237,7 +237,7 @@ Sandbox::~Sandbox() {
     timers_.reset();
     owned_promises_.reset();
     handles_.reset();
-    intl_guard_.reset();
+    charged_objects_.reset();
     host_promises_.clear();
     script_cache_.clear();
     eval_origin_.Reset();

@@ -28,7 +28,7 @@
 #include "foreground_task_queue.h"
 #include "handle_table.h"
 #include "host_bridge.h"
-#include "intl_memory_guard.h"
+#include "charged_objects.h"
 #include "isolate_holder.h"
 #include "memory_budget.h"
 #include "memory_monitor.h"
@@ -222,7 +222,7 @@ class Sandbox {
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<CallOwnedPromises> owned_promises_;
   std::unique_ptr<HandleTable> handles_;
-  std::unique_ptr<IntlMemoryGuard> intl_guard_;
+  std::unique_ptr<ChargedObjects> charged_objects_;
   HostBridge bridge_;
   // Node's isolate on the host thread, entered around host calls made from
   // inside the sandbox there.

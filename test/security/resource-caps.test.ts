@@ -360,6 +360,22 @@ describe("ICU memory of Intl objects is charged to the cap (item 7)", () => {
     expect(mr.eval("new Intl.NumberFormat('en').format(1)")).toBe("1");
   });
 
+  it("Atomics.waitAsync waiters are charged while they wait: 300,000 of them under a 32 MB cap end in JSOOMError, host RSS bounded", async () => {
+    using mr = new MiniRacer({ maxMemory: 32 * MiB, timeout: 30_000 });
+    mr.execute("globalThis.i32 = new Int32Array(new SharedArrayBuffer(4))");
+    const before = mr.heapStats().externalMemory;
+    mr.execute("globalThis.w = Atomics.waitAsync(i32, 0, 0)");
+    expect(mr.heapStats().externalMemory - before).toBe(512);
+    expect(await mr.evalAsync("Atomics.notify(i32, 0); w.value")).toBe("ok");
+    mr.execute("w = null");
+    mr.lowMemoryNotification();
+    expect(mr.heapStats().externalMemory).toBe(before);
+    const rss = rssMiB();
+    // Unbounded: ~140 MB of host memory for 300,000 waiters.
+    expect(caught(() => mr.execute("for (let i = 0; i < 300000; i++) Atomics.waitAsync(i32, 0, 0, 1e7)"))).toBeInstanceOf(JSOOMError);
+    expect(rssMiB() - rss).toBeLessThan(80);
+  });
+
   it("formatters made and dropped in a loop are collected to make room: no false failure", () => {
     using mr = new MiniRacer({ maxMemory: 32 * MiB, timeout: 60_000 });
     expect(mr.eval("let n = 0; for (let i = 0; i < 5000; i++) n += new Intl.DateTimeFormat('en', { dateStyle: 'full' }).format(0).length; n > 0")).toBe(true);
