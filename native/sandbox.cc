@@ -8,6 +8,7 @@
 #include <chrono>
 #include <vector>
 
+#include "builtin_guard.h"
 #include "call_owned_promises.h"
 #include "path_binder.h"
 #include "queued_work.h"
@@ -172,6 +173,11 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     if (!sandbox->charged_objects_->Install(context)) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
                  "could not install the off-heap memory charges");
+      return nullptr;
+    }
+    if (!BuiltinGuard::Install(isolate, context, max_memory)) {
+      SetFailure(error, MR_ERROR_INTERNAL, "Error",
+                 "could not install the builtin guard");
       return nullptr;
     }
     if (!sandbox->timers_->Install(context)) {

@@ -1,5 +1,7 @@
 #include "wasm_memory_guard.h"
 
+#include "context_bootstrap.h"
+
 namespace mini_racer {
 namespace {
 
@@ -305,26 +307,16 @@ bool WasmMemoryGuard::Install(v8::Isolate* isolate,
                               v8::Local<v8::Context> context,
                               MemoryBudget* budget) {
   v8::HandleScope handle_scope(isolate);
-  v8::Context::Scope context_scope(context);
-  v8::TryCatch try_catch(isolate);
   v8::Local<v8::External> data = v8::External::New(isolate, budget);
   v8::Local<v8::Function> charge, release;
-  v8::Local<v8::Script> script;
-  v8::Local<v8::Value> installer;
   if (!v8::Function::New(context, Charge, data, 1).ToLocal(&charge) ||
-      !v8::Function::New(context, Release, data, 1).ToLocal(&release) ||
-      !v8::Script::Compile(context,
-                           v8::String::NewFromUtf8Literal(isolate, kBootstrap))
-           .ToLocal(&script) ||
-      !script->Run(context).ToLocal(&installer) || !installer->IsFunction()) {
+      !v8::Function::New(context, Release, data, 1).ToLocal(&release)) {
     return false;
   }
   v8::Local<v8::Value> args[] = {
       charge, release,
       v8::Number::New(isolate, static_cast<double>(budget->max_bytes()))};
-  return !installer.As<v8::Function>()
-              ->Call(context, context->Global(), 3, args)
-              .IsEmpty();
+  return RunContextBootstrap(isolate, context, kBootstrap, 3, args);
 }
 
 }  // namespace mini_racer

@@ -1,0 +1,365 @@
+#include "builtin_guard.h"
+
+#include "context_bootstrap.h"
+
+namespace mini_racer {
+namespace {
+
+// Runs once per context, before any sandbox code, after WasmMemoryGuard (so
+// its Array.prototype.fill is the one wrapped here). Receives the memory cap.
+const char kBootstrap[] = R"JS(
+(function (maxBytes) {
+  "use strict";
+  const { apply, construct, defineProperty, getOwnPropertyDescriptor, ownKeys } = Reflect;
+  const reflectGet = Reflect.get, reflectSet = Reflect.set, reflectHas = Reflect.has;
+  const reflectDelete = Reflect.deleteProperty;
+  const NativeProxy = Proxy;
+  const nativeRevocable = Proxy.revocable;
+  const NativeArray = Array;
+  const ArrayProto = Array.prototype;
+  const isArray = Array.isArray;
+  const ObjectOf = Object;
+  const freeze = Object.freeze;
+  const TypeErr = TypeError, RangeErr = RangeError;
+  const NativeFunction = Function;
+  const nativeToString = Function.prototype.toString;
+  const bind = Function.prototype.bind;
+  const callMethod = Function.prototype.call;
+  const speciesSymbol = Symbol.species;
+  const spreadableSymbol = Symbol.isConcatSpreadable;
+  const weakGet = WeakMap.prototype.get;
+  const weakSet = WeakMap.prototype.set;
+  const MAX_SAFE = 2 ** 53 - 1;
+
+  // Real arrays up to these lengths go to V8's builtin directly: even as a
+  // dictionary-mode (sparse) array their uninterruptible loop then stays
+  // within ~0.1 s on a 2-core machine (per element it costs ~5-50 ns for
+  // searches and visits, ~100-300 ns for copies, ~0.5-1 us for the rest).
+  const CHEAP = 2 ** 21, COPY = 2 ** 19, HEAVY = 2 ** 17;
+  // Above this many elements V8's default comparator (number to string
+  // conversions, no interrupt checks) is replaced by an equivalent JS one.
+  const DEFAULT_COMPARE_MIN = 2 ** 12;
+  // V8 sorts an array-like through one work array of its whole length: past
+  // this it aborts the process ("invalid array length") or never ends.
+  const SORT_MAX = Math.max(2 ** 16, Math.min(2 ** 22, Math.floor(maxBytes / 32)));
+
+  // -------------------------------------------------- looking native
+  // wrapper -> original: Function.prototype.toString shows the original.
+  const originals = new WeakMap();
+  function looksNative(wrapper, original) {
+    defineProperty(wrapper, "name", { value: original.name, configurable: true });
+    defineProperty(wrapper, "length", { value: original.length, configurable: true });
+    apply(weakSet, originals, [wrapper, original]);
+    return wrapper;
+  }
+  const toString = ({ toString() {
+    const original = apply(weakGet, originals, [this]);
+    return apply(nativeToString, original === undefined ? this : original, []);
+  } }).toString;
+  looksNative(toString, nativeToString);
+  defineProperty(Function.prototype, "toString", { value: toString, writable: true, configurable: true, enumerable: false });
+
+  function replace(holder, key, wrapper) {
+    const found = getOwnPropertyDescriptor(holder, key);
+    looksNative(wrapper, found.value);
+    defineProperty(holder, key, { value: wrapper, writable: found.writable, configurable: found.configurable, enumerable: found.enumerable });
+  }
+
+  // -------------------------------------------------- proxies carry a brand
+  // A Proxy can answer `length` differently on each read and serve elements
+  // without running any trap, so the hot path must know a real array from a
+  // Proxy of one. Every proxy is made through these two functions and gets a
+  // private brand, which `#brand in x` reads without running any trap.
+  class Brand extends function (object) { return object; } {
+    #brand;
+    static is(object) { return #brand in object; }
+  }
+  const isProxy = Brand.is;
+  function ProxyConstructor(target, handler) {
+    if (new.target === undefined) throw new TypeErr("Constructor Proxy requires 'new'");
+    const proxy = construct(NativeProxy, [target, handler]);
+    new Brand(proxy);
+    return proxy;
+  }
+  // A bound function is a constructor without a prototype property, as Proxy is.
+  const BoundProxy = apply(bind, ProxyConstructor, [null]);
+  const revocable = ({ revocable(target, handler) {
+    const result = apply(nativeRevocable, NativeProxy, [target, handler]);
+    new Brand(result.proxy);
+    return result;
+  } }).revocable;
+  looksNative(revocable, nativeRevocable);
+  defineProperty(BoundProxy, "revocable", { value: revocable, writable: true, configurable: true, enumerable: false });
+  looksNative(BoundProxy, NativeProxy);
+  defineProperty(globalThis, "Proxy", { value: BoundProxy, writable: true, configurable: true, enumerable: false });
+
+  // -------------------------------------------------- the interruptible path
+  // Every operation a builtin makes on this proxy runs a trap, that is
+  // JavaScript, so the builtin stops at the deadline. The traps act on the
+  // target with the target as receiver: getters and setters see the object
+  // the sandbox code passed. `length` can be pinned to a value read once.
+  const forwarding = freeze({
+    __proto__: null,
+    get(target, key) { return reflectGet(target, key); },
+    set(target, key, value) { return reflectSet(target, key, value); },
+    has(target, key) { return reflectHas(target, key); },
+    deleteProperty(target, key) { return reflectDelete(target, key); },
+    defineProperty(target, key, descriptor) { return Reflect.defineProperty(target, key, descriptor); },
+    getOwnPropertyDescriptor(target, key) { return getOwnPropertyDescriptor(target, key); },
+  });
+  function interruptible(target, pinnedLength) {
+    let handler = forwarding;
+    if (pinnedLength !== undefined) {
+      handler = freeze({
+        __proto__: forwarding,
+        get(object, key) { return key === "length" ? pinnedLength : reflectGet(object, key); },
+      });
+    }
+    const proxy = construct(NativeProxy, [target, handler]);
+    new Brand(proxy);
+    return proxy;
+  }
+
+  function toLength(value) {
+    let n = +value;
+    if (n !== n || n <= 0) return 0;
+    n = Math.trunc(n);
+    return n > MAX_SAFE ? MAX_SAFE : n;
+  }
+
+  // -------------------------------------------------- wrappers
+  // One function literal per method (compiled from its own source), so that
+  // each wrapper's call of its original stays monomorphic in optimized code.
+  function wrapperSource(name) {
+    return `"use strict"; return ({ ${name}(a, b) {
+      if (isArray(this) && !isProxy(this) && this.length <= limit) {
+        switch (arguments.length) {
+          case 0: return call(this);
+          case 1: return call(this, a);
+          case 2: return call(this, a, b);
+          default: return apply(original, this, arguments);
+        }
+      }
+      return slow(this, arguments);
+    } }).${name};`;
+  }
+  function makeWrapper(name, original, limit, slow) {
+    const factory = NativeFunction("isArray", "isProxy", "apply", "original", "call", "limit", "slow", wrapperSource(name));
+    const call = apply(bind, callMethod, [original]);
+    return factory(isArray, isProxy, apply, original, call, limit, slow);
+  }
+
+  // The receiver a builtin would work on; null and undefined make the
+  // original throw its own TypeError.
+  function viaProxy(original) {
+    return function (receiver, args) {
+      if (receiver === null || receiver === undefined) return apply(original, receiver, args);
+      const object = ObjectOf(receiver);
+      const proxy = interruptible(object);
+      const result = apply(original, proxy, args);
+      return result === proxy ? object : result;
+    };
+  }
+  // Methods whose callback receives the array as its last argument: it must
+  // receive the object the sandbox code passed, not the proxy.
+  function viaProxyWithCallback(original, reduce) {
+    return function (receiver, args) {
+      const callback = args[0];
+      if (receiver === null || receiver === undefined || typeof callback !== "function") {
+        return apply(original, receiver === null || receiver === undefined ? receiver : interruptible(ObjectOf(receiver)), args);
+      }
+      const object = ObjectOf(receiver);
+      const proxy = interruptible(object);
+      if (reduce) {
+        const step = (accumulator, value, index) => apply(callback, undefined, [accumulator, value, index, object]);
+        return apply(original, proxy, args.length > 1 ? [step, args[1]] : [step]);
+      }
+      const thisArg = args[1];
+      return apply(original, proxy, [(value, index) => apply(callback, thisArg, [value, index, object])]);
+    };
+  }
+
+  // The spec's default order (SortCompare without a comparator): undefined
+  // never reaches it; strings of the values compared by code units.
+  function defaultCompare(x, y) {
+    const a = `${x}`, b = `${y}`;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  function checkComparator(comparefn, name) {
+    if (comparefn !== undefined && typeof comparefn !== "function") {
+      throw new TypeErr(`The comparison function must be either a function or undefined`);
+    }
+  }
+  function guardSort(name) {
+    const original = ArrayProto[name];
+    const sortSlow = function (receiver, args) {
+      const comparefn = args[0];
+      checkComparator(comparefn, name);
+      if (receiver === null || receiver === undefined) return apply(original, receiver, args);
+      const object = ObjectOf(receiver);
+      const length = toLength(object.length);
+      if (length > SORT_MAX) {
+        throw new RangeErr(`Array.prototype.${name}: an array-like or sparse array of length ${length} is more than the sandbox sorts (${SORT_MAX})`);
+      }
+      const proxy = interruptible(object, length);
+      const result = apply(original, proxy, [comparefn === undefined && length > DEFAULT_COMPARE_MIN ? defaultCompare : comparefn]);
+      return result === proxy ? object : result;
+    };
+    const sort = ({ [name](comparefn) {
+      if (isArray(this) && !isProxy(this)) {
+        const length = this.length;
+        if (length <= CHEAP) {
+          if (comparefn === undefined) return apply(original, this, length > DEFAULT_COMPARE_MIN ? [defaultCompare] : []);
+          return apply(original, this, [comparefn]);
+        }
+      }
+      return sortSlow(this, [comparefn]);
+    } })[name];
+    replace(ArrayProto, name, sort);
+  }
+
+  // ArraySpeciesCreate(original, 0), as the spec writes it.
+  function speciesCreate(object) {
+    if (!isArray(object)) return new NativeArray(0);
+    let C = object.constructor;
+    if (C !== null && (typeof C === "object" || typeof C === "function")) {
+      C = C[speciesSymbol];
+      if (C === null) C = undefined;
+    }
+    if (C === undefined) return new NativeArray(0);
+    try {
+      construct(function () {}, [], C);
+    } catch {
+      throw new TypeErr("object.constructor[Symbol.species] is not a constructor");
+    }
+    return construct(C, [0]);
+  }
+  function createDataProperty(target, index, value) {
+    if (!Reflect.defineProperty(target, index, { value, writable: true, enumerable: true, configurable: true })) {
+      throw new TypeErr(`Cannot add property ${index}, object is not extensible`);
+    }
+  }
+  function isConcatSpreadable(value) {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+    const spreadable = value[spreadableSymbol];
+    return spreadable !== undefined ? !!spreadable : isArray(value);
+  }
+
+  // concat in JavaScript for anything but small real arrays and primitives:
+  // its loops check for interrupts, and nested spreadable values are its own.
+  const nativeConcat = ArrayProto.concat;
+  const concat = ({ concat(...items) {
+    if (isArray(this) && !isProxy(this)) {
+      let total = this.length;
+      let plain = total <= CHEAP;
+      for (let i = 0; plain && i < items.length; i++) {
+        const item = items[i];
+        if (item !== null && (typeof item === "object" || typeof item === "function")) {
+          plain = isArray(item) && !isProxy(item) && (total += item.length) <= CHEAP;
+        }
+      }
+      if (plain) return apply(nativeConcat, this, items);
+    }
+    if (this === null || this === undefined) return apply(nativeConcat, this, items);
+    const object = ObjectOf(this);
+    const result = speciesCreate(object);
+    let n = 0;
+    for (let i = -1; i < items.length; i++) {
+      const item = i < 0 ? object : items[i];
+      if (isConcatSpreadable(item)) {
+        const length = toLength(item.length);
+        if (n + length > MAX_SAFE) throw new TypeErr("Invalid array length");
+        for (let k = 0; k < length; k++, n++) {
+          if (k in item) createDataProperty(result, n, item[k]);
+        }
+      } else {
+        if (n >= MAX_SAFE) throw new TypeErr("Invalid array length");
+        createDataProperty(result, n++, item);
+      }
+    }
+    if (!reflectSet(result, "length", n)) throw new TypeErr("Cannot assign to read only property 'length'");
+    return result;
+  } }).concat;
+  replace(ArrayProto, "concat", concat);
+
+  // flat and flatMap in JavaScript: they descend into nested arrays (and into
+  // what the mapper returns), which no check on the receiver can bound.
+  function flattenInto(target, source, sourceLength, start, depth, mapper, thisArg) {
+    let targetIndex = start;
+    for (let k = 0; k < sourceLength; k++) {
+      if (!(k in source)) continue;
+      let element = source[k];
+      if (mapper !== undefined) element = apply(mapper, thisArg, [element, k, source]);
+      if (depth > 0 && isArray(element)) {
+        targetIndex = flattenInto(target, element, toLength(element.length), targetIndex, depth - 1);
+      } else {
+        if (targetIndex >= MAX_SAFE) throw new TypeErr("Invalid array length");
+        createDataProperty(target, targetIndex++, element);
+      }
+    }
+    return targetIndex;
+  }
+  const nativeFlat = ArrayProto.flat, nativeFlatMap = ArrayProto.flatMap;
+  const flat = ({ flat(depth = undefined) {
+    if (this === null || this === undefined) return apply(nativeFlat, this, []);
+    const object = ObjectOf(this);
+    const length = toLength(object.length);
+    let depthNumber = 1;
+    if (depth !== undefined) {
+      depthNumber = +depth;
+      depthNumber = depthNumber !== depthNumber ? 0 : Math.trunc(depthNumber);
+      if (depthNumber < 0) depthNumber = 0;
+    }
+    const result = speciesCreate(object);
+    flattenInto(result, object, length, 0, depthNumber);
+    return result;
+  } }).flat;
+  const flatMap = ({ flatMap(mapper, thisArg = undefined) {
+    if (this === null || this === undefined) return apply(nativeFlatMap, this, [mapper]);
+    const object = ObjectOf(this);
+    const length = toLength(object.length);
+    if (typeof mapper !== "function") throw new TypeErr("flatMap mapper function is not callable");
+    const result = speciesCreate(object);
+    flattenInto(result, object, length, 0, 1, mapper, thisArg);
+    return result;
+  } }).flatMap;
+  replace(ArrayProto, "flat", flat);
+  replace(ArrayProto, "flatMap", flatMap);
+
+  const arrayMethods = [
+    ["indexOf", CHEAP], ["lastIndexOf", CHEAP], ["includes", CHEAP], ["reverse", CHEAP],
+    ["shift", CHEAP], ["unshift", CHEAP], ["splice", CHEAP], ["fill", CHEAP],
+    ["join", COPY], ["slice", COPY], ["toReversed", COPY],
+    ["copyWithin", HEAVY], ["toLocaleString", HEAVY], ["toSpliced", HEAVY], ["with", HEAVY],
+  ];
+  for (const [name, limit] of arrayMethods) {
+    const original = ArrayProto[name];
+    replace(ArrayProto, name, makeWrapper(name, original, limit, viaProxy(original)));
+  }
+  const callbackMethods = [
+    ["forEach", CHEAP], ["filter", CHEAP], ["some", CHEAP], ["every", CHEAP], ["map", COPY],
+  ];
+  for (const [name, limit] of callbackMethods) {
+    const original = ArrayProto[name];
+    replace(ArrayProto, name, makeWrapper(name, original, limit, viaProxyWithCallback(original, false)));
+  }
+  for (const name of ["reduce", "reduceRight"]) {
+    const original = ArrayProto[name];
+    replace(ArrayProto, name, makeWrapper(name, original, CHEAP, viaProxyWithCallback(original, true)));
+  }
+  guardSort("sort");
+  guardSort("toSorted");
+})
+)JS";
+
+}  // namespace
+
+bool BuiltinGuard::Install(v8::Isolate* isolate,
+                           v8::Local<v8::Context> context, size_t max_memory) {
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Value> args[] = {
+      v8::Number::New(isolate, static_cast<double>(max_memory))};
+  return RunContextBootstrap(isolate, context, kBootstrap, 1, args);
+}
+
+}  // namespace mini_racer
