@@ -1,0 +1,252 @@
+// Issue 9, item 4: V8 builtins that loop without checking for interrupts
+// (found by scripts/builtin-hangs.mjs) end at the call's deadline with
+// JSTimeoutError, or fail at once with a RangeError in the sandbox, on the
+// sync and the async path; and the guard that makes them do so is not
+// visible to, nor defeatable by, sandbox code.
+//
+// Before the guard most shapes here never returned (or aborted the process),
+// so they run in one child process per path, killed after a hard limit: a
+// regression shows as a failed test naming the shape, never a dead run.
+import { spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { JSEvalError, MiniRacer } from "../../src/index.js";
+import { distEntry } from "../helpers.js";
+
+const TIMEOUT = 100;
+/**
+ * The documented grace past a deadline: a guarded builtin stops within a
+ * few ms of it (an interruptible trap per element); a real sparse array just
+ * under its method's direct-call limit may run its uninterruptible loop for
+ * ~0.1-0.3 s on a loaded 2-core machine. Bound asserted: deadline + 0.5 s.
+ */
+const GRACE = 500;
+
+const hugeSparse = "(() => { const a = []; a.length = 2 ** 32 - 1; return a; })()";
+const sparseWithElements = "(() => { const a = []; a[0] = 1; a[1e6] = 2; a[2 ** 32 - 2] = 3; return a; })()";
+const huge = "({ length: 2 ** 53 - 1 })";
+const huge32 = "({ length: 2 ** 32 - 1 })";
+
+/** Shapes that must end with JSTimeoutError at the deadline. */
+const timeoutShapes: Record<string, string> = {
+  "indexOf on {length: 2**53-1} (the issue's example)": `Array.prototype.indexOf.call(${huge}, 1)`,
+  "indexOf on a sparse array of length 2**32-1": `${hugeSparse}.indexOf(1)`,
+  "lastIndexOf on {length: 2**32-1}": `Array.prototype.lastIndexOf.call(${huge32}, 1)`,
+  "includes on {length: 2**53-1}": `Array.prototype.includes.call(${huge}, 1)`,
+  "join on a sparse array with elements": `${sparseWithElements}.join("")`,
+  "join on {length: 2**32-1}": `Array.prototype.join.call(${huge32}, ",")`,
+  "toString on a sparse array with elements": `String(${sparseWithElements})`,
+  "toLocaleString on {length: 2**32-1}": `Array.prototype.toLocaleString.call(${huge32})`,
+  "reverse on a sparse array": `${sparseWithElements}.reverse()`,
+  "shift on {length: 2**53-1}": `Array.prototype.shift.call(${huge})`,
+  "unshift on a sparse array": `${hugeSparse}.unshift(1)`,
+  "splice on {length: 2**32-1}": `Array.prototype.splice.call(${huge32}, 1, 0, 9)`,
+  "copyWithin on a sparse array": `${hugeSparse}.copyWithin(0, 1)`,
+  "slice on a sparse array": `${sparseWithElements}.slice()`,
+  "toReversed on {length: 2**32-1}": `Array.prototype.toReversed.call(${huge32})`,
+  "toSpliced on a sparse array": `${hugeSparse}.toSpliced(0, 1)`,
+  "with on a sparse array": `${hugeSparse}.with(0, 1)`,
+  "forEach on {length: 2**53-1}": `Array.prototype.forEach.call(${huge}, () => {})`,
+  "filter on a sparse array": `${hugeSparse}.filter(() => true)`,
+  "some on {length: 2**32-1}": `Array.prototype.some.call(${huge32}, () => true)`,
+  "every on a sparse array": `${hugeSparse}.every(() => false)`,
+  "map on a sparse array": `${hugeSparse}.map((x) => x)`,
+  "reduce on {length: 2**53-1}": `Array.prototype.reduce.call(${huge}, (a) => a, 0)`,
+  "reduceRight on a sparse array with elements": `${sparseWithElements}.reduceRight((a) => a, 0)`,
+  "flat on a sparse array": `${hugeSparse}.flat()`,
+  "flat of a small array holding a sparse one": `[${hugeSparse}].flat()`,
+  "flatMap whose mapper returns a sparse array": `[1].flatMap(() => ${hugeSparse})`,
+  "concat of a spreadable {length: 2**32-1}": `[].concat({ length: 2 ** 32 - 1, [Symbol.isConcatSpreadable]: true })`,
+  "concat of a sparse array": `[1].concat(${hugeSparse})`,
+  "sort() of 2e6 numbers (V8's default comparator)": `Array.from({ length: 2e6 }, (_, i) => (i * 7919) % 2e6).sort()`,
+  "an arguments object of length 2**53-1": `(function () { arguments.length = 2 ** 53 - 1; return Array.prototype.indexOf.call(arguments, 1); })()`,
+  "a Proxy without traps": `Array.prototype.indexOf.call(new Proxy(${huge}, {}), 1)`,
+  "a Proxy whose get trap claims length 2**32-1 for a small array": `new Proxy([1, 2], { get: (t, k) => (k === "length" ? 2 ** 32 - 1 : t[k]) }).indexOf(3)`,
+  "a length getter claiming 2**53-1": `Array.prototype.lastIndexOf.call({ get length() { return 2 ** 53 - 1; } }, 1)`,
+  "tampered Reflect/Array.isArray/Function.prototype.call first": `(() => { Reflect.apply = () => 0; Array.isArray = () => true; Function.prototype.call = function () { return 0; }; Object.defineProperty = () => {}; const o = { length: 2 ** 53 - 1, indexOf: Array.prototype.indexOf }; return o.indexOf(1); })()`,
+};
+
+/** Shapes that cannot end in any sane time: a RangeError at once. */
+const rangeErrorShapes: Record<string, string> = {
+  "sort of {length: 2**53-1} (aborted the process before)": `Array.prototype.sort.call(${huge})`,
+  "sort of {length: 2**32-1} (aborted the process before)": `Array.prototype.sort.call(${huge32})`,
+  "toSorted of {length: 2**32-1} (aborted the process before)": `Array.prototype.toSorted.call(${huge32})`,
+  "sort of a sparse array of length 2**32-1": `${sparseWithElements}.sort()`,
+  "sort with a comparator of a sparse array of length 2**32-1": `${sparseWithElements}.sort((a, b) => a - b)`,
+};
+
+interface Outcome {
+  name: string;
+  ms: number;
+  error: string;
+  code: string;
+  jsName: string;
+  message: string;
+  closeMs?: number;
+}
+
+/** Runs every shape in one child (a new MiniRacer each), killed after `killMs`. */
+function runShapes(shapes: Record<string, string>, asyncPath: boolean, killMs: number): Promise<Outcome[]> {
+  const script = `
+    const { MiniRacer } = require(${distEntry});
+    const shapes = ${JSON.stringify(shapes)};
+    (async () => {
+      for (const [name, code] of Object.entries(shapes)) {
+        process.stdout.write(JSON.stringify({ started: name }) + "\\n");
+        const mr = new MiniRacer();
+        const start = performance.now();
+        let error;
+        try {
+          if (${asyncPath}) await mr.evalAsync(code, { timeout: ${TIMEOUT} });
+          else mr.eval(code, { timeout: ${TIMEOUT} });
+        } catch (e) {
+          error = e;
+        }
+        const ms = performance.now() - start;
+        const closeStart = performance.now();
+        mr.close();
+        const closeMs = performance.now() - closeStart;
+        process.stdout.write(JSON.stringify({ name, ms, closeMs, error: error ? error.constructor.name : "none",
+          code: error?.code ?? "", jsName: error?.jsName ?? "", message: String(error?.message ?? "") }) + "\\n");
+      }
+    })();`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const killer = setTimeout(() => child.kill("SIGKILL"), killMs);
+    child.on("exit", (code, signal) => {
+      clearTimeout(killer);
+      const lines = out.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+      const done = lines.filter((line) => line.name !== undefined) as Outcome[];
+      if (code !== 0 || done.length !== Object.keys(shapes).length) {
+        const last = lines.filter((line) => line.started !== undefined).pop();
+        reject(new Error(`child ended (${signal ?? code}) during "${last?.started}": ${err.slice(-400)}`));
+        return;
+      }
+      resolve(done);
+    });
+  });
+}
+
+describe.each([
+  ["sync", false],
+  ["async", true],
+])("builtins that ignore interrupts, %s path", (_path, asyncPath) => {
+  it("end with JSTimeoutError within the deadline + grace, and close() returns at once", async () => {
+    const outcomes = await runShapes(timeoutShapes, asyncPath, 60_000);
+    for (const outcome of outcomes) {
+      expect({ name: outcome.name, error: outcome.error, code: outcome.code }).toEqual({
+        name: outcome.name,
+        error: "JSTimeoutError",
+        code: "ERR_MINI_RACER_TIMEOUT",
+      });
+      expect({ name: outcome.name, late: outcome.ms > TIMEOUT + GRACE }).toEqual({ name: outcome.name, late: false });
+      expect(outcome.closeMs).toBeLessThan(GRACE);
+    }
+  }, 90_000);
+
+  it("fail at once with a RangeError where they could never finish", async () => {
+    const outcomes = await runShapes(rangeErrorShapes, asyncPath, 30_000);
+    for (const outcome of outcomes) {
+      expect({ name: outcome.name, error: outcome.error, jsName: outcome.jsName }).toEqual({
+        name: outcome.name,
+        error: "JSEvalError",
+        jsName: "RangeError",
+      });
+      expect(outcome.message).toContain("more than the sandbox sorts");
+      expect(outcome.ms).toBeLessThan(TIMEOUT);
+    }
+  }, 60_000);
+});
+
+describe("the builtin guard keeps the builtins' behaviour", () => {
+  const mr = new MiniRacer();
+  // Each script in a block of its own: their declarations do not collide.
+  const ev = (code: string, options?: { timeout: number }) => mr.eval(`{ ${code} }`, options);
+
+  it("wrapped builtins look native", () => {
+    expect(ev("Array.prototype.indexOf.toString()")).toBe("function indexOf() { [native code] }");
+    expect(ev("Function.prototype.toString.call(Array.prototype.sort)")).toBe("function sort() { [native code] }");
+    expect(ev("Function.prototype.toString.toString()")).toBe("function toString() { [native code] }");
+    expect(ev("Proxy.toString()")).toBe("function Proxy() { [native code] }");
+    expect(ev("[Array.prototype.lastIndexOf.length, Array.prototype.concat.length, Array.prototype.reduce.length, Proxy.length]")).toEqual([1, 1, 1, 2]);
+    expect(ev("[Array.prototype.splice.name, Proxy.name, Proxy.revocable.name]")).toEqual(["splice", "Proxy", "revocable"]);
+    expect(ev("'prototype' in Array.prototype.indexOf || 'prototype' in Proxy")).toBe(false);
+    expect(ev("try { new Array.prototype.indexOf(); 'constructed' } catch (e) { e.constructor.name }")).toBe("TypeError");
+    expect(ev("try { Proxy({}, {}); 'called' } catch (e) { e.constructor.name }")).toBe("TypeError");
+    expect(ev("const r = Proxy.revocable({ a: 1 }, {}); const a = r.proxy.a; r.revoke(); a")).toBe(1);
+  });
+
+  it("results are those of V8's builtins, on arrays and array-likes", () => {
+    expect(ev("[1, 2, 3, 2].lastIndexOf(2)")).toBe(3);
+    expect(ev("[1, 2, 3].lastIndexOf(3, undefined)")).toBe(-1); // argument count matters
+    expect(ev("[1, 2, 3].splice(1)")).toEqual([2, 3]);
+    expect(ev("[1, 2, 3].splice(1, undefined)")).toEqual([]);
+    expect(ev("Array.prototype.indexOf.call({ length: 5, 3: 'x' }, 'x')")).toBe(3);
+    expect(ev("Array.prototype.indexOf.call('abc', 'c')")).toBe(2);
+    expect(ev("const o = { length: 2, 0: 'a', 1: 'b' }; Array.prototype.reverse.call(o) === o && o[0] + o[1]")).toBe("ba");
+    expect(ev("const o = { length: 2, 0: 1, 1: 2 }; Array.prototype.map.call(o, (v, i, a) => a === o)")).toEqual([true, true]);
+    expect(ev("const o = { length: 2, 0: 1, 1: 2 }; Array.prototype.reduce.call(o, (s, v, i, a) => s + (a === o ? v : 100))")).toBe(3);
+    expect(ev("const t = {}; Array.prototype.forEach.call({ length: 1, 0: 0 }, function () { this.seen = true; }, t); t.seen")).toBe(true);
+    expect(ev("const o = { length: 1, get 0() { return this === o; } }; Array.prototype.join.call(o)")).toBe("true");
+    expect(ev("(function () { return Array.prototype.slice.call(arguments, 1); })(1, 2, 3)")).toEqual([2, 3]);
+    expect(ev("try { Array.prototype.forEach.call(null, () => {}) } catch (e) { e.constructor.name }")).toBe("TypeError");
+    expect(ev("try { Array.prototype.map.call({ length: 1 }, 5) } catch (e) { e.message }")).toBe("5 is not a function");
+  });
+
+  it("sort keeps the default order (strings of the values, undefined last) above the JS-comparator threshold", () => {
+    const script = `
+      const values = Array.from({ length: 5000 }, (_, i) => [i % 7 === 0 ? undefined : (i * 7919) % 5000, "k" + i, -i, { toString() { return "o" + (i % 13); } }][i % 4]);
+      values.length = 5003; // holes stay at the end
+      const sorted = values.slice().sort();
+      const expected = values.filter((v) => v !== undefined).map((v) => [String(v), v]);
+      expected.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const undefinedCount = values.filter((v) => v === undefined).length - 3;
+      JSON.stringify([sorted.length, sorted.slice(0, expected.length).every((v, i) => v === expected[i][1]),
+        sorted.slice(expected.length, expected.length + undefinedCount).every((v) => v === undefined),
+        Object.keys(sorted).length]);`;
+    expect(JSON.parse(ev(script) as string)).toEqual([5003, true, true, 5000]);
+    expect(ev("try { Array.from({ length: 5000 }, () => Symbol()).sort() } catch (e) { e.constructor.name }")).toBe("TypeError");
+    expect(ev("try { [1, 2].sort(5) } catch (e) { e.constructor.name }")).toBe("TypeError");
+    expect(ev("const o = { length: 3, 0: 'c', 1: 'a', 2: 'b' }; Array.prototype.sort.call(o) === o && [o[0], o[1], o[2]].join('')")).toBe("abc");
+  });
+
+  it("concat, flat and flatMap follow the spec (species, isConcatSpreadable, holes, depth)", () => {
+    expect(ev("[1].concat([2, , 4], 5, { length: 1, 0: 6, [Symbol.isConcatSpreadable]: true })")).toEqual([1, 2, undefined, 4, 5, 6]);
+    expect(ev("Object.keys([1].concat([2, , 4], new Proxy([7], {}))).join()")).toBe("0,1,3,4");
+    expect(ev("const o = { a: 1 }; Array.prototype.concat.call(o, [2])[0] === o")).toBe(true);
+    expect(ev("class A extends Array {}; A.from([1]).concat([2]) instanceof A && A.from([[1]]).flat() instanceof A")).toBe(true);
+    expect(ev("const a = [1]; a[Symbol.isConcatSpreadable] = false; [].concat(a)[0] === a")).toBe(true);
+    expect(ev("[1, [2, [3, [4]]]].flat(Infinity)")).toEqual([1, 2, 3, 4]);
+    expect(ev("[1, [2, [3]]].flat()")).toEqual([1, 2, [3]]);
+    expect(ev("[1, [2]].flat(-1)")).toEqual([1, [2]]);
+    expect(ev("Object.keys([1, , [3, , 5]].flat()).length")).toBe(3);
+    expect(ev("[1, 2].flatMap(function (x, i, a) { return [x, this.k, a.length]; }, { k: 'k' })")).toEqual([1, "k", 2, 2, "k", 2]);
+    expect(ev("try { [].flatMap(1) } catch (e) { e.constructor.name + ': ' + e.message }")).toBe(
+      "TypeError: flatMap mapper function is not callable",
+    );
+  });
+
+  it("small arrays near the direct-call limits still work and are fast", () => {
+    expect(ev("const a = new Array(2 ** 17).fill(1); a[a.length - 1] = 2; a.indexOf(2)")).toBe(2 ** 17 - 1);
+    expect(ev("const a = Array.from({ length: 3e6 }, (_, i) => i); a.indexOf(2999999)", { timeout: 10_000 })).toBe(2999999);
+  });
+
+  it("a sandbox cannot reach the originals or the brand", () => {
+    expect(ev("Object.getOwnPropertyNames(globalThis).filter((n) => /brand|original|guard/i.test(n))")).toEqual([]);
+    expect(() => ev("Array.prototype.indexOf.call({ length: 2 ** 53 - 1 }, 1)", { timeout: 50 })).toThrow(
+      expect.objectContaining({ code: "ERR_MINI_RACER_TIMEOUT" }),
+    );
+  });
+});
+
+describe("RangeError from the guard is a sandbox error", () => {
+  it("can be caught inside the sandbox", () => {
+    const mr = new MiniRacer();
+    expect(mr.eval("try { Array.prototype.sort.call({ length: 2 ** 40 }) } catch (e) { e instanceof RangeError }")).toBe(true);
+    expect(() => mr.eval("Array.prototype.toSorted.call({ length: 2 ** 40 })")).toThrow(JSEvalError);
+    mr.close();
+  });
+});
