@@ -349,6 +349,118 @@ const char kBootstrap[] = R"JS(
   }
   guardSort("sort");
   guardSort("toSorted");
+
+  // -------------------------------------------------- typed arrays
+  // Their length is bounded by the memory cap, but at a 128 MB cap join,
+  // toLocaleString and sort run for seconds without an interrupt check (and
+  // sort with a comparator first boxes every element). Past CHUNK elements
+  // they run chunk by chunk: V8's builtin on views of CHUNK elements of the
+  // same buffer, joined or merged by JavaScript loops, which can be stopped.
+  const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
+  const getter = (key) => getOwnPropertyDescriptor(TypedArrayProto, key).get;
+  const kindOf = getter(Symbol.toStringTag), lengthOf = getter("length");
+  const bufferOf = getter("buffer"), byteOffsetOf = getter("byteOffset");
+  const kinds = { __proto__: null };
+  for (const name of ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
+                      "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"]) {
+    if (typeof globalThis[name] === "function") kinds[name] = globalThis[name];
+  }
+  const CHUNK = 2 ** 16;
+  // The typed array's constructor, or undefined for anything else. Reads
+  // internal slots only: sandbox code cannot make it lie.
+  function typedKind(value) {
+    const kind = apply(kindOf, value, []);
+    return kind === undefined ? undefined : kinds[kind];
+  }
+  function view(Kind, array, start, count) {
+    return new Kind(apply(bufferOf, array, []), apply(byteOffsetOf, array, []) + start * Kind.BYTES_PER_ELEMENT, count);
+  }
+  // join (its separator converted once, as V8 does) and toLocaleString
+  // (V8 separates elements with ","), chunk by chunk.
+  function chunkedText(original, isJoin) {
+    return function (array, Kind, length, args) {
+      const separator = isJoin ? (args[0] === undefined ? "," : `${args[0]}`) : ",";
+      const partArgs = isJoin ? [separator] : args;
+      let text = "";
+      for (let start = 0; start < length; start += CHUNK) {
+        const part = apply(original, view(Kind, array, start, Math.min(CHUNK, length - start)), partArgs);
+        text = start === 0 ? part : text + separator + part;
+      }
+      return text;
+    };
+  }
+  // Typed-array sort order without a comparator: numbers ascending, -0
+  // before +0, NaN last.
+  function typedBefore(a, b) {
+    if (a < b) return true;
+    if (a > b || a !== a) return false;
+    if (b !== b) return true;
+    return a === 0 && b === 0 && 1 / a < 0 && 1 / b > 0;
+  }
+  // Sorts CHUNK-sized runs with V8's builtin, then merges runs through a
+  // scratch array of the same kind, alternating between the two.
+  function chunkedSort(array, Kind, length, comparefn, originalSort) {
+    for (let start = 0; start < length; start += CHUNK) {
+      apply(originalSort, view(Kind, array, start, Math.min(CHUNK, length - start)), comparefn === undefined ? [] : [comparefn]);
+    }
+    const before = comparefn === undefined ? typedBefore : (a, b) => {
+      const order = +comparefn(a, b);
+      return order < 0;
+    };
+    let from = array, to = new Kind(length);
+    for (let width = CHUNK; width < length; width *= 2) {
+      for (let left = 0; left < length; left += 2 * width) {
+        const middle = Math.min(left + width, length), right = Math.min(left + 2 * width, length);
+        let i = left, j = middle, k = left;
+        while (i < middle && j < right) to[k++] = before(from[j], from[i]) ? from[j++] : from[i++];
+        while (i < middle) to[k++] = from[i++];
+        while (j < right) to[k++] = from[j++];
+      }
+      const swap = from; from = to; to = swap;
+    }
+    if (from !== array) for (let k = 0; k < length; k++) array[k] = from[k];
+    return array;
+  }
+  function guardTyped(name, chunked) {
+    const original = TypedArrayProto[name];
+    const wrapper = ({ [name](...args) {
+      const Kind = typedKind(this);
+      if (Kind !== undefined) {
+        const length = apply(lengthOf, this, []);
+        if (length > CHUNK) return chunked(this, Kind, length, args, original);
+      }
+      return apply(original, this, args);
+    } })[name];
+    replace(TypedArrayProto, name, wrapper);
+  }
+  guardTyped("join", chunkedText(TypedArrayProto.join, true));
+  guardTyped("toLocaleString", chunkedText(TypedArrayProto.toLocaleString, false));
+  const originalTypedSort = TypedArrayProto.sort;
+  guardTyped("sort", (array, Kind, length, args, original) => {
+    const comparefn = args[0];
+    if (comparefn !== undefined && typeof comparefn !== "function") return apply(original, array, args);
+    return chunkedSort(array, Kind, length, comparefn, original);
+  });
+  guardTyped("toSorted", (array, Kind, length, args, original) => {
+    const comparefn = args[0];
+    if (comparefn !== undefined && typeof comparefn !== "function") return apply(original, array, args);
+    const copy = new Kind(length);
+    for (let k = 0; k < length; k++) copy[k] = array[k];
+    return chunkedSort(copy, Kind, length, comparefn, originalTypedSort);
+  });
+  guardTyped("reverse", (array, Kind, length) => {
+    for (let lower = 0, upper = length - 1; lower < upper; lower++, upper--) {
+      const value = array[lower];
+      array[lower] = array[upper];
+      array[upper] = value;
+    }
+    return array;
+  });
+  guardTyped("toReversed", (array, Kind, length) => {
+    const copy = new Kind(length);
+    for (let k = 0; k < length; k++) copy[k] = array[length - 1 - k];
+    return copy;
+  });
 })
 )JS";
 
