@@ -326,8 +326,61 @@ const char kBootstrap[] = R"JS(
   replace(ArrayProto, "flat", flat);
   replace(ArrayProto, "flatMap", flatMap);
 
+  // indexOf, lastIndexOf and includes on a real array past their limit (a
+  // dense one may hold a few million elements under a large cap): V8's
+  // builtin on CHUNK-element slices, so the search runs at V8's speed and
+  // stops at the deadline. Only when slicing cannot run sandbox code: the
+  // array's prototype, constructor and species are the original ones.
+  // (An element getter past the match may then run, as slice reads every
+  // element of its chunk.)
+  const nativeSlice = ArrayProto.slice;
+  const getPrototypeOf = Reflect.getPrototypeOf;
+  const speciesGetter = getOwnPropertyDescriptor(NativeArray, speciesSymbol).get;
+  const SEARCH_CHUNK = 2 ** 16;
+  function slicesPlainly(array) {
+    if (getPrototypeOf(array) !== ArrayProto || getOwnPropertyDescriptor(array, "constructor") !== undefined) return false;
+    const constructor = getOwnPropertyDescriptor(ArrayProto, "constructor");
+    const species = getOwnPropertyDescriptor(NativeArray, speciesSymbol);
+    return constructor !== undefined && constructor.value === NativeArray && species !== undefined && species.get === speciesGetter;
+  }
+  function toInteger(value) {
+    const n = +value;
+    return n !== n ? 0 : Math.trunc(n);
+  }
+  function chunkedSearch(name, original) {
+    const proxied = viaProxy(original);
+    const backwards = name === "lastIndexOf";
+    return function (receiver, args) {
+      if (!isArray(receiver) || isProxy(receiver) || !slicesPlainly(receiver)) return proxied(receiver, args);
+      const length = receiver.length;
+      const target = args[0];
+      if (!backwards) {
+        let from = toInteger(args[1]);
+        if (from < 0) from = Math.max(length + from, 0);
+        for (let start = from; start < length; start += SEARCH_CHUNK) {
+          const part = apply(nativeSlice, receiver, [start, Math.min(start + SEARCH_CHUNK, length)]);
+          const found = apply(original, part, [target]);
+          if (name === "includes") { if (found) return true; } else if (found >= 0) return start + found;
+        }
+        return name === "includes" ? false : -1;
+      }
+      let from = args.length > 1 ? toInteger(args[1]) : length - 1;
+      from = from < 0 ? length + from : Math.min(from, length - 1);
+      for (let end = from + 1; end > 0; end -= SEARCH_CHUNK) {
+        const start = Math.max(end - SEARCH_CHUNK, 0);
+        const found = apply(original, apply(nativeSlice, receiver, [start, end]), [target]);
+        if (found >= 0) return start + found;
+      }
+      return -1;
+    };
+  }
+  for (const name of ["indexOf", "lastIndexOf", "includes"]) {
+    const original = ArrayProto[name];
+    replace(ArrayProto, name, makeWrapper(name, original, CHEAP, chunkedSearch(name, original)));
+  }
+
   const arrayMethods = [
-    ["indexOf", CHEAP], ["lastIndexOf", CHEAP], ["includes", CHEAP], ["reverse", CHEAP],
+    ["reverse", CHEAP],
     ["shift", CHEAP], ["unshift", CHEAP], ["splice", CHEAP], ["fill", CHEAP],
     ["join", COPY], ["slice", COPY], ["toReversed", COPY],
     ["copyWithin", HEAVY], ["toLocaleString", HEAVY], ["toSpliced", HEAVY], ["with", HEAVY],

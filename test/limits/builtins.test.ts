@@ -63,6 +63,14 @@ const timeoutShapes: Record<string, string> = {
   "a Proxy whose get trap claims length 2**32-1 for a small array": `new Proxy([1, 2], { get: (t, k) => (k === "length" ? 2 ** 32 - 1 : t[k]) }).indexOf(3)`,
   "a length getter claiming 2**53-1": `Array.prototype.lastIndexOf.call({ get length() { return 2 ** 53 - 1; } }, 1)`,
   "tampered Reflect/Array.isArray/Function.prototype.call first": `(() => { Reflect.apply = () => 0; Array.isArray = () => true; Function.prototype.call = function () { return 0; }; Object.defineProperty = () => {}; const o = { length: 2 ** 53 - 1, indexOf: Array.prototype.indexOf }; return o.indexOf(1); })()`,
+  // Typed arrays: bounded by the memory cap, but seconds at 48 MB.
+  "join of a 48 MB Uint8Array": `new Uint8Array(48 << 20).join("")`,
+  "toString of a 48 MB Uint8Array": `String(new Uint8Array(48 << 20))`,
+  "toLocaleString of a 48 MB Uint8Array": `new Uint8Array(48 << 20).toLocaleString()`,
+  "sort of a 48 MB Int8Array": `new Int8Array(48 << 20).map((_, i) => i).sort()`,
+  "sort with a comparator of a 48 MB Uint8Array": `new Uint8Array(48 << 20).sort((a, b) => a - b)`,
+  "toSorted of a 24 MB Float64Array": `new Float64Array(3 << 20).toSorted()`,
+  "toReversed of a 48 MB Uint8Array": `new Uint8Array(48 << 20).toReversed()`,
 };
 
 /** Shapes that cannot end in any sane time: a RangeError at once. */
@@ -229,9 +237,24 @@ describe("the builtin guard keeps the builtins' behaviour", () => {
     );
   });
 
-  it("small arrays near the direct-call limits still work and are fast", () => {
-    expect(ev("const a = new Array(2 ** 17).fill(1); a[a.length - 1] = 2; a.indexOf(2)")).toBe(2 ** 17 - 1);
-    expect(ev("const a = Array.from({ length: 3e6 }, (_, i) => i); a.indexOf(2999999)", { timeout: 10_000 })).toBe(2999999);
+  it("real arrays at and past the direct-call limits give V8's results", () => {
+    expect(ev("const a = new Array(2 ** 21).fill(1); a[a.length - 1] = 2; [a.indexOf(2), a.includes(2), a.lastIndexOf(1)]")).toEqual([
+      2 ** 21 - 1, true, 2 ** 21 - 2,
+    ]);
+    // Past the limit, dense: searched in chunks at V8's speed.
+    const past = `const a = Array.from({ length: 3e6 }, (_, i) => i); a[2e6] = NaN; delete a[2.5e6];`;
+    expect(ev(`${past} [a.indexOf(2999999), a.indexOf(5, -1), a.indexOf(1e6, 1e6), a.indexOf(1e6, 1e6 + 1), a.indexOf(NaN),
+      a.includes(NaN), a.includes(undefined), a.includes(7, 8), a.includes(2999999, -1), a.indexOf(7, -Infinity), a.indexOf(7, Infinity)]`, { timeout: 10_000 })).toEqual([
+      2999999, -1, 1e6, -1, -1, true, true, false, true, 7, -1,
+    ]);
+    expect(ev(`${past} [a.lastIndexOf(0), a.lastIndexOf(2999999, -2), a.lastIndexOf(5, 5), a.lastIndexOf(5, 4), a.lastIndexOf(5, undefined),
+      a.lastIndexOf(0, undefined), a.lastIndexOf(7, -Infinity), a.lastIndexOf(undefined)]`, { timeout: 10_000 })).toEqual([
+      0, -1, 5, -1, -1, 0, -1, -1,
+    ]);
+    // Past the limit and sparse: the deadline holds.
+    expect(() => ev("const a = []; a.length = 2 ** 32 - 1; a.lastIndexOf(1)", { timeout: 100 })).toThrow(
+      expect.objectContaining({ code: "ERR_MINI_RACER_TIMEOUT" }),
+    );
   });
 
   it("a sandbox cannot reach the originals or the brand", () => {
@@ -239,6 +262,31 @@ describe("the builtin guard keeps the builtins' behaviour", () => {
     expect(() => ev("Array.prototype.indexOf.call({ length: 2 ** 53 - 1 }, 1)", { timeout: 50 })).toThrow(
       expect.objectContaining({ code: "ERR_MINI_RACER_TIMEOUT" }),
     );
+  });
+});
+
+describe("typed arrays past the chunk size keep V8's results", () => {
+  const mr = new MiniRacer();
+  const ev = (code: string) => mr.eval(`{ ${code} }`, { timeout: 30_000 });
+
+  it("sort and toSorted: numbers ascending, -0 before +0, NaN last; BigInt; comparators", () => {
+    expect(ev(`const F = new Float64Array(3e5).map((_, i) => [NaN, -0, 0, ((i * 7919) % 1000) - 500][i % 4]);
+      const expected = Array.from(F).sort((a, b) => a !== a ? (b !== b ? 0 : 1) : b !== b ? -1 : a - b || (Object.is(a, -0) ? (Object.is(b, -0) ? 0 : -1) : Object.is(b, -0) ? 1 : 0));
+      const sorted = F.toSorted(); F.sort();
+      expected.every((v, i) => Object.is(v, F[i]) && Object.is(v, sorted[i]))`)).toBe(true);
+    expect(ev(`const B = new BigInt64Array(2e5).map((_, i) => BigInt((i * 7919) % 30000 - 15000));
+      const expected = Array.from(B).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)); B.sort(); B.every((v, i) => v === expected[i])`)).toBe(true);
+    expect(ev(`const U = new Uint16Array(2e5).map((_, i) => (i * 7919) % 65536);
+      const expected = Array.from(U).sort((a, b) => b - a); U.sort((a, b) => b - a); U.every((v, i) => v === expected[i])`)).toBe(true);
+    expect(ev("try { new Uint8Array(2e5).sort(1) } catch (e) { e.constructor.name }")).toBe("TypeError");
+  });
+
+  it("join, toString, toLocaleString, reverse and toReversed", () => {
+    expect(ev(`const A = new Int16Array(2e5).map((_, i) => i - 1e5); const plain = Array.from(A);
+      [A.join() === plain.join(), A.join(";") === plain.join(";"), String(A) === String(plain),
+       A.toReversed().join() === plain.slice().reverse().join(), A.reverse() === A && A.join() === plain.reverse().join()]`)).toEqual([true, true, true, true, true]);
+    expect(ev(`let calls = 0; const sep = { toString() { calls++; return "+"; } }; new Uint8Array(2e5).join(sep).length === 4e5 - 1 && calls`)).toBe(1);
+    expect(ev(`const A = new Float32Array(2e5).fill(1.5); A.toLocaleString("de") === Array(2e5).fill("1,5").join(",")`)).toBe(true);
   });
 });
 
