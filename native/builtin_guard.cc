@@ -403,6 +403,43 @@ const char kBootstrap[] = R"JS(
   guardSort("sort");
   guardSort("toSorted");
 
+  // -------------------------------------------------- argument lists
+  // Function.prototype.apply, Reflect.apply and Reflect.construct copy an
+  // array-like into an argument list in one uninterruptible loop (seconds
+  // for { length: 1e8 }, before V8 finds the list too long). A real array
+  // up to MAX_ARGUMENTS goes straight through; any other array-like is
+  // copied here (its length read once, each element got once, as
+  // CreateListFromArrayLike does), and a longer list is refused.
+  const MAX_ARGUMENTS = 2 ** 16;
+  function argumentList(value, name) {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return value;
+    if (isArray(value) && !isProxy(value) && value.length <= MAX_ARGUMENTS) return value;
+    const length = toLength(value.length);
+    if (length > MAX_ARGUMENTS) {
+      throw new RangeErr(`${name}: ${length} arguments are more than the sandbox passes in one call (${MAX_ARGUMENTS})`);
+    }
+    const list = new NativeArray(length);
+    for (let k = 0; k < length; k++) list[k] = value[k];
+    return list;
+  }
+  const nativeApply = Function.prototype.apply;
+  const functionApply = ({ apply(thisArg, argArray) {
+    if (argArray === null || argArray === undefined) return apply(nativeApply, this, arguments.length > 0 ? [thisArg] : []);
+    if (typeof this !== "function") return apply(nativeApply, this, [thisArg, argArray]);
+    return apply(nativeApply, this, [thisArg, argumentList(argArray, "Function.prototype.apply")]);
+  } }).apply;
+  replace(Function.prototype, "apply", functionApply);
+  const reflectApply = ({ apply(target, thisArgument, argumentsList) {
+    if (typeof target !== "function") return apply(target, thisArgument, argumentsList);
+    return apply(target, thisArgument, argumentList(argumentsList, "Reflect.apply"));
+  } }).apply;
+  replace(Reflect, "apply", reflectApply);
+  const reflectConstruct = ({ construct(target, argumentsList, newTarget = target) {
+    if (typeof target !== "function") return arguments.length > 2 ? construct(target, argumentsList, newTarget) : construct(target, argumentsList);
+    return construct(target, argumentList(argumentsList, "Reflect.construct"), newTarget);
+  } }).construct;
+  replace(Reflect, "construct", reflectConstruct);
+
   // -------------------------------------------------- typed arrays
   // Their length is bounded by the memory cap, but at a 128 MB cap join,
   // toLocaleString and sort run for seconds without an interrupt check (and
