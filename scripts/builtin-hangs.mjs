@@ -13,10 +13,12 @@
 //   node scripts/builtin-hangs.mjs --async          # evalAsync + close() instead
 //   options: --timeout 100 --kill 5000 --jobs 2 --json out.json --max-memory BYTES
 //            --only-overruns (print only cases that overran by > 50 ms)
+//   node scripts/builtin-hangs.mjs --compare before.json after.json
+//            # the cases that overran in either run, side by side
 //
 // Needs dist/ (npx tsc -p tsconfig.json) and the native addon.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -371,5 +373,25 @@ function print(r, settings) {
 
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
+function short(r) {
+  if (!r) return "not run";
+  if (r.setupError) return `setup failed`;
+  const what = r.outcome.startsWith("KILLED") ? "never ended (killed at 3 s)" :
+    r.outcome.startsWith("process died") ? (/OOM|SIGTRAP|SIGABRT/.test(r.outcome) ? "process aborted" : "child failed") :
+    r.outcome.replace(/\/ERR_MINI_RACER_\w+/, "").replace(/: the call exceeded its time limit/, "").slice(0, 90);
+  return r.ms === undefined ? what : `${what}, ${Math.round(r.ms)} ms`;
+}
+function compare(beforeFile, afterFile) {
+  const load = (file) => new Map(JSON.parse(readFileSync(file, "utf8")).map((r) => [`${r.group} ${r.name}`, r]));
+  const before = load(beforeFile), after = load(afterFile);
+  const late = (r) => r && !r.setupError && (r.ms === undefined || r.ms > 150);
+  process.stdout.write("| group | case | before | after |\n|---|---|---|---|\n");
+  for (const [key, b] of before) {
+    const a = after.get(key);
+    if (late(b) || late(a)) process.stdout.write(`| ${b.group} | ${b.name.replace(/\|/g, "\\|")} | ${short(b)} | ${short(a)} |\n`);
+  }
+}
+
 if (process.argv[2] === "--child") await child(process.argv[3]);
+else if (process.argv[2] === "--compare") compare(process.argv[3], process.argv[4]);
 else await parent();
