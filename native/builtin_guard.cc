@@ -21,7 +21,6 @@ const char kBootstrap[] = R"JS(
   const ObjectOf = Object;
   const freeze = Object.freeze;
   const TypeErr = TypeError, RangeErr = RangeError;
-  const NativeFunction = Function;
   const nativeToString = Function.prototype.toString;
   const bind = Function.prototype.bind;
   const callMethod = Function.prototype.call;
@@ -128,10 +127,12 @@ const char kBootstrap[] = R"JS(
   }
 
   // -------------------------------------------------- wrappers
-  // One function literal per method (compiled from its own source), so that
-  // each wrapper's call of its original stays monomorphic in optimized code.
-  function wrapperSource(name) {
-    return `"use strict"; return ({ ${name}(a, b) {
+  // The wrapper of a method: V8's builtin directly for a small real array
+  // (the argument count kept: lastIndexOf(x) and lastIndexOf(x, undefined)
+  // differ), `slow` for everything else.
+  function makeWrapper(name, original, limit, slow) {
+    const call = apply(bind, callMethod, [original]);
+    return ({ [name](a, b) {
       if (isArray(this) && !isProxy(this) && this.length <= limit) {
         switch (arguments.length) {
           case 0: return call(this);
@@ -141,12 +142,7 @@ const char kBootstrap[] = R"JS(
         }
       }
       return slow(this, arguments);
-    } }).${name};`;
-  }
-  function makeWrapper(name, original, limit, slow) {
-    const factory = NativeFunction("isArray", "isProxy", "apply", "original", "call", "limit", "slow", wrapperSource(name));
-    const call = apply(bind, callMethod, [original]);
-    return factory(isArray, isProxy, apply, original, call, limit, slow);
+    } })[name];
   }
 
   // The receiver a builtin would work on; null and undefined make the
