@@ -21,7 +21,11 @@
 //    documented size).
 // The default sort comparator is replaced by an equivalent JavaScript one
 // above a few thousand elements: V8's own converts numbers to strings for
-// seconds without looking at interrupts.
+// seconds without looking at interrupts. indexOf/lastIndexOf/includes and
+// fill on real arrays past their limit work in chunks of V8's own builtin;
+// typed-array join/toLocaleString/sort/toSorted/reverse/toReversed past
+// 65536 elements too; apply/Reflect.apply/Reflect.construct copy array-likes
+// in a JavaScript loop and refuse argument lists past 65536.
 // Every original is captured before sandbox code runs; the wrappers look
 // native (name, length, Function.prototype.toString).
 #ifndef MINI_RACER_BUILTIN_GUARD_H_
