@@ -18,10 +18,11 @@
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED"
       ],
-      "cflags_cc": ["-std=c++17", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "cflags_cc!": ["-std=gnu++17"],
+      # The C++ standard is the one the Node headers' own common.gypi asks
+      # for: C++17 for Node 20 and 22, C++20 for Node 24 and 26 (their V8
+      # headers need it). The sources are valid in both.
+      "cflags_cc": ["-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "xcode_settings": {
-        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "MACOSX_DEPLOYMENT_TARGET": "11.0"
       }
     }

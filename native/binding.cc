@@ -8,6 +8,7 @@
 // Failures are thrown as whatever the error factory registered by src/
 // builds from (kind, name, message, stack).
 #include <napi.h>
+#include <node_version.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -1014,7 +1015,29 @@ Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The addon uses V8's C++ API, which is not stable across Node majors
+// (Node-API alone would load it anywhere): a binary built for another line
+// must fail here, before it touches V8, with an error saying so.
+bool BuiltForThisNode(Napi::Env env) {
+  const napi_node_version* running = nullptr;
+  if (napi_get_node_version(env, &running) != napi_ok ||
+      running->major == NODE_MAJOR_VERSION) {
+    return true;
+  }
+  Napi::Error error = Napi::Error::New(
+      env, "the native addon was built for Node " +
+               std::to_string(NODE_MAJOR_VERSION) + " (ABI " +
+               std::to_string(NODE_MODULE_VERSION) + ") but runs on Node " +
+               std::to_string(running->major) + "." +
+               std::to_string(running->minor) + "." +
+               std::to_string(running->patch));
+  error.Set("code", "ERR_MINI_RACER_NO_NATIVE_BUILD");
+  error.ThrowAsJavaScriptException();
+  return false;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (!BuiltForThisNode(env)) return exports;
   if (mr_init() != 0) {
     Napi::Error::New(env,
                      "mini-racer could not attach to Node's V8 platform")

@@ -16,7 +16,7 @@ uint64_t ForegroundTaskQueue::OwnerOfPost() const {
   return running_call_.load(std::memory_order_acquire);
 }
 
-void ForegroundTaskQueue::PostTask(std::unique_ptr<v8::Task> task) {
+void ForegroundTaskQueue::Enqueue(std::unique_ptr<v8::Task> task) {
   uint64_t owner = OwnerOfPost();
   std::lock_guard<std::mutex> lock(mutex_);
   ready_.push_back(ReadyTask{owner, std::move(task)});
@@ -24,14 +24,8 @@ void ForegroundTaskQueue::PostTask(std::unique_ptr<v8::Task> task) {
   if (waker_) waker_();
 }
 
-void ForegroundTaskQueue::PostNonNestableTask(std::unique_ptr<v8::Task> task) {
-  // Tasks only ever run at the top level, outside any script, so every task
-  // here is non-nested.
-  PostTask(std::move(task));
-}
-
-void ForegroundTaskQueue::PostDelayedTask(std::unique_ptr<v8::Task> task,
-                                          double delay_in_seconds) {
+void ForegroundTaskQueue::EnqueueDelayed(std::unique_ptr<v8::Task> task,
+                                         double delay_in_seconds) {
   auto delay = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(delay_in_seconds > 0 ? delay_in_seconds
                                                          : 0));
@@ -41,15 +35,6 @@ void ForegroundTaskQueue::PostDelayedTask(std::unique_ptr<v8::Task> task,
       DelayedTask{Clock::now() + delay, owner, std::move(task)});
   queued_.fetch_add(1, std::memory_order_release);
   if (waker_) waker_();
-}
-
-void ForegroundTaskQueue::PostNonNestableDelayedTask(
-    std::unique_ptr<v8::Task> task, double delay_in_seconds) {
-  PostDelayedTask(std::move(task), delay_in_seconds);
-}
-
-void ForegroundTaskQueue::PostIdleTask(std::unique_ptr<v8::IdleTask> task) {
-  // IdleTasksEnabled() is false, so V8 never posts idle tasks.
 }
 
 size_t ForegroundTaskQueue::RunDueTasks(AfterTask after, void* context) {

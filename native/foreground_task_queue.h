@@ -6,6 +6,7 @@
 #define MINI_RACER_FOREGROUND_TASK_QUEUE_H_
 
 #include <v8-platform.h>
+#include <v8-version.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,13 +23,47 @@ class ForegroundTaskQueue : public v8::TaskRunner {
  public:
   using Clock = std::chrono::steady_clock;
 
-  void PostTask(std::unique_ptr<v8::Task> task) override;
-  void PostNonNestableTask(std::unique_ptr<v8::Task> task) override;
+#if V8_MAJOR_VERSION >= 12
+  // V8 12 (Node 22+) routes every post through these; from V8 13 the plain
+  // Post* methods are no longer virtual.
+  void PostTaskImpl(std::unique_ptr<v8::Task> task,
+                    const v8::SourceLocation& location) override {
+    Enqueue(std::move(task));
+  }
+  void PostNonNestableTaskImpl(std::unique_ptr<v8::Task> task,
+                               const v8::SourceLocation& location) override {
+    Enqueue(std::move(task));
+  }
+  void PostDelayedTaskImpl(std::unique_ptr<v8::Task> task,
+                           double delay_in_seconds,
+                           const v8::SourceLocation& location) override {
+    EnqueueDelayed(std::move(task), delay_in_seconds);
+  }
+  void PostNonNestableDelayedTaskImpl(
+      std::unique_ptr<v8::Task> task, double delay_in_seconds,
+      const v8::SourceLocation& location) override {
+    EnqueueDelayed(std::move(task), delay_in_seconds);
+  }
+  void PostIdleTaskImpl(std::unique_ptr<v8::IdleTask> task,
+                        const v8::SourceLocation& location) override {}
+#else
+  void PostTask(std::unique_ptr<v8::Task> task) override {
+    Enqueue(std::move(task));
+  }
+  void PostNonNestableTask(std::unique_ptr<v8::Task> task) override {
+    Enqueue(std::move(task));
+  }
   void PostDelayedTask(std::unique_ptr<v8::Task> task,
-                       double delay_in_seconds) override;
+                       double delay_in_seconds) override {
+    EnqueueDelayed(std::move(task), delay_in_seconds);
+  }
   void PostNonNestableDelayedTask(std::unique_ptr<v8::Task> task,
-                                  double delay_in_seconds) override;
-  void PostIdleTask(std::unique_ptr<v8::IdleTask> task) override;
+                                  double delay_in_seconds) override {
+    EnqueueDelayed(std::move(task), delay_in_seconds);
+  }
+  void PostIdleTask(std::unique_ptr<v8::IdleTask> task) override {}
+#endif
+  // Idle tasks are off, so V8 never posts any.
   bool IdleTasksEnabled() override { return false; }
   bool NonNestableTasksEnabled() const override { return true; }
   bool NonNestableDelayedTasksEnabled() const override { return true; }
@@ -59,6 +94,11 @@ class ForegroundTaskQueue : public v8::TaskRunner {
   void SetWaker(std::function<void()> waker);
 
  private:
+  // Tasks only ever run at the top level, outside any script, so nestable
+  // and non-nestable tasks share one queue.
+  void Enqueue(std::unique_ptr<v8::Task> task);
+  void EnqueueDelayed(std::unique_ptr<v8::Task> task, double delay_in_seconds);
+
   struct ReadyTask {
     uint64_t owner;
     std::unique_ptr<v8::Task> task;

@@ -7,8 +7,7 @@
 
 #include "foreground_task_queue.h"
 
-// Exported by the node binary (part of Node 20's ABI) but not declared in
-// node.h. Given no snapshot, it uses the process's own startup snapshot and
+// Exported by the node binary (Node 20 to 26) but not declared in node.h. Given no snapshot, it uses the process's own startup snapshot and
 // writes its blob and external references into `params`: that is how we
 // learn which snapshot every isolate of this process must come from.
 namespace node {
@@ -21,6 +20,36 @@ NODE_EXTERN v8::Isolate* NewIsolate(v8::Isolate::CreateParams* params,
 
 namespace mini_racer {
 namespace {
+
+// How the Node lines differ for an embedder, kept here so that the next
+// major is a change to this file only:
+// - Node 24+ (V8 13+) tears an isolate down with Deinitialize, unregister,
+//   free (MultiIsolatePlatform::DisposeIsolate): V8's CppHeap sweeper still
+//   asks the platform for the isolate's task runner during Heap::TearDown, so
+//   unregister-then-Dispose aborts there. Node 20 and 22 have no
+//   DisposeIsolate and want unregister, then Dispose.
+// - Node 25+ puts every isolate in an isolate group the way
+//   node::GetOrCreateIsolateGroup does (not exported): a group of its own
+//   where V8 can make one (pointer-compression builds), else the default.
+void DisposeRegisteredIsolate(node::MultiIsolatePlatform* platform,
+                              v8::Isolate* isolate) {
+#if NODE_MAJOR_VERSION >= 24
+  platform->DisposeIsolate(isolate);
+#else
+  platform->UnregisterIsolate(isolate);
+  isolate->Dispose();
+#endif
+}
+
+v8::Isolate* AllocateIsolate() {
+#if NODE_MAJOR_VERSION >= 25
+  return v8::Isolate::Allocate(v8::IsolateGroup::CanCreateNewGroups()
+                                   ? v8::IsolateGroup::Create()
+                                   : v8::IsolateGroup::GetDefault());
+#else
+  return v8::Isolate::Allocate();
+#endif
+}
 
 // The one-time, process-wide setup: Node's platform and the snapshot that
 // all isolates of this process share a read-only heap with.
@@ -54,8 +83,7 @@ void LearnSnapshot(ProcessRuntime* runtime) {
     runtime->platform->AddIsolateFinishedCallback(
         probe, [](void* data) { *static_cast<bool*>(data) = true; },
         &finished);
-    runtime->platform->UnregisterIsolate(probe);
-    probe->Dispose();
+    DisposeRegisteredIsolate(runtime->platform, probe);
     while (!finished) uv_run(&loop, UV_RUN_ONCE);
   }
   uv_loop_close(&loop);
@@ -109,7 +137,7 @@ std::unique_ptr<IsolateHolder> IsolateHolder::Create(
   params.snapshot_blob = runtime.snapshot_blob;
   params.external_references = runtime.external_references;
 
-  v8::Isolate* isolate = v8::Isolate::Allocate();
+  v8::Isolate* isolate = AllocateIsolate();
   if (isolate == nullptr) return nullptr;
   // Registration must precede Initialize: V8 asks for the foreground task
   // runner while it initializes, and Node aborts for unknown isolates.
@@ -122,9 +150,8 @@ std::unique_ptr<IsolateHolder> IsolateHolder::Create(
 IsolateHolder::~IsolateHolder() {
   if (isolate_ == nullptr) return;
   // Isolates registered with a delegate must not use
-  // AddIsolateFinishedCallback: unregister, then dispose.
-  Runtime().platform->UnregisterIsolate(isolate_);
-  isolate_->Dispose();
+  // AddIsolateFinishedCallback: their teardown is synchronous.
+  DisposeRegisteredIsolate(Runtime().platform, isolate_);
 }
 
 }  // namespace mini_racer

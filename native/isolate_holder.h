@@ -1,4 +1,4 @@
-// IsolateHolder: creates and disposes one sandbox isolate the way Node 20
+// IsolateHolder: creates and disposes one sandbox isolate the way Node
 // requires (registered with Node's platform before it initializes, from the
 // same startup snapshot as Node's own isolate). This file pair is the only
 // place in the native core that knows about node.h: when the next Node major

@@ -1028,7 +1028,11 @@ bool Sandbox::CompileCached(v8::Local<v8::Context> context,
                             const uint16_t* code, size_t units,
                             v8::Local<v8::String> source,
                             v8::Local<v8::Script>* script) {
+#if V8_MAJOR_VERSION >= 12
+  v8::ScriptOrigin origin(eval_origin_.Get(isolate_));
+#else  // Node 20; V8 13 dropped the isolate parameter
   v8::ScriptOrigin origin(isolate_, eval_origin_.Get(isolate_));
+#endif
   if (!v8::Script::Compile(context, source, &origin).ToLocal(script)) {
     return false;
   }
@@ -1393,6 +1397,11 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
     // at its next interrupt check, and a loop around host calls may not
     // reach one for seconds (loops check when their interrupt budget runs
     // out); entering a JS function checks at once.
+    // Already terminating when the stop came in a call the host function
+    // made back into this sandbox: returning lets the termination unwind
+    // the outer frames. A call into the isolate now would swallow it on
+    // V8 12+ (Node 22+), and the script would run on past its limit.
+    if (isolate_->IsExecutionTerminating()) return;
     watchdog_->StopHere();
     v8::Local<v8::Function> probe = interrupt_probe_.Get(isolate_);
     probe->Call(context, v8::Undefined(isolate_), 0, nullptr).IsEmpty();

@@ -16,11 +16,16 @@ TimerQueue* Self(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return static_cast<TimerQueue*>(info.Data().As<v8::External>()->Value());
 }
 
-void ThrowError(v8::Isolate* isolate, v8::Local<v8::Value> (*make)(
-                                          v8::Local<v8::String>),
-                const char* message) {
-  isolate->ThrowException(
-      make(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
+// V8 12 added an optional `options` parameter to v8::Exception's factories,
+// so they are not taken by address: the error kind is named instead.
+enum class ErrorKind { kType, kRange };
+
+void ThrowError(v8::Isolate* isolate, ErrorKind kind, const char* message) {
+  v8::Local<v8::String> text =
+      v8::String::NewFromUtf8(isolate, message).ToLocalChecked();
+  isolate->ThrowException(kind == ErrorKind::kType
+                              ? v8::Exception::TypeError(text)
+                              : v8::Exception::RangeError(text));
 }
 
 bool Define(v8::Local<v8::Context> context, v8::Local<v8::External> data,
@@ -74,7 +79,7 @@ void TimerQueue::QueueMicrotask(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (info.Length() < 1 || !info[0]->IsFunction()) {
-    ThrowError(isolate, v8::Exception::TypeError,
+    ThrowError(isolate, ErrorKind::kType,
                "queueMicrotask: the callback must be a function");
     return;
   }
@@ -87,12 +92,12 @@ void TimerQueue::Add(const v8::FunctionCallbackInfo<v8::Value>& info,
   if (info.Length() < 1 || !info[0]->IsFunction()) {
     std::string message =
         std::string(name) + ": the callback must be a function";
-    ThrowError(isolate_, v8::Exception::TypeError, message.c_str());
+    ThrowError(isolate_, ErrorKind::kType, message.c_str());
     return;
   }
   if (timers_.size() >= kMaxTimers) {
     std::string message = std::string(name) + ": too many pending timers";
-    ThrowError(isolate_, v8::Exception::RangeError, message.c_str());
+    ThrowError(isolate_, ErrorKind::kRange, message.c_str());
     return;
   }
   double delay = 0;

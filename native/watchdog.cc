@@ -149,6 +149,12 @@ void Watchdog::CancelLocked() {
   if (!in_call_ || stop_ != Stop::kNone) return;
   stop_ = Stop::kCancelled;
   isolate_->TerminateExecution();
+  // The thread repeats the request until the call ends (see Run).
+  if (!thread_.joinable()) {
+    thread_ = std::thread(&Watchdog::Run, this);
+  } else {
+    wake_.notify_one();
+  }
 }
 
 void Watchdog::TimeOutLocked() {
@@ -204,6 +210,17 @@ void Watchdog::Run() {
       }
       sleeping_until_ = force_at_;
       wake_.wait_until(lock, force_at_);
+      continue;
+    }
+    if (in_call_ && stop_ != Stop::kNone) {
+      // A stopped call may still run sandbox code while it unwinds
+      // (describing its error, copying its result). V8 12+ (Node 22+)
+      // forgets a termination once a TryCatch outside all JavaScript has
+      // seen it, so that code would run unguarded: the request is repeated
+      // until the call ends.
+      isolate_->TerminateExecution();
+      sleeping_until_ = Clock::now() + kRepeatStop;
+      wake_.wait_until(lock, sleeping_until_);
       continue;
     }
     if (!armed_) {

@@ -89,6 +89,10 @@ class Watchdog {
   static void OnTimeoutInterrupt(v8::Isolate* isolate, void* data);
   void RecordAndTerminateLocked();
 
+  // How often a stopped call's termination is requested again until the
+  // call ends.
+  static constexpr std::chrono::milliseconds kRepeatStop{5};
+
   v8::Isolate* isolate_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -17,6 +17,7 @@ export const ErrorCodes = {
   closed: "ERR_MINI_RACER_CLOSED",
   handleReleased: "ERR_MINI_RACER_HANDLE_RELEASED",
   internal: "ERR_MINI_RACER_INTERNAL",
+  noNativeBuild: "ERR_MINI_RACER_NO_NATIVE_BUILD",
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -139,6 +140,18 @@ export class HandleReleasedError extends MiniRacerError {
   }
 }
 
+/**
+ * No native addon fits the running Node (platform, architecture, Node ABI or
+ * libc), or the one found was built for another Node line. Thrown by
+ * `require("mini-racer")` / `import`; the message names the build that was
+ * looked for and the command that builds one from source.
+ */
+export class NativeBuildError extends MiniRacerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ErrorCodes.noNativeBuild, options);
+  }
+}
+
 // Code that catches one of these must not be able to change every other
 // (a `name` getter or `constructor` swapped on a shared prototype).
 for (const cls of [
@@ -153,6 +166,7 @@ for (const cls of [
   ValueTransferError,
   ContextClosedError,
   HandleReleasedError,
+  NativeBuildError,
 ]) {
   Object.freeze(cls.prototype);
   Object.freeze(cls);

@@ -28,6 +28,7 @@ export {
   JSPromiseError,
   JSTimeoutError,
   MiniRacerError,
+  NativeBuildError,
   ValueTransferError,
 } from "./errors";
 export type { ErrorCode } from "./errors";

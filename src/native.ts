@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { errorFromNative } from "./errors";
+import { errorFromNative, NativeBuildError } from "./errors";
 
 /** Heap figures as the binding reports them. */
 export interface NativeHeapStats {
@@ -85,13 +85,42 @@ function packageRoot(): string {
   }
 }
 
-function load(): Binding {
+/** The command that builds the addon from source inside an installed package. */
+export const BUILD_FROM_SOURCE_COMMAND = "npm explore mini-racer -- npm run build:native";
+
+/** What node-gyp-build looks for: the running Node's platform, ABI and libc (its own test). */
+function runningTarget(): string {
+  const libc =
+    process.platform === "linux"
+      ? `, ${process.env.LIBC || (fs.existsSync("/etc/alpine-release") ? "musl" : "glibc")}`
+      : "";
+  return `${process.platform}-${process.arch}, Node ${process.versions.node} (ABI ${process.versions.modules}${libc})`;
+}
+
+/**
+ * Loads the addon from `root` (build/Release of a source build first, then
+ * prebuilds/<platform>-<arch>/ matched on ABI and libc). Every failure
+ * becomes a NativeBuildError that says what was looked for and how to build.
+ * @internal
+ */
+export function loadBinding(root: string): Binding {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeGypBuild = require("node-gyp-build") as (dir: string) => unknown;
-  const binding = nodeGypBuild(packageRoot()) as Binding;
+  let binding: Binding;
+  try {
+    binding = nodeGypBuild(root) as Binding;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new NativeBuildError(
+      `mini-racer: no native build fits ${runningTarget()}: ${reason}\n` +
+        `Prebuilt binaries ship for Node 20, 22, 24 and 26 on linux-x64 (glibc). ` +
+        `To build one from source (needs Python 3, make and a C++20 compiler), run: ${BUILD_FROM_SOURCE_COMMAND}`,
+      { cause: error },
+    );
+  }
   binding.setErrorFactory(errorFromNative);
   return binding;
 }
 
 /** The loaded binding. */
-export const binding: Binding = load();
+export const binding: Binding = loadBinding(packageRoot());
