@@ -30,7 +30,7 @@ void ThrowError(v8::Isolate* isolate, ErrorKind kind, const char* message) {
 
 bool Define(v8::Local<v8::Context> context, v8::Local<v8::External> data,
             const char* name, v8::FunctionCallback callback, int length) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();  // V8 14 dropped Context::GetIsolate
   v8::Local<v8::Function> function;
   v8::Local<v8::String> key =
       v8::String::NewFromUtf8(isolate, name).ToLocalChecked();

@@ -98,14 +98,22 @@ bool EncodeString(v8::Isolate* isolate, v8::Local<v8::String> str,
   if (str->IsOneByte()) {
     auto* buffer = static_cast<uint8_t*>(std::malloc(length));
     if (buffer == nullptr) return false;
+#if V8_MAJOR_VERSION >= 13  // Node 24+; V8 14 dropped the old Write*
+    str->WriteOneByteV2(isolate, 0, length, buffer);
+#else
     str->WriteOneByte(isolate, buffer, 0, length,
                       v8::String::NO_NULL_TERMINATION);
+#endif
     SetOwned(out, MR_VALUE_STRING_LATIN1, buffer, length);
   } else {
     auto* buffer =
         static_cast<uint16_t*>(std::malloc(sizeof(uint16_t) * length));
     if (buffer == nullptr) return false;
+#if V8_MAJOR_VERSION >= 13
+    str->WriteV2(isolate, 0, length, buffer);
+#else
     str->Write(isolate, buffer, 0, length, v8::String::NO_NULL_TERMINATION);
+#endif
     SetOwned(out, MR_VALUE_STRING_UTF16, buffer, sizeof(uint16_t) * length);
   }
   return true;
