@@ -33,11 +33,23 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
+// The peers live in bench/peers (own package.json and lock), installed on
+// demand with `npm run bench:peers`: isolated-vm does not build on Node 22+.
+const peerRequire = createRequire(new URL("./peers/package.json", import.meta.url));
+const PEERS_HINT = "not installed (npm run bench:peers)";
+function peerInstalled(name) {
+  try {
+    peerRequire.resolve(`${name}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const CHILD = args.find((a) => a.startsWith("--child="))?.slice("--child=".length); // internal
@@ -72,17 +84,18 @@ async function loadMiniRacer() {
 }
 
 function loadIvm() {
-  const ivm = require("isolated-vm");
-  return { ivm, version: `isolated-vm ${require("isolated-vm/package.json").version}` };
+  if (!peerInstalled("isolated-vm")) throw new Error(PEERS_HINT);
+  const ivm = peerRequire("isolated-vm");
+  return { ivm, version: `isolated-vm ${peerRequire("isolated-vm/package.json").version}` };
 }
 
 async function loadQuickJS() {
-  const mod = await import("quickjs-emscripten");
+  if (!peerInstalled("quickjs-emscripten")) throw new Error(PEERS_HINT);
+  const mod = await import(pathToFileURL(peerRequire.resolve("quickjs-emscripten")).href);
   const QuickJS = await mod.getQuickJS();
   let version = "quickjs-emscripten";
   try {
-    const pkgPath = new URL("../node_modules/quickjs-emscripten/package.json", import.meta.url);
-    version += " " + JSON.parse(readFileSync(pkgPath, "utf8")).version;
+    version += " " + JSON.parse(readFileSync(peerRequire.resolve("quickjs-emscripten/package.json"), "utf8")).version;
   } catch {}
   return { QuickJS, version };
 }
@@ -481,7 +494,10 @@ const qjs = await attempt(loadQuickJS);
 let ivm;
 let ivmMode = "in-process";
 let ivmNote = "";
-{
+if (!peerInstalled("isolated-vm")) {
+  ivm = { ok: false, reason: PEERS_HINT };
+  ivmNote = `isolated-vm skipped: ${PEERS_HINT}.`;
+} else {
   const probe = (flags) =>
     spawnSync(process.execPath, [...flags, SELF, "--probe-ivm"], { encoding: "utf8", timeout: 30_000 });
   const describeExit = (p) =>
@@ -536,6 +552,10 @@ console.log(`mini-racer: ${mr.ok ? mr.version : "unavailable (" + mr.reason + ")
 console.log(`isolated-vm: ${ivm.ok ? ivm.version : "unavailable (" + ivm.reason + ")"}`);
 console.log(`quickjs: ${qjs.ok ? qjs.version : "unavailable (" + qjs.reason + ")"}`);
 console.log(`note: ${ivmNote}`);
+const skipped = [["isolated-vm", ivm], ["quickjs-emscripten", qjs]].filter(([, p]) => !p.ok && p.reason === PEERS_HINT);
+if (skipped.length) {
+  console.log(`skipped peers: ${skipped.map(([name]) => name).join(", ")} (${PEERS_HINT})`);
+}
 console.log(
   `method: median of ${CFG.rounds} rounds of ~${CFG.roundMs} ms each, after JIT warm-up + ${CFG.warmup} discarded round(s); ` +
     "rounds of a section interleaved.",
