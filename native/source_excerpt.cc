@@ -25,8 +25,13 @@ std::string Utf8Excerpt(v8::Isolate* isolate, v8::Local<v8::String> text,
                              : std::string();
   }
   std::vector<uint16_t> units(count);
+#if V8_MAJOR_VERSION >= 13  // Node 24+; V8 14 dropped String::Write
+  text->WriteV2(isolate, static_cast<uint32_t>(start),
+                static_cast<uint32_t>(count), units.data());
+#else
   text->Write(isolate, units.data(), static_cast<int>(start),
               static_cast<int>(count), v8::String::NO_NULL_TERMINATION);
+#endif
   v8::Local<v8::String> part;
   if (!v8::String::NewFromTwoByte(isolate, units.data(),
                                   v8::NewStringType::kNormal,
