@@ -114,7 +114,7 @@ export function loadBinding(root: string): Binding {
     throw new NativeBuildError(
       `mini-racer: no native build fits ${runningTarget()}: ${reason}\n` +
         `Prebuilt binaries ship for Node 20, 22, 24 and 26 on linux-x64 (glibc). ` +
-        `To build one from source (needs Python 3, make and a C++20 compiler), run: ${BUILD_FROM_SOURCE_COMMAND}`,
+        `To build one from source (needs Python 3, make and a C++ compiler; C++20 for Node 24+), run: ${BUILD_FROM_SOURCE_COMMAND}`,
       { cause: error },
     );
   }
