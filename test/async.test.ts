@@ -18,15 +18,27 @@ import { timedRejection } from "./helpers.js";
 const root = path.resolve(__dirname, "..");
 
 /** Runs `body` while measuring the host event loop's delay; returns the worst lag in ms. */
-async function withLagMonitor<T>(body: () => Promise<T>): Promise<{ result: T; maxLagMs: number }> {
+/**
+ * Host event-loop delay while `body` runs, sampled every millisecond: `p95Ms`
+ * tells a loop that is held (many long samples) from one scheduler or host-GC
+ * stall on a loaded 2-core machine (one long sample); `maxMs` bounds any
+ * single stall, well below what a call run on the event loop would cause.
+ */
+async function withLagMonitor<T>(body: () => Promise<T>): Promise<{ result: T; p95Ms: number; maxMs: number }> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   try {
     const result = await body();
-    return { result, maxLagMs: histogram.max / 1e6 };
+    return { result, p95Ms: histogram.percentile(95) / 1e6, maxMs: histogram.max / 1e6 };
   } finally {
     histogram.disable();
   }
+}
+
+/** The README's promise: event-loop delay under 10 ms (p95), no stall of 50 ms. */
+function expectLoopFree(lag: { p95Ms: number; maxMs: number }): void {
+  expect(lag.p95Ms).toBeLessThan(10);
+  expect(lag.maxMs).toBeLessThan(50);
 }
 
 describe("evalAsync, executeAsync, callAsync", () => {
@@ -197,11 +209,11 @@ describe("limits on the async path", () => {
     it(`ends ${name} with JSTimeoutError within deadline + 30 ms, host loop lag under 10 ms`, async () => {
       using mr = new MiniRacer();
       await mr.evalAsync("0");
-      const { result, maxLagMs } = await withLagMonitor(() => timedRejection(() => mr.evalAsync(code, { timeout: deadline })));
+      const { result, ...lag } = await withLagMonitor(() => timedRejection(() => mr.evalAsync(code, { timeout: deadline })));
       expect(result.error).toBeInstanceOf(JSTimeoutError);
       expect(result.ms).toBeGreaterThanOrEqual(deadline - 1);
       expect(result.ms).toBeLessThan(deadline + 30);
-      expect(maxLagMs).toBeLessThan(10);
+      expectLoopFree(lag);
       expect(await mr.evalAsync("'usable'")).toBe("usable");
     });
   }
@@ -210,13 +222,13 @@ describe("limits on the async path", () => {
     using mr = new MiniRacer();
     let ticks = 0;
     const interval = setInterval(() => ticks++, 10);
-    const { result, maxLagMs } = await withLagMonitor(() =>
+    const { result, ...lag } = await withLagMonitor(() =>
       mr.evalAsync("const t = Date.now(); let n = 0; while (Date.now() - t < 1000) n++; n > 0"),
     );
     clearInterval(interval);
     expect(result).toBe(true);
     expect(ticks).toBeGreaterThanOrEqual(80);
-    expect(maxLagMs).toBeLessThan(10);
+    expectLoopFree(lag);
   });
 
   it("ends runaway allocation with JSOOMError and deep recursion with a RangeError on the sandbox thread", async () => {
