@@ -206,7 +206,17 @@ describe("the builtin guard keeps the builtins' behaviour", () => {
     expect(ev("const o = { length: 1, get 0() { return this === o; } }; Array.prototype.join.call(o)")).toBe("true");
     expect(ev("(function () { return Array.prototype.slice.call(arguments, 1); })(1, 2, 3)")).toEqual([2, 3]);
     expect(ev("try { Array.prototype.forEach.call(null, () => {}) } catch (e) { e.constructor.name }")).toBe("TypeError");
-    expect(ev("try { Array.prototype.map.call({ length: 1 }, 5) } catch (e) { e.message }")).toBe("5 is not a function");
+    // The host runs the same V8: its unguarded builtin gives the expected text
+    // (V8 12 changed it from "5 is not a function" to "number 5 is not a function").
+    const hostMessage = (() => {
+      try {
+        Array.prototype.map.call({ length: 1 }, 5 as never);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(hostMessage).toMatch(/5 is not a function$/);
+    expect(ev("try { Array.prototype.map.call({ length: 1 }, 5) } catch (e) { e.message }")).toBe(hostMessage);
   });
 
   it("apply, Reflect.apply and Reflect.construct copy array-likes as V8 does", () => {
