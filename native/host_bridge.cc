@@ -57,18 +57,7 @@ bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,
            (one_way_queued_ >= kMaxOneWayQueued ||
             one_way_bytes_ + bytes > kMaxOneWayBytes)) {
       if (give_up()) return false;
-      // The host ends a batch without waking itself for the next one while
-      // this waits: the wake-up goes out from here, a moment later, so that
-      // Node's event loop turns in between (a wake-up sent at once would be
-      // run in the same turn, and the loop would stand still for as long
-      // as the sandbox logs).
-      if (!wakeup_posted_.load(std::memory_order_acquire) &&
-          Clock::now() - last_batch_end_ >= kEventLoopTurn) {
-        lock.unlock();
-        PostWakeup();
-        lock.lock();
-      }
-      changed_.wait_for(lock, kEventLoopTurn);
+      WaitForHostTurn(lock);
     }
     ++one_way_queued_;
     one_way_bytes_ += bytes;
@@ -131,15 +120,19 @@ bool HostBridge::DrainOneWay(const std::function<bool()>& give_up) {
   std::unique_lock<std::mutex> lock(mutex_);
   while (one_way_queued_ > 0) {
     if (give_up()) return false;
-    if (!wakeup_posted_.load(std::memory_order_acquire) &&
-        Clock::now() - last_batch_end_ >= kEventLoopTurn) {
-      lock.unlock();
-      PostWakeup();
-      lock.lock();
-    }
-    changed_.wait_for(lock, kEventLoopTurn);
+    WaitForHostTurn(lock);
   }
   return true;
+}
+
+void HostBridge::WaitForHostTurn(std::unique_lock<std::mutex>& lock) {
+  if (!wakeup_posted_.load(std::memory_order_acquire) &&
+      Clock::now() - last_batch_end_ >= kEventLoopTurn) {
+    lock.unlock();
+    PostWakeup();
+    lock.lock();
+  }
+  changed_.wait_for(lock, kEventLoopTurn);
 }
 
 void HostBridge::WakeIfQueued() {

@@ -102,6 +102,13 @@ class HostBridge {
  private:
   // Wakes the host thread unless a wake-up is already on its way.
   void PostWakeup();
+  // Sandbox thread, `lock` held, one-way requests queued: waits a moment for
+  // the host to take some. The host ends a batch without waking itself for
+  // the next one while the sandbox waits; the wake-up goes out from here
+  // once Node's event loop has had a turn since that batch (a wake-up sent
+  // at once would run in the same turn, and the loop would stand still for
+  // as long as the sandbox logs).
+  void WaitForHostTurn(std::unique_lock<std::mutex>& lock);
   static size_t BytesOf(const Request& request);
 
   using Clock = std::chrono::steady_clock;
