@@ -28,6 +28,15 @@ namespace {
 //   asks the platform for the isolate's task runner during Heap::TearDown, so
 //   unregister-then-Dispose aborts there. Node 20 and 22 have no
 //   DisposeIsolate and want unregister, then Dispose.
+// - Node 24+ (V8 13, 14): code that Turbofan compiles concurrently for a
+//   running loop (concurrent OSR) can miss TerminateExecution for good when
+//   its body allocates an array of 17+ elements (`for (;;) x = new
+//   Array(100)`): neither the time limit nor the memory cap could stop it,
+//   and a Node Worker running it cannot be terminated either. V8 is told to
+//   compile such code on the running thread instead, process-wide (a V8
+//   flag has no per-isolate form); the same loops then stop at once. The
+//   host's own hot loops pay their OSR compile on their thread (~1-5 ms once
+//   per loop) instead of in the background. See DisableConcurrentOsr.
 // - Node 25+ puts every isolate in an isolate group the way
 //   node::GetOrCreateIsolateGroup does (not exported): a group of its own
 //   where V8 can make one (pointer-compression builds), else the default.
@@ -48,6 +57,14 @@ v8::Isolate* AllocateIsolate() {
                                    : v8::IsolateGroup::GetDefault());
 #else
   return v8::Isolate::Allocate();
+#endif
+}
+
+void DisableConcurrentOsr() {
+#if NODE_MAJOR_VERSION >= 24
+  // Node leaves V8's flags writable after startup (it runs with
+  // --no-freeze-flags-after-init, as v8.setFlagsFromString needs).
+  v8::V8::SetFlagsFromString("--no-concurrent-osr");
 #endif
 }
 
@@ -121,6 +138,7 @@ bool IsolateHolder::InitializeProcess() {
     ProcessRuntime& runtime = Runtime();
     runtime.platform = node::GetMultiIsolatePlatform(env);
     if (runtime.platform == nullptr) return;
+    DisableConcurrentOsr();
     LearnSnapshot(&runtime);
     runtime.ready = true;
   });
