@@ -35,6 +35,10 @@ const char kBootstrap[] = R"JS(
   // within ~0.1 s on a 2-core machine (per element it costs ~5-50 ns for
   // searches and visits, ~100-300 ns for copies, ~0.5-1 us for the rest).
   const CHEAP = 2 ** 21, COPY = 2 ** 19, HEAVY = 2 ** 17;
+  // toLocaleString formats each number with ICU: ~0.5 us on V8 11-13, but
+  // ~23 us on V8 14 (Node 26), where 2^17 elements took 3 s without an
+  // interrupt check. 2^10 elements stay within ~30 ms on every line.
+  const LOCALE = 2 ** 10;
   // Above this many elements V8's default comparator (number to string
   // conversions, no interrupt checks) is replaced by an equivalent JS one.
   const DEFAULT_COMPARE_MIN = 2 ** 12;
@@ -398,7 +402,7 @@ const char kBootstrap[] = R"JS(
     ["reverse", CHEAP],
     ["shift", CHEAP], ["unshift", CHEAP], ["splice", CHEAP],
     ["join", COPY], ["slice", COPY], ["toReversed", COPY],
-    ["copyWithin", HEAVY], ["toLocaleString", HEAVY], ["toSpliced", HEAVY], ["with", HEAVY],
+    ["copyWithin", HEAVY], ["toLocaleString", LOCALE], ["toSpliced", HEAVY], ["with", HEAVY],
   ];
   for (const [name, limit] of arrayMethods) {
     const original = ArrayProto[name];
@@ -502,13 +506,13 @@ const char kBootstrap[] = R"JS(
   }
   // join (its separator converted once, as V8 does) and toLocaleString
   // (V8 separates elements with ","), chunk by chunk.
-  function chunkedText(original, isJoin) {
+  function chunkedText(original, isJoin, chunk) {
     return function (array, Kind, length, args) {
       const separator = isJoin ? (args[0] === undefined ? "," : `${args[0]}`) : ",";
       const partArgs = isJoin ? [separator] : args;
       let text = "";
-      for (let start = 0; start < length; start += CHUNK) {
-        const part = apply(original, view(Kind, array, start, Math.min(CHUNK, length - start)), partArgs);
+      for (let start = 0; start < length; start += chunk) {
+        const part = apply(original, view(Kind, array, start, Math.min(chunk, length - start)), partArgs);
         text = start === 0 ? part : text + separator + part;
       }
       return text;
@@ -546,20 +550,20 @@ const char kBootstrap[] = R"JS(
     if (from !== array) for (let k = 0; k < length; k++) array[k] = from[k];
     return array;
   }
-  function guardTyped(name, chunked) {
+  function guardTyped(name, chunked, chunk = CHUNK) {
     const original = TypedArrayProto[name];
     const wrapper = ({ [name](...args) {
       const Kind = typedKind(this);
       if (Kind !== undefined) {
         const length = apply(lengthOf, this, []);
-        if (length > CHUNK) return chunked(this, Kind, length, args, original);
+        if (length > chunk) return chunked(this, Kind, length, args, original);
       }
       return apply(original, this, args);
     } })[name];
     replace(TypedArrayProto, name, wrapper);
   }
-  guardTyped("join", chunkedText(TypedArrayProto.join, true));
-  guardTyped("toLocaleString", chunkedText(TypedArrayProto.toLocaleString, false));
+  guardTyped("join", chunkedText(TypedArrayProto.join, true, CHUNK));
+  guardTyped("toLocaleString", chunkedText(TypedArrayProto.toLocaleString, false, LOCALE), LOCALE);
   const originalTypedSort = TypedArrayProto.sort;
   guardTyped("sort", (array, Kind, length, args, original) => {
     const comparefn = args[0];

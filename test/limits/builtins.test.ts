@@ -72,6 +72,10 @@ const timeoutShapes: Record<string, string> = {
   "sort with a comparator of a 48 MB Uint8Array": `new Uint8Array(48 << 20).sort((a, b) => a - b)`,
   "toSorted of a 24 MB Float64Array": `new Float64Array(3 << 20).toSorted()`,
   "toReversed of a 48 MB Uint8Array": `new Uint8Array(48 << 20).toReversed()`,
+  // toLocaleString costs ~23 us a number on V8 14 (Node 26): each call of
+  // these took 3 s and 1.5 s there without an interrupt check.
+  "toLocaleString of a 2**17-number array, repeated": `const a = new Array(2 ** 17).fill(1.5); for (;;) a.toLocaleString()`,
+  "toLocaleString of a 2**16-element Float64Array, repeated": `const t = new Float64Array(2 ** 16); for (;;) t.toLocaleString()`,
 };
 
 /** Shapes that cannot end in any sane time: a RangeError at once. */
