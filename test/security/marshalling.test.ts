@@ -358,8 +358,8 @@ describe("thenables and Promise species on async results", () => {
       (v) => ({ v }),
       (e: unknown) => ({ e }),
     );
-    if ("v" in r) expect(r.v).toBe(5);
-    else expect([JSTimeoutError, JSEvalError].some((C) => r.e instanceof C)).toBe(true);
+    // The call's promise is the MiniRacer's own: the tampered species is never consulted.
+    expect(r).toEqual({ v: 5 });
     expect(await mr.evalAsync("Promise.resolve(6)")).toBe(6);
   });
 
