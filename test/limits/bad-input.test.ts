@@ -133,21 +133,33 @@ describe("constructor options", () => {
     expect(thrown(() => (MiniRacer as unknown as AnyFn)())).toBeInstanceOf(TypeError);
   });
 
-  it("out-of-range numbers are RangeErrors with a message naming the option", () => {
+  it("out-of-range numbers are RangeErrors with a message naming the option, its range and the value", () => {
+    const PIB = 2 ** 50;
+    const minimums: Record<string, number> = { maxMemory: 8 * MB, softMemoryLimit: 1, maxResultBytes: 1024 };
     for (const option of byteOptions) {
-      for (const value of [NaN, -1, -Infinity, Infinity, 1e300, -0, 2 ** 53, 2 ** 53 - 1, Number.MAX_VALUE]) {
+      const min = minimums[option]!;
+      const refused: Array<[number, string]> = [
+        [NaN, "NaN"], [-1, "-1"], [-Infinity, "-Infinity"], [Infinity, "Infinity"], [-0, "-0"], [0, "0"],
+        [1e300, "1e+300"], [2 ** 53, "9007199254740992"], [2 ** 53 - 1, "9007199254740991"],
+        [Number.MAX_VALUE, "1.7976931348623157e+308"], [PIB + 1, "1125899906842625"], [min - 1, String(min - 1)],
+      ];
+      for (const [value, shown] of refused) {
         const error = thrown(() => new MiniRacer({ [option]: value } as object));
-        if (error === undefined) continue; // a huge but finite cap may be accepted
-        expect(error, `${option}: ${value}`).toBeInstanceOf(RangeError);
-        expect((error as Error).message, `${option}: ${value}`).toContain(option);
+        expect(error, `${option}: ${shown}`).toBeInstanceOf(RangeError);
+        expect((error as Error).message, `${option}: ${shown}`).toBe(
+          `${option} must be a finite number of bytes from ${min} to ${PIB} (1 PiB), got ${shown}`,
+        );
       }
-      expect(thrown(() => new MiniRacer({ [option]: NaN } as object))).toBeInstanceOf(RangeError);
-      expect(thrown(() => new MiniRacer({ [option]: 1e300 } as object))).toBeInstanceOf(RangeError);
+      // The boundaries themselves are accepted.
+      for (const value of [min, PIB]) {
+        using mr = new MiniRacer({ [option]: value } as object);
+        expect(mr.eval("1 + 1"), `${option}: ${value}`).toBe(2);
+      }
     }
-    expect(thrown(() => new MiniRacer({ maxMemory: 1024 }))).toBeInstanceOf(RangeError);
-    expect(thrown(() => new MiniRacer({ maxResultBytes: 10 } as object))).toBeInstanceOf(RangeError);
-    for (const value of [NaN, -1, 0, -0, Infinity, -Infinity]) {
-      expect(thrown(() => new MiniRacer({ timeout: value })), `timeout: ${value}`).toBeInstanceOf(RangeError);
+    for (const [value, shown] of [[NaN, "NaN"], [-1, "-1"], [0, "0"], [-0, "-0"], [Infinity, "Infinity"], [-Infinity, "-Infinity"]] as const) {
+      const error = thrown(() => new MiniRacer({ timeout: value }));
+      expect(error, `timeout: ${shown}`).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toBe(`timeout must be a positive finite number of milliseconds, got ${shown}`);
     }
   });
 
