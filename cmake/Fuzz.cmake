@@ -4,8 +4,8 @@
 #   npx cmake-js compile -O build-cmake/fuzz -T mini_racer_fuzz \
 #     --cc clang-14 --cxx clang++-14 --CDMINI_RACER_FUZZ=ON
 #
-# Builds <build dir>/Release/mini_racer_fuzz.node from native/*.cc (all but
-# binding.cc) and native/fuzz/*.cc, instrumented with
+# Builds <build dir>/Release/mini_racer_fuzz.node from native/core/ and
+# native/capi/ (not native/binding/) and native/fuzz/*.cc, instrumented with
 # -fsanitize=fuzzer-no-link (plus MINI_RACER_FUZZ_SANITIZE, address by
 # default) and linked with libFuzzer's no-main runtime: the addon calls
 # LLVMFuzzerRunDriver itself, inside node, where V8 is.
@@ -34,9 +34,11 @@ function(mini_racer_add_fuzz_target)
                         "(Debian: apt-get install libclang-rt-14-dev)")
   endif()
 
-  # The same sources as the addon, minus the Node-API binding.
-  set(_core ${MINI_RACER_SOURCES})
-  list(FILTER _core EXCLUDE REGEX "/binding\\.cc$")
+  # The core and the C API (MINI_RACER_CORE_SOURCES, not the
+  # mini_racer_core library: these are built with the fuzzer's
+  # instrumentation) in a library of their own, and the fuzz target over
+  # them; not the Node-API binding. Like the binding, fuzz_addon.cc sees the
+  # C API's folder only.
   file(GLOB _fuzz_sources CONFIGURE_DEPENDS
     "${CMAKE_CURRENT_SOURCE_DIR}/native/fuzz/*.cc")
 
@@ -48,17 +50,26 @@ function(mini_racer_add_fuzz_target)
   file(WRITE "${_gen}/prelude.inc.tmp" "R\"MRFUZZ(${_prelude_text})MRFUZZ\"\n")
   configure_file("${_gen}/prelude.inc.tmp" "${_gen}/prelude.inc" COPYONLY)
 
-  add_library(mini_racer_fuzz MODULE ${_core} ${_fuzz_sources} ${CMAKE_JS_SRC})
+  add_library(mini_racer_fuzz_core STATIC ${MINI_RACER_CORE_SOURCES})
+  set_target_properties(mini_racer_fuzz_core PROPERTIES
+    POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(mini_racer_fuzz_core
+    PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/native"
+    PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/native/capi")
+
+  add_library(mini_racer_fuzz MODULE ${_fuzz_sources} ${CMAKE_JS_SRC})
   set_target_properties(mini_racer_fuzz PROPERTIES
     PREFIX "" SUFFIX ".node" OUTPUT_NAME "mini_racer_fuzz")
-  target_include_directories(mini_racer_fuzz SYSTEM PRIVATE ${_mr_node_inc})
-  target_include_directories(mini_racer_fuzz PRIVATE
-    "${_mr_napi_inc}" "${CMAKE_CURRENT_SOURCE_DIR}/native" "${_gen}")
-  # As the addon's, but its own module name.
+  target_include_directories(mini_racer_fuzz PRIVATE "${_mr_napi_inc}" "${_gen}")
+
+  # Defines as the addon's, but their own module name.
   get_target_property(_defs mini_racer COMPILE_DEFINITIONS)
   list(FILTER _defs EXCLUDE REGEX "^NODE_GYP_MODULE_NAME=")
-  target_compile_definitions(mini_racer_fuzz PRIVATE
-    ${_defs} NODE_GYP_MODULE_NAME=mini_racer_fuzz MINI_RACER_FUZZING=1)
+  foreach(_target mini_racer_fuzz_core mini_racer_fuzz)
+    target_include_directories(${_target} SYSTEM PRIVATE ${_mr_node_inc})
+    target_compile_definitions(${_target} PRIVATE
+      ${_defs} NODE_GYP_MODULE_NAME=${_target} MINI_RACER_FUZZING=1)
+  endforeach()
 
   set(_san -fsanitize=fuzzer-no-link)
   set(_asan OFF)
@@ -78,9 +89,11 @@ function(mini_racer_add_fuzz_target)
       endif()
     endforeach()
   endif()
-  target_compile_options(mini_racer_fuzz PRIVATE
-    -pthread -fno-rtti -fno-exceptions -Wall -Wextra -Wno-unused-parameter
-    ${_san} -g -O1 -fno-omit-frame-pointer)
+  foreach(_target mini_racer_fuzz_core mini_racer_fuzz)
+    target_compile_options(${_target} PRIVATE
+      -pthread -fno-rtti -fno-exceptions -Wall -Wextra -Wno-unused-parameter
+      ${_san} -g -O1 -fno-omit-frame-pointer)
+  endforeach()
   # A module loaded into an uninstrumented node: the shared sanitizer
   # runtime (preloaded by scripts/fuzz.mjs), libFuzzer linked in whole.
   set(_link_san "")
@@ -91,7 +104,8 @@ function(mini_racer_add_fuzz_target)
   target_link_options(mini_racer_fuzz PRIVATE -pthread ${_link_san})
   find_package(Threads REQUIRED)
   target_link_libraries(mini_racer_fuzz PRIVATE
-    "${MINI_RACER_LIBFUZZER_NO_MAIN}" Threads::Threads ${CMAKE_JS_LIB})
+    mini_racer_fuzz_core "${MINI_RACER_LIBFUZZER_NO_MAIN}" Threads::Threads
+    ${CMAKE_JS_LIB})
 
   # The runtime node must preload.
   set(_preload "")

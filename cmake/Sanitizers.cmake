@@ -14,7 +14,9 @@ set(MINI_RACER_SANITIZE "" CACHE STRING
 set_property(CACHE MINI_RACER_SANITIZE PROPERTY STRINGS
   "" "address" "undefined" "address,undefined")
 
-function(mini_racer_enable_sanitizers target)
+# mini_racer_enable_sanitizers(<target>...): the same flags on each target
+# (the core library and the addon that links it).
+function(mini_racer_enable_sanitizers)
   if(NOT MINI_RACER_SANITIZE)
     return()
   endif()
@@ -52,8 +54,10 @@ function(mini_racer_enable_sanitizers target)
     list(APPEND _flags -shared-libsan)
   endif()
 
-  target_compile_options(${target} PRIVATE ${_flags} ${_cflags_extra} -g -O1)
-  target_link_options(${target} PRIVATE ${_flags})
+  foreach(_target IN LISTS ARGN)
+    target_compile_options(${_target} PRIVATE ${_flags} ${_cflags_extra} -g -O1)
+    target_link_options(${_target} PRIVATE ${_flags})
+  endforeach()
   message(STATUS "mini_racer: sanitizers: ${MINI_RACER_SANITIZE}")
 
   # Which runtime to preload.

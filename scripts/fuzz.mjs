@@ -95,11 +95,14 @@ function findClang() {
 function newestSource() {
   let newest = 0;
   const consider = (f) => { newest = Math.max(newest, statSync(f).mtimeMs); };
-  for (const dir of [join(root, 'native'), fuzzSrc]) {
-    for (const f of readdirSync(dir)) {
-      if (/\.(cc|h|js|inc)$/.test(f)) consider(join(dir, f));
+  // Every layer's folder under native/, native/fuzz/ (fuzzSrc) included.
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (/\.(cc|h|js|inc)$/.test(e.name)) consider(join(dir, e.name));
     }
-  }
+  };
+  walk(join(root, 'native'));
   consider(join(root, 'CMakeLists.txt'));
   consider(join(root, 'cmake', 'Fuzz.cmake'));
   return newest;

@@ -10,7 +10,7 @@
 // The build runs in a staging copy of the sources, so the checkout's own
 // build/ (what node-gyp-build loads first in a dev checkout) is left alone.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,8 @@ for (const line of lines) {
   }
 }
 
-// What the addon's build needs: binding.gyp, the native sources and the
+// What the addon's build needs: binding.gyp, the native sources (every
+// layer's folder under native/, whole; not native/fuzz/) and the
 // node-addon-api headers (binding.gyp asks `require('node-addon-api')`).
 function stage() {
   const dir = path.join(os.tmpdir(), `mini-racer-prebuild-${process.pid}`);
@@ -47,9 +48,9 @@ function stage() {
   mkdirSync(path.join(dir, 'native'), { recursive: true });
   cpSync(path.join(repoRoot, 'binding.gyp'), path.join(dir, 'binding.gyp'));
   cpSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
-  for (const file of readdirSync(path.join(repoRoot, 'native'))) {
-    const from = path.join(repoRoot, 'native', file);
-    if (statSync(from).isFile()) cpSync(from, path.join(dir, 'native', file));
+  for (const entry of readdirSync(path.join(repoRoot, 'native'))) {
+    if (entry === 'fuzz') continue;
+    cpSync(path.join(repoRoot, 'native', entry), path.join(dir, 'native', entry), { recursive: true });
   }
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;

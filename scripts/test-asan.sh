@@ -32,7 +32,7 @@
 #          memory is poisoned, just over a shorter window).
 #   4. Prints vitest's summary and a summary of the sanitizer reports
 #      (<logs>/asan.<pid> files): how many, how many name frames in
-#      native/*.cc or native/*.h, and the first lines of those.
+#      native/**/*.cc or native/**/*.h, and the first lines of those.
 #
 # Exit status: 1 if any sanitizer report from node has an ERROR or involves
 # native/ frames (or the build fails, or there is no llvm-symbolizer); 2 if

@@ -173,7 +173,7 @@ for (const cls of [
 }
 Object.freeze(ErrorCodes);
 
-/** Failure kinds as the native layer numbers them (native/mini_racer.h). */
+/** Failure kinds as the native layer numbers them (native/capi/mini_racer.h). */
 const enum NativeFailure {
   Exception = 16,
   Parse = 17,

@@ -8,7 +8,7 @@ import { ContextClosedError, HandleReleasedError, ValueTransferError } from "./e
 import type { AsyncCallOptions, CallOptions } from "./mini_racer";
 import type { WireValue } from "./native";
 
-/** Handle kinds, as the native layer numbers them (native/mini_racer.h). @internal */
+/** Handle kinds, as the native layer numbers them (native/capi/mini_racer.h). @internal */
 export const enum HandleType {
   Function = 7,
   Object = 8,

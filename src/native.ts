@@ -45,7 +45,7 @@ export interface NativeSandbox {
   evalAsync(code: string, timeoutMs: number, flags?: number): number;
   /** Queues a call on the sandbox's thread; returns the call id. */
   callAsync(path: string, args: WireValue[], timeoutMs: number, flags?: number): number;
-  /** A handle operation (see mr_handle_op in native/mini_racer.h). */
+  /** A handle operation (see mr_handle_op in native/capi/mini_racer.h). */
   handleOp(op: number, handle: number, args: WireValue[], timeoutMs: number, flags: number): WireValue;
   /** A function handle call with its arguments inline (the hot path). */
   callHandle(handle: number, timeoutMs: number, flags: number, thisArg: WireValue, ...args: WireValue[]): WireValue;

@@ -2,8 +2,8 @@
 //
 // V8 lives inside the node binary, so the fuzzer cannot be a standalone
 // executable: this file is a second Node addon, mini_racer_fuzz.node, built
-// from the same native/*.cc (minus binding.cc) with coverage
-// instrumentation. Its one export, run(args), creates a sandbox through the
+// from the same native/core/ and native/capi/ (not native/binding/) with
+// coverage instrumentation. Its one export, run(args), creates a sandbox through the
 // C API and hands control to libFuzzer (LLVMFuzzerRunDriver), which then
 // runs inside node until it is done or finds a crash, and exits the process.
 // scripts/fuzz.mjs builds and drives it; see native/fuzz/README.md.

@@ -8,7 +8,7 @@ import { distEntry } from "../helpers.js";
 // or more elements (`for (;;) x = new Array(100)`; 16 is fine). Neither the
 // time limit nor the memory cap stopped such a call, and a Node Worker
 // running it cannot be terminated. mini-racer turns V8's concurrent OSR off
-// (native/isolate_holder.cc). Every shape found by enumerating loop bodies
+// (native/core/runtime/isolate_holder.cc). Every shape found by enumerating loop bodies
 // (arrays, objects, strings, typed arrays, builtins; top-level loops and
 // loops in warmed-up functions) is here. A regression hangs the call for
 // good, so each check runs in a child process that is killed (SIGKILL) at

@@ -1,0 +1,46 @@
+#include "core/limits/memory_budget.h"
+
+#include <cstdlib>
+
+namespace mini_racer {
+
+bool MemoryBudget::TryCharge(size_t bytes, bool record_refusal) {
+  size_t heap = heap_used_.load(std::memory_order_relaxed);
+  size_t current = external_.load(std::memory_order_relaxed);
+  do {
+    if (bytes > max_bytes_ || current + heap > max_bytes_ - bytes) {
+      if (record_refusal) refused_.store(true, std::memory_order_relaxed);
+      return false;
+    }
+  } while (!external_.compare_exchange_weak(current, current + bytes,
+                                            std::memory_order_relaxed));
+  return true;
+}
+
+void MemoryBudget::Release(size_t bytes) {
+  external_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+void* BudgetedAllocator::AllocateCharged(size_t length, bool zeroed) {
+  if (!budget_->TryCharge(length)) return nullptr;
+  // malloc(0) may return null, which V8 would read as failure.
+  size_t size = length == 0 ? 1 : length;
+  void* data = zeroed ? std::calloc(1, size) : std::malloc(size);
+  if (data == nullptr) budget_->Release(length);
+  return data;
+}
+
+void* BudgetedAllocator::Allocate(size_t length) {
+  return AllocateCharged(length, true);
+}
+
+void* BudgetedAllocator::AllocateUninitialized(size_t length) {
+  return AllocateCharged(length, false);
+}
+
+void BudgetedAllocator::Free(void* data, size_t length) {
+  std::free(data);
+  budget_->Release(length);
+}
+
+}  // namespace mini_racer

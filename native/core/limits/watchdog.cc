@@ -1,0 +1,241 @@
+#include "core/limits/watchdog.h"
+
+#include <algorithm>
+
+namespace mini_racer {
+namespace {
+
+// How long a timed-out script may take to reach an interrupt check (where
+// its stack is recorded) before it is terminated without the record. A
+// safety net only: V8 acts on a termination request at the same checks, so
+// a script that never reaches one is not stopped sooner without it. Long
+// enough that a script thread descheduled on a busy machine still records.
+constexpr auto kStackGrace = std::chrono::milliseconds(50);
+constexpr int kStackFrames = 10;
+
+std::string Utf8(v8::Isolate* isolate, v8::Local<v8::String> text) {
+  if (text.IsEmpty()) return {};
+  v8::String::Utf8Value utf8(isolate, text);
+  return *utf8 ? std::string(*utf8, utf8.length()) : std::string();
+}
+
+// The current JavaScript stack, formatted as V8 formats Error.stack frames.
+std::string CurrentStack(v8::Isolate* isolate) {
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::StackTrace> trace =
+      v8::StackTrace::CurrentStackTrace(isolate, kStackFrames);
+  std::string out;
+  for (int i = 0; i < trace->GetFrameCount(); ++i) {
+    v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate, i);
+    std::string where = Utf8(isolate, frame->GetScriptName());
+    if (where.empty()) where = "<anonymous>";
+    where += ":" + std::to_string(frame->GetLineNumber()) + ":" +
+             std::to_string(frame->GetColumn());
+    std::string name = Utf8(isolate, frame->GetFunctionName());
+    if (!out.empty()) out += "\n";
+    out += name.empty() ? "    at " + where : "    at " + name + " (" + where + ")";
+  }
+  return out;
+}
+
+}  // namespace
+
+Watchdog::Watchdog(v8::Isolate* isolate) : isolate_(isolate) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+Watchdog::Clock::time_point Watchdog::DeadlineAfter(double timeout_ms) {
+  // Beyond ~100 years the addition could overflow; treat it as no limit.
+  if (!(timeout_ms > 0) || timeout_ms > 3.0e12) {
+    return Clock::time_point::max();
+  }
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double, std::milli>(
+                                timeout_ms));
+}
+
+void Watchdog::ArmLocked() {
+  ++arming_;
+  force_at_ = Clock::time_point::max();
+  armed_ = stop_ == Stop::kNone && deadline_ != Clock::time_point::max();
+  if (!armed_) return;
+  if (!thread_.joinable()) {
+    thread_ = std::thread(&Watchdog::Run, this);
+  } else if (deadline_ < sleeping_until_) {
+    wake_.notify_one();
+  }
+}
+
+void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  in_call_ = true;
+  call_id_ = call_id;
+  stop_ = Stop::kNone;
+  frames_.clear();
+  stopped_stack_.clear();
+  deadline_ = deadline;
+  ArmLocked();
+}
+
+Watchdog::Stop Watchdog::End() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  in_call_ = false;
+  armed_ = false;
+  force_at_ = Clock::time_point::max();
+  frames_.clear();
+  Stop stop = stop_;
+  stop_ = Stop::kNone;
+  return stop;
+}
+
+void Watchdog::BeginNested(Clock::time_point deadline) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  frames_.push_back(Frame{deadline_});
+  if (deadline < deadline_) {
+    deadline_ = deadline;
+    // Already stopped (or about to be, at the enclosing deadline): the
+    // nested call is stopped with it, nothing to re-arm.
+    if (stop_ == Stop::kNone) ArmLocked();
+  }
+}
+
+Watchdog::NestedEnd Watchdog::EndNested(bool may_resume) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Stop stop = stop_;
+  Clock::time_point own = deadline_;
+  deadline_ = frames_.empty() ? Clock::time_point::max()
+                              : frames_.back().deadline;
+  if (!frames_.empty()) frames_.pop_back();
+  bool outer_goes_on = stop == Stop::kNone;
+  if (stop == Stop::kTimedOut && may_resume && own < deadline_ &&
+      Clock::now() < deadline_) {
+    // Only the nested call's own limit passed.
+    stop_ = Stop::kNone;
+    isolate_->CancelTerminateExecution();
+    outer_goes_on = true;
+  }
+  if (outer_goes_on && own != deadline_) ArmLocked();
+  return NestedEnd{stop, outer_goes_on};
+}
+
+Watchdog::Stop Watchdog::Peek() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stop_;
+}
+
+std::string Watchdog::StoppedStack() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stopped_stack_;
+}
+
+void Watchdog::Cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  CancelLocked();
+}
+
+void Watchdog::CancelCall(uint64_t call_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (call_id_ == call_id) CancelLocked();
+}
+
+void Watchdog::CancelLocked() {
+  if (!in_call_ || stop_ != Stop::kNone) return;
+  stop_ = Stop::kCancelled;
+  isolate_->TerminateExecution();
+  // The thread repeats the request until the call ends (see Run).
+  if (!thread_.joinable()) {
+    thread_ = std::thread(&Watchdog::Run, this);
+  } else {
+    wake_.notify_one();
+  }
+}
+
+void Watchdog::TimeOutLocked() {
+  stop_ = Stop::kTimedOut;
+  stopped_stack_.clear();
+  recorded_ = false;
+  interrupt_arming_ = arming_;
+  force_at_ = Clock::now() + kStackGrace;
+  isolate_->RequestInterrupt(&Watchdog::OnTimeoutInterrupt, this);
+}
+
+// On the script's thread, at its next interrupt check.
+void Watchdog::OnTimeoutInterrupt(v8::Isolate* isolate, void* data) {
+  auto* self = static_cast<Watchdog*>(data);
+  std::unique_lock<std::mutex> lock(self->mutex_);
+  // A stale request (the call ended, or was re-armed, before the script
+  // reached a check) does nothing.
+  if (!self->in_call_ || self->stop_ != Stop::kTimedOut ||
+      self->interrupt_arming_ != self->arming_) {
+    return;
+  }
+  self->RecordAndTerminateLocked();
+}
+
+void Watchdog::StopHere() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stop_ == Stop::kTimedOut) {
+    RecordAndTerminateLocked();
+  } else if (stop_ != Stop::kNone) {
+    isolate_->TerminateExecution();
+  }
+}
+
+void Watchdog::RecordAndTerminateLocked() {
+  force_at_ = Clock::time_point::max();
+  // The first record of a stop is where it happened; later ones (the same
+  // stop seen again on the way out) would only be shallower.
+  if (!recorded_) stopped_stack_ = CurrentStack(isolate_);
+  recorded_ = true;
+  isolate_->TerminateExecution();
+}
+
+void Watchdog::Run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (force_at_ != Clock::time_point::max()) {
+      if (Clock::now() >= force_at_) {
+        force_at_ = Clock::time_point::max();
+        if (in_call_ && stop_ == Stop::kTimedOut) {
+          isolate_->TerminateExecution();
+        }
+        continue;
+      }
+      sleeping_until_ = force_at_;
+      wake_.wait_until(lock, force_at_);
+      continue;
+    }
+    if (in_call_ && stop_ != Stop::kNone) {
+      // A stopped call may still run sandbox code while it unwinds
+      // (describing its error, copying its result). V8 12+ (Node 22+)
+      // forgets a termination once a TryCatch outside all JavaScript has
+      // seen it, so that code would run unguarded: the request is repeated
+      // until the call ends.
+      isolate_->TerminateExecution();
+      sleeping_until_ = Clock::now() + kRepeatStop;
+      wake_.wait_until(lock, sleeping_until_);
+      continue;
+    }
+    if (!armed_) {
+      sleeping_until_ = Clock::time_point::max();
+      wake_.wait(lock);
+      continue;
+    }
+    if (Clock::now() >= deadline_) {
+      armed_ = false;
+      if (in_call_ && stop_ == Stop::kNone) TimeOutLocked();
+      continue;
+    }
+    sleeping_until_ = deadline_;
+    wake_.wait_until(lock, deadline_);
+  }
+}
+
+}  // namespace mini_racer

@@ -1,0 +1,175 @@
+#include "core/runtime/isolate_holder.h"
+
+#include <node.h>
+#include <uv.h>
+
+#include <mutex>
+
+#include "core/runtime/foreground_task_queue.h"
+
+// Exported by the node binary (Node 20 to 26) but not declared in node.h. Given no snapshot, it uses the process's own startup snapshot and
+// writes its blob and external references into `params`: that is how we
+// learn which snapshot every isolate of this process must come from.
+namespace node {
+NODE_EXTERN v8::Isolate* NewIsolate(v8::Isolate::CreateParams* params,
+                                    uv_loop_t* event_loop,
+                                    MultiIsolatePlatform* platform,
+                                    const SnapshotData* snapshot_data,
+                                    const IsolateSettings& settings);
+}  // namespace node
+
+namespace mini_racer {
+namespace {
+
+// How the Node lines differ for an embedder, kept here so that the next
+// major is a change to this file only:
+// - Node 24+ (V8 13+) tears an isolate down with Deinitialize, unregister,
+//   free (MultiIsolatePlatform::DisposeIsolate): V8's CppHeap sweeper still
+//   asks the platform for the isolate's task runner during Heap::TearDown, so
+//   unregister-then-Dispose aborts there. Node 20 and 22 have no
+//   DisposeIsolate and want unregister, then Dispose.
+// - Node 24+ (V8 13, 14): code that Turbofan compiles concurrently for a
+//   running loop (concurrent OSR) can miss TerminateExecution for good when
+//   its body allocates an array of 17+ elements (`for (;;) x = new
+//   Array(100)`): neither the time limit nor the memory cap could stop it,
+//   and a Node Worker running it cannot be terminated either. V8 is told to
+//   compile such code on the running thread instead, process-wide (a V8
+//   flag has no per-isolate form); the same loops then stop at once. The
+//   host's own hot loops pay their OSR compile on their thread (~1-5 ms once
+//   per loop) instead of in the background. See DisableConcurrentOsr.
+// - Node 25+ puts every isolate in an isolate group the way
+//   node::GetOrCreateIsolateGroup does (not exported): a group of its own
+//   where V8 can make one (pointer-compression builds), else the default.
+void DisposeRegisteredIsolate(node::MultiIsolatePlatform* platform,
+                              v8::Isolate* isolate) {
+#if NODE_MAJOR_VERSION >= 24
+  platform->DisposeIsolate(isolate);
+#else
+  platform->UnregisterIsolate(isolate);
+  isolate->Dispose();
+#endif
+}
+
+v8::Isolate* AllocateIsolate() {
+#if NODE_MAJOR_VERSION >= 25
+  return v8::Isolate::Allocate(v8::IsolateGroup::CanCreateNewGroups()
+                                   ? v8::IsolateGroup::Create()
+                                   : v8::IsolateGroup::GetDefault());
+#else
+  return v8::Isolate::Allocate();
+#endif
+}
+
+void DisableConcurrentOsr() {
+#if NODE_MAJOR_VERSION >= 24
+  // Node leaves V8's flags writable after startup (it runs with
+  // --no-freeze-flags-after-init, as v8.setFlagsFromString needs).
+  v8::V8::SetFlagsFromString("--no-concurrent-osr");
+#endif
+}
+
+// The one-time, process-wide setup: Node's platform and the snapshot that
+// all isolates of this process share a read-only heap with.
+struct ProcessRuntime {
+  node::MultiIsolatePlatform* platform = nullptr;
+  const v8::StartupData* snapshot_blob = nullptr;
+  const intptr_t* external_references = nullptr;
+  bool ready = false;
+};
+
+ProcessRuntime& Runtime() {
+  static ProcessRuntime runtime;
+  return runtime;
+}
+
+// Creates and disposes a throw-away isolate through node::NewIsolate to read
+// back the snapshot parameters Node chose for this process.
+void LearnSnapshot(ProcessRuntime* runtime) {
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0) return;
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+      v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator.get();
+  v8::Isolate* probe = node::NewIsolate(&params, &loop, runtime->platform,
+                                        nullptr, node::IsolateSettings());
+  if (probe != nullptr) {
+    runtime->snapshot_blob = params.snapshot_blob;
+    runtime->external_references = params.external_references;
+    bool finished = false;
+    runtime->platform->AddIsolateFinishedCallback(
+        probe, [](void* data) { *static_cast<bool*>(data) = true; },
+        &finished);
+    DisposeRegisteredIsolate(runtime->platform, probe);
+    while (!finished) uv_run(&loop, UV_RUN_ONCE);
+  }
+  uv_loop_close(&loop);
+}
+
+}  // namespace
+
+// Node's platform asks this for the task runner of our isolate: V8's own
+// foreground tasks (GC finalization, memory reducer, FinalizationRegistry
+// cleanup) land in the sandbox's queue and run on the sandbox's thread.
+class IsolateHolder::PlatformDelegate final
+    : public node::IsolatePlatformDelegate {
+ public:
+  explicit PlatformDelegate(std::shared_ptr<ForegroundTaskQueue> tasks)
+      : tasks_(std::move(tasks)) {}
+  std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner() override {
+    return tasks_;
+  }
+  bool IdleTasksEnabled() override { return false; }
+
+ private:
+  std::shared_ptr<ForegroundTaskQueue> tasks_;
+};
+
+bool IsolateHolder::InitializeProcess() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    v8::Isolate* host = v8::Isolate::GetCurrent();
+    if (host == nullptr) return;
+    v8::HandleScope scope(host);
+    v8::Local<v8::Context> context = host->GetCurrentContext();
+    if (context.IsEmpty()) return;
+    node::Environment* env = node::GetCurrentEnvironment(context);
+    if (env == nullptr) return;
+    ProcessRuntime& runtime = Runtime();
+    runtime.platform = node::GetMultiIsolatePlatform(env);
+    if (runtime.platform == nullptr) return;
+    DisableConcurrentOsr();
+    LearnSnapshot(&runtime);
+    runtime.ready = true;
+  });
+  return Runtime().ready;
+}
+
+std::unique_ptr<IsolateHolder> IsolateHolder::Create(
+    v8::Isolate::CreateParams params,
+    std::shared_ptr<ForegroundTaskQueue> tasks) {
+  ProcessRuntime& runtime = Runtime();
+  if (!runtime.ready) return nullptr;
+  std::unique_ptr<IsolateHolder> holder(new IsolateHolder());
+  holder->delegate_ = std::make_unique<PlatformDelegate>(std::move(tasks));
+  params.snapshot_blob = runtime.snapshot_blob;
+  params.external_references = runtime.external_references;
+
+  v8::Isolate* isolate = AllocateIsolate();
+  if (isolate == nullptr) return nullptr;
+  // Registration must precede Initialize: V8 asks for the foreground task
+  // runner while it initializes, and Node aborts for unknown isolates.
+  runtime.platform->RegisterIsolate(isolate, holder->delegate_.get());
+  v8::Isolate::Initialize(isolate, params);
+  holder->isolate_ = isolate;
+  return holder;
+}
+
+IsolateHolder::~IsolateHolder() {
+  if (isolate_ == nullptr) return;
+  // Isolates registered with a delegate must not use
+  // AddIsolateFinishedCallback: their teardown is synchronous.
+  DisposeRegisteredIsolate(Runtime().platform, isolate_);
+}
+
+}  // namespace mini_racer

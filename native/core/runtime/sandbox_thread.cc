@@ -1,0 +1,198 @@
+#include "core/runtime/sandbox_thread.h"
+
+#include "core/value_codec.h"
+
+namespace mini_racer {
+namespace {
+// How long an idle sandbox thread polls for the next call before sleeping.
+constexpr std::chrono::microseconds kIdlePoll{50};
+}  // namespace
+
+void AsyncCall::Complete(mr_value* result) {
+  mr_completion done = completion;
+  completion = nullptr;
+  if (done != nullptr) {
+    // The receiver owns the result from here on.
+    done(user_data, id, result);
+  } else {
+    mr_value_release(result);
+  }
+}
+
+bool AsyncCall::Cancelled() const {
+  for (const AsyncCall* call = this; call != nullptr; call = call->outer) {
+    if (call->cancelled.load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
+SandboxThread::SandboxThread(Runner runner)
+    : runner_(std::move(runner)), thread_(&SandboxThread::Run, this) {}
+
+SandboxThread::~SandboxThread() {
+  Stop([] {});
+}
+
+bool SandboxThread::Post(std::unique_ptr<AsyncCall>& call) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping()) return false;
+    queue_.push_back(std::move(call));
+    queued_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id,
+                                                 uint64_t* running) {
+  *running = 0;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if ((*it)->id == id) {
+      std::unique_ptr<AsyncCall> call = std::move(*it);
+      queue_.erase(it);
+      queued_.fetch_sub(1, std::memory_order_release);
+      return call;
+    }
+  }
+  AsyncCall* found = running_ != nullptr && running_->id == id ? running_
+                                                                : nullptr;
+  for (AsyncCall* nested : nested_) {
+    if (nested->id == id) found = nested;
+  }
+  if (found != nullptr) {
+    // The calls nested in it see it through Cancelled().
+    found->cancelled.store(true, std::memory_order_release);
+    *running = nested_.empty() ? running_->id : nested_.back()->id;
+    woken_ = true;
+    wake_.notify_one();
+  }
+  return nullptr;
+}
+
+bool SandboxThread::IsRunning(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (running_ != nullptr && running_->id == id) return true;
+  for (AsyncCall* nested : nested_) {
+    if (nested->id == id) return true;
+  }
+  return false;
+}
+
+void SandboxThread::Nest(uint64_t id, uint64_t parent) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& call : queue_) {
+      if (call->id == id) call->parent = parent;
+    }
+    if (running_ == nullptr) return;
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+bool SandboxThread::RunNestedCalls(AsyncCall& parent,
+                                   const std::function<void(AsyncCall&)>& run) {
+  bool ran = false;
+  for (;;) {
+    std::unique_ptr<AsyncCall> call;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if ((*it)->parent == parent.id) {
+          call = std::move(*it);
+          queue_.erase(it);
+          queued_.fetch_sub(1, std::memory_order_release);
+          break;
+        }
+      }
+      if (!call) return ran;
+      call->outer = &parent;
+      nested_.push_back(call.get());
+    }
+    run(*call);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      nested_.pop_back();
+    }
+    ran = true;
+  }
+}
+
+void SandboxThread::WaitUntil(Clock::time_point until) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!woken_ && !stopping()) {
+    if (until == Clock::time_point::max()) {
+      wake_.wait(lock, [this] { return woken_ || stopping(); });
+    } else {
+      wake_.wait_until(lock, until, [this] { return woken_ || stopping(); });
+    }
+  }
+  woken_ = false;
+}
+
+void SandboxThread::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Also set when no wait has begun yet: the next wait then re-checks
+    // instead of sleeping past what woke us.
+    if (running_ == nullptr) return;
+    woken_ = true;
+  }
+  wake_.notify_one();
+}
+
+void SandboxThread::Stop(const std::function<void()>& interrupt) {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  interrupt();
+  wake_.notify_all();
+  thread_.join();
+}
+
+void SandboxThread::Run() {
+  for (;;) {
+    // A caller awaiting one call after another sends the next one within
+    // microseconds; polling briefly saves the sleep and the wake-up, which
+    // on a busy machine cost more than the call itself.
+    auto poll_until = Clock::now() + kIdlePoll;
+    while (queued_.load(std::memory_order_acquire) == 0 && !stopping() &&
+           Clock::now() < poll_until) {
+      std::this_thread::yield();
+    }
+    std::unique_ptr<AsyncCall> call;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return !queue_.empty() || stopping(); });
+      if (stopping()) break;
+      call = std::move(queue_.front());
+      queue_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_release);
+      running_ = call.get();
+      woken_ = false;
+    }
+    runner_(*call);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_ = nullptr;
+    }
+  }
+  // Calls that never started end as closed.
+  std::deque<std::unique_ptr<AsyncCall>> left;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    left.swap(queue_);
+  }
+  for (auto& call : left) {
+    mr_value closed{};
+    SetFailure(&closed, MR_ERROR_CLOSED, "ContextClosedError",
+               "the MiniRacer was closed before the call ran");
+    call->Complete(&closed);
+  }
+}
+
+}  // namespace mini_racer
