@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   AbortError,
   ContextClosedError,
@@ -13,7 +13,7 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../src/index.js";
-import { timedRejection } from "./helpers.js";
+import { median, runKillableChild, timedRejection, timeoutOvershoot } from "./helpers.js";
 
 const root = path.resolve(__dirname, "..");
 
@@ -40,6 +40,18 @@ function expectLoopFree(lag: { p95Ms: number; maxMs: number }): void {
   expect(lag.p95Ms).toBeLessThan(10);
   expect(lag.maxMs).toBeLessThan(50);
 }
+
+/**
+ * Noise on this machine, in ms, for bounds on medians of a few calls: five
+ * times the worst overshoot of a plain `for (;;)` at a 100 ms deadline
+ * (measured before the tests), and 20 ms for scheduling on a loaded 2-core
+ * machine. A bound is what the README states plus this.
+ */
+let noise = 0;
+beforeAll(() => {
+  using mr = new MiniRacer();
+  noise = 5 * timeoutOvershoot(mr) + 20;
+});
 
 describe("evalAsync, executeAsync, callAsync", () => {
   it("returns values like eval", async () => {
@@ -175,6 +187,29 @@ describe("timers inside the sandbox", () => {
     expect(mr.eval("typeof setTimeout(() => {}, 1)")).toBe("number");
   });
 
+  it("at most 100,000 timers pending at once: the 100,000th is accepted, the 100,001st is a RangeError (both kinds together, sync and async)", async () => {
+    using mr = new MiniRacer({ timeout: 30_000 });
+    const fill = (n: number, kind: string): string =>
+      `(() => { let made = 0; try { for (let i = 0; i < ${n}; i++) { ${kind}(() => {}, 1e9); made++ } return made }` +
+      ` catch (e) { return made + ' set, then ' + e.name + ': ' + e.message } })()`;
+    expect(mr.eval(fill(100_000, "setTimeout"))).toBe(100_000);
+    expect(mr.eval(fill(100_001, "setTimeout"))).toBe("100000 set, then RangeError: setTimeout: too many pending timers");
+    expect(mr.eval(fill(100_001, "setInterval"))).toBe("100000 set, then RangeError: setInterval: too many pending timers");
+    // Timeouts and intervals count together.
+    expect(mr.eval(`for (let i = 0; i < 50000; i++) setTimeout(() => {}, 1e9); ${fill(50_001, "setInterval")}`)).toBe(
+      "50000 set, then RangeError: setInterval: too many pending timers",
+    );
+    // "At once": a cleared timer frees its place.
+    expect(
+      mr.eval(`const first = setTimeout(() => {}, 1e9); ${fill(99_999, "setTimeout")}; clearTimeout(first); ${fill(1, "setTimeout")}`),
+    ).toBe(1);
+    // On the async path, while the call waits with its timers pending.
+    expect(await mr.evalAsync(`new Promise((resolve) => { const made = ${fill(99_999, "setTimeout")}; setTimeout(() => resolve(made), 1) })`)).toBe(
+      99_999,
+    );
+    expect(await mr.evalAsync(fill(100_001, "setTimeout"))).toBe("100000 set, then RangeError: setTimeout: too many pending timers");
+  });
+
   it("drops a call's pending timers when it ends: nothing runs outside a call", async () => {
     using mr = new MiniRacer();
     expect(await mr.evalAsync("globalThis.fired = 0; setTimeout(() => fired++, 1); setInterval(() => fired++, 1); 'returned'")).toBe(
@@ -229,6 +264,49 @@ describe("limits on the async path", () => {
     expect(result).toBe(true);
     expect(ticks).toBeGreaterThanOrEqual(80);
     expectLoopFree(lag);
+  });
+
+  it("host event-loop delay stays under 10 ms (p95), no stall of 50 ms, while sandboxes allocate", async () => {
+    const MiB = 1024 * 1024;
+    const cases: Array<[string, number | undefined, string, (outcome: unknown) => void]> = [
+      [
+        "objects up to the memory cap",
+        64 * MiB,
+        "(() => { const a = []; for (;;) a.push({ x: [1, 2, 3] }) })()",
+        (outcome) => expect(outcome).toBeInstanceOf(JSOOMError),
+      ],
+      [
+        "ArrayBuffers up to the memory cap",
+        64 * MiB,
+        "(() => { const a = []; for (;;) a.push(new ArrayBuffer(1 << 20)) })()",
+        (outcome) => expect(outcome).toBeInstanceOf(JSOOMError),
+      ],
+      [
+        "a second of garbage (young and old generation collections)",
+        undefined,
+        "(() => { let a = []; const t = Date.now(); while (Date.now() - t < 1000) { a.push({ s: 'x' + a.length }); if (a.length === 1e5) a = [] } return 'churned' })()",
+        (outcome) => expect(outcome).toBe("churned"),
+      ],
+      [
+        "a second of large strings",
+        undefined,
+        "(() => { let s = ''; const t = Date.now(); while (Date.now() - t < 1000) s = 'y'.repeat(1e5) + s.length; return 'churned' })()",
+        (outcome) => expect(outcome).toBe("churned"),
+      ],
+    ];
+    for (const [name, maxMemory, code, check] of cases) {
+      using mr = new MiniRacer(maxMemory === undefined ? {} : { maxMemory });
+      await mr.evalAsync("0");
+      const { result, ...lag } = await withLagMonitor(() =>
+        mr.evalAsync(code, { timeout: 10_000 }).then(
+          (value) => value,
+          (error: unknown) => error,
+        ),
+      );
+      check(result);
+      expect(lag.p95Ms, `${name}: p95 event-loop delay`).toBeLessThan(10);
+      expect(lag.maxMs, `${name}: longest stall`).toBeLessThan(50);
+    }
   });
 
   it("ends runaway allocation with JSOOMError and deep recursion with a RangeError on the sandbox thread", async () => {
@@ -318,6 +396,115 @@ describe("mixed use and ordering", () => {
     expect(performance.now() - start).toBeLessThan(20);
     mr.eval("finish('from sync')");
     expect(await waiting).toBe("from sync");
+  });
+
+  it("pendingCalls counts the calls not settled yet, queued and running", async () => {
+    using mr = new MiniRacer();
+    expect(mr.pendingCalls).toBe(0);
+    const running = mr.evalAsync("(() => { const t = Date.now(); while (Date.now() - t < 100); return 'first' })()");
+    const queued = mr.evalAsync("'second'");
+    expect(mr.pendingCalls).toBe(2);
+    expect(await running).toBe("first");
+    expect(mr.pendingCalls).toBe(1);
+    expect(await queued).toBe("second");
+    expect(mr.pendingCalls).toBe(0);
+    const aborted = new AbortController();
+    const waiting = mr.evalAsync("new Promise(() => {})", { signal: aborted.signal });
+    expect(mr.pendingCalls).toBe(1);
+    aborted.abort();
+    await expect(waiting).rejects.toBeInstanceOf(AbortError);
+    expect(mr.pendingCalls).toBe(0);
+  });
+
+  it("an async call's timeout counts from when it starts running, not from when it was queued", async () => {
+    using mr = new MiniRacer();
+    await mr.evalAsync("0");
+    const totals: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      // Both later calls wait in the queue behind a 300 ms call: longer than their 100 ms limits.
+      const queued = performance.now();
+      const first = mr.evalAsync("(() => { const t = Date.now(); while (Date.now() - t < 300); return 'first' })()");
+      const second = mr.evalAsync("(() => { const t = Date.now(); return new Promise((r) => setTimeout(() => r(Date.now() - t), 50)) })()", {
+        timeout: 100,
+      });
+      const third = mr.evalAsync("for (;;);", { timeout: 100 });
+      expect(await first).toBe("first");
+      // It ran its 50 ms timer to the end: its limit had not started while it was queued.
+      expect(await second).toBeGreaterThanOrEqual(49);
+      const error = (await third.catch((e: unknown) => e)) as JSTimeoutError;
+      expect(error).toBeInstanceOf(JSTimeoutError);
+      expect(error.code).toBe("ERR_MINI_RACER_TIMEOUT");
+      // 300 ms, then 50 ms, then its own 100 ms: had its limit counted from the queue, it
+      // would have ended as soon as it started, at ~350 ms.
+      const total = performance.now() - queued;
+      expect(total).toBeGreaterThanOrEqual(450);
+      totals.push(total);
+    }
+    expect(median(totals)).toBeLessThan(450 + 30 + noise);
+  });
+
+  it("a sync call made while an async call's script runs waits for that step, at most until its own deadline, waiting included (child process, hard kill)", async () => {
+    // A sync call that never returned would hang the test process: run it in a child.
+    const child = await runKillableChild(
+      `const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+       const outcome = (f) => {
+         const start = performance.now();
+         try { return { value: f(), ms: performance.now() - start }; }
+         catch (e) { return { name: e.constructor.name, code: e.code, message: e.message, jsStack: e.jsStack, ms: performance.now() - start }; }
+       };
+       const step = "(() => { const t = Date.now(); while (Date.now() - t < 300); return 'step done' })()";
+       (async () => {
+         const mr = new MiniRacer();
+         await mr.evalAsync("0");
+         const out = { waited: [], looped: [], through: [], steps: [] };
+         for (let i = 0; i < 3; i++) {
+           // Each sync call starts 50 ms into a 300 ms step of an async call.
+           let busy = mr.evalAsync(step);
+           await sleep(50);
+           out.waited.push(outcome(() => mr.eval("'sync'", { timeout: 50 })));
+           out.steps.push(await busy);
+           busy = mr.evalAsync(step);
+           await sleep(50);
+           out.looped.push(outcome(() => mr.eval("for (;;);", { timeout: 400 })));
+           out.steps.push(await busy);
+           busy = mr.evalAsync(step);
+           await sleep(50);
+           out.through.push(outcome(() => mr.eval("'through'", { timeout: 5000 })));
+           out.steps.push(await busy);
+         }
+         mr.close();
+         console.log(JSON.stringify(out));
+       })();`,
+      30_000,
+    );
+    expect(child.signal, "a sync call never returned").toBeNull();
+    expect(child.code).toBe(0);
+    type Outcome = { value?: string; name?: string; code?: string; message?: string; jsStack?: string; ms: number };
+    const out = JSON.parse(child.stdout) as { waited: Outcome[]; looped: Outcome[]; through: Outcome[]; steps: string[] };
+    expect(out.steps).toEqual(Array(9).fill("step done"));
+    // Still waiting at its 50 ms limit: JSTimeoutError at that deadline.
+    for (const o of out.waited) {
+      expect(o).toMatchObject({
+        name: "JSTimeoutError",
+        code: "ERR_MINI_RACER_TIMEOUT",
+        message: "the call exceeded its time limit waiting for the sandbox, which an async call was using",
+        jsStack: "",
+      });
+      expect(o.ms).toBeGreaterThanOrEqual(49.5);
+    }
+    expect(median(out.waited.map((o) => o.ms))).toBeLessThan(50 + 10 + noise);
+    // Waited ~250 ms, then ran: its 400 ms count from its start (not 250 + 400).
+    for (const o of out.looped) {
+      expect(o).toMatchObject({ name: "JSTimeoutError", code: "ERR_MINI_RACER_TIMEOUT", message: "the call exceeded its time limit" });
+      expect(o.ms).toBeGreaterThanOrEqual(399.5);
+    }
+    expect(median(out.looped.map((o) => o.ms))).toBeLessThan(400 + 10 + noise);
+    // A limit longer than the step: it waits for the step, then runs.
+    for (const o of out.through) {
+      expect(o.value).toBe("through");
+      expect(o.ms).toBeGreaterThanOrEqual(200);
+    }
+    expect(median(out.through.map((o) => o.ms))).toBeLessThan(250 + noise);
   });
 
   it("answers heapStats() and lowMemoryNotification() without waiting for a running async call", async () => {
@@ -443,6 +630,40 @@ describe("threads and processes", () => {
     });
     expect(messages[0]).toEqual({ value: 42, sync: 4 });
     expect(messages[1]).toBe("busy");
+  });
+
+  it("a pending async call keeps Node's event loop alive until it settles (child processes)", async () => {
+    // Settles after 300 ms: the process waits for it.
+    const settles = await runKillableChild(
+      `const start = performance.now();
+       new MiniRacer()
+         .evalAsync("new Promise((r) => setTimeout(() => r('settled'), 300))")
+         .then((value) => console.log(JSON.stringify({ value, ms: performance.now() - start })));`,
+      20_000,
+    );
+    expect(settles.code).toBe(0);
+    const settled = JSON.parse(settles.stdout) as { value: string; ms: number };
+    expect(settled.value).toBe("settled");
+    expect(settled.ms).toBeGreaterThanOrEqual(299);
+    // An unref'd timer alone does not keep a process alive...
+    const control = await runKillableChild(`setTimeout(() => console.log("timer ran"), 500).unref();`, 20_000);
+    expect(control.code).toBe(0);
+    expect(control.stdout).toBe("");
+    // ...but with a call that never settles (no timeout) pending, it runs and closes the
+    // MiniRacer; the call rejects and the process then exits.
+    const forever = await runKillableChild(
+      `const start = performance.now();
+       const mr = new MiniRacer();
+       mr.evalAsync("new Promise(() => {})").catch((e) =>
+         console.log(JSON.stringify({ name: e.constructor.name, ms: performance.now() - start })));
+       setTimeout(() => mr.close(), 500).unref();`,
+      20_000,
+    );
+    expect(forever.signal).toBeNull();
+    expect(forever.code).toBe(0);
+    const closed = JSON.parse(forever.stdout) as { name: string; ms: number };
+    expect(closed.name).toBe("ContextClosedError");
+    expect(closed.ms).toBeGreaterThanOrEqual(499);
   });
 
   it("lets the process exit, naturally or with process.exit, with live sandboxes", () => {

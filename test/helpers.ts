@@ -1,4 +1,5 @@
 /** Helpers shared by the test files. */
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 
 export const MB = 1024 * 1024;
@@ -49,3 +50,76 @@ export async function timedRejection(startCall: () => Promise<unknown>): Promise
 export const UNDER_ASAN = process.env.MINI_RACER_SANITIZER === "address";
 /** Factor for host-RSS bounds: 1 normally, 3 under ASan. */
 export const SANITIZER_RSS_FACTOR = UNDER_ASAN ? 3 : 1;
+
+/** The middle value of `samples` (the upper middle for an even count). */
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * How late this machine ends a plain `for (;;)` at a 100 ms deadline: the
+ * worst overshoot (ms) of `runs` synchronous calls in `mr`. Timing tests add a
+ * noise margin derived from it to the bound a claim states, rather than
+ * seconds of fixed slack (the suite shares 2 cores with other work).
+ */
+export function timeoutOvershoot(mr: { eval(code: string, options?: { timeout?: number }): unknown }, runs = 3): number {
+  let worst = 0;
+  for (let i = 0; i < runs; i++) {
+    const { error, ms } = timed(() => mr.eval("for (;;);", { timeout: 100 }));
+    if ((error as { code?: string } | undefined)?.code !== "ERR_MINI_RACER_TIMEOUT") {
+      throw new Error(`baseline: expected a timeout, got ${String(error)}`);
+    }
+    worst = Math.max(worst, ms - 100);
+  }
+  return worst;
+}
+
+/**
+ * Scheduling noise on the host's event loop: the worst lateness (ms) of a
+ * 5 ms interval over `ms`, with nothing else running.
+ */
+export async function timerJitter(ms = 300): Promise<number> {
+  let worst = 0;
+  let last = performance.now();
+  await new Promise<void>((resolve) => {
+    const interval = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last - 5);
+      last = now;
+    }, 5);
+    setTimeout(() => {
+      clearInterval(interval);
+      resolve();
+    }, ms);
+  });
+  return worst;
+}
+
+/**
+ * Runs `body` (CommonJS, `MiniRacer` and `lib` in scope from dist/) in a
+ * child node, killed with SIGKILL after `killAfterMs`: for calls that might
+ * never return. Resolves to the exit code (null when killed), the signal and
+ * the output.
+ */
+export function runKillableChild(
+  body: string,
+  killAfterMs: number,
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["-e", `const lib = require(${distEntry}); const { MiniRacer } = lib;\n${body}`],
+      { timeout: killAfterMs, killSignal: "SIGKILL", encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const failure = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string }) | null;
+        resolve({
+          code: failure === null ? 0 : typeof failure.code === "number" ? failure.code : null,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
