@@ -1,5 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ContextClosedError, JSEvalError, JSFunctionHandle, JSParseError, JSSymbolHandle, MiniRacer, MiniRacerError, ValueTransferError } from "../src/index.js";
+import {
+  AbortError,
+  ContextClosedError,
+  ErrorCodes,
+  HandleReleasedError,
+  JSCancelledError,
+  JSEvalError,
+  JSFunctionHandle,
+  JSOOMError,
+  JSParseError,
+  JSPromiseError,
+  JSSymbolHandle,
+  JSTimeoutError,
+  MiniRacer,
+  MiniRacerError,
+  NativeBuildError,
+  ValueTransferError,
+} from "../src/index.js";
 
 let mr: MiniRacer;
 beforeEach(() => {
@@ -63,6 +80,47 @@ describe("eval", () => {
     expect((out.err as Error).message).toBe("bad");
   });
 
+  it("passes the structured-clone set in as arguments, and it comes back the same", () => {
+    mr.execute(`
+      function check(v) {
+        return [
+          'undef' in v && v.undef === undefined, Number.isNaN(v.nan), Object.is(v.negZero, -0), v.big === 2n ** 70n,
+          v.date instanceof Date && v.date.getTime(), v.re instanceof RegExp && v.re.source + '/' + v.re.flags,
+          v.map instanceof Map && v.map.get(1).x, v.set instanceof Set && [...v.set],
+          v.bytes instanceof Uint8Array && [...v.bytes], v.floats instanceof Float64Array && v.floats[0],
+          v.buffer instanceof ArrayBuffer && [...new Uint8Array(v.buffer)], v.sparse.length === 3 && !(1 in v.sparse) && v.sparse[2],
+          v.cyclic.self === v.cyclic, v.err instanceof RangeError && v.err.message,
+        ]
+      }
+      function id(v) { return v }`);
+    const cyclic: Record<string, unknown> = { name: "c" };
+    cyclic.self = cyclic;
+    const value = {
+      undef: undefined, nan: NaN, negZero: -0, big: 2n ** 70n, date: new Date(5), re: /a+b/gy,
+      map: new Map([[1, { x: 1 }]]), set: new Set([1, "a"]), bytes: new Uint8Array([1, 2]),
+      floats: new Float64Array([0.5]), buffer: new Uint8Array([9]).buffer, sparse: [1, , 3], // eslint-disable-line no-sparse-arrays
+      cyclic, err: new RangeError("bad"),
+    };
+    expect(mr.call("check", value)).toEqual([true, true, true, true, 5, "a+b/gy", 1, [1, "a"], [1, 2], 0.5, [9], 3, true, "bad"]);
+    const back = mr.call<typeof value>("id", value);
+    expect("undef" in back).toBe(true);
+    expect(back.nan).toBeNaN();
+    expect(Object.is(back.negZero, -0)).toBe(true);
+    expect(back.big).toBe(2n ** 70n);
+    expect(back.date).toEqual(new Date(5));
+    expect(back.re).toEqual(/a+b/gy);
+    expect(back.map).toEqual(new Map([[1, { x: 1 }]]));
+    expect(back.set).toEqual(new Set([1, "a"]));
+    expect(back.bytes).toEqual(new Uint8Array([1, 2]));
+    expect(back.floats).toEqual(new Float64Array([0.5]));
+    expect(new Uint8Array(back.buffer)).toEqual(new Uint8Array([9]));
+    expect(1 in back.sparse).toBe(false);
+    expect(back.sparse).toHaveLength(3);
+    expect(back.cyclic.self).toBe(back.cyclic);
+    expect(back.err).toBeInstanceOf(RangeError);
+    expect(back.err.message).toBe("bad");
+  });
+
   it("returns cycles", () => {
     const out = mr.eval<{ self: unknown }>("const o = {}; o.self = o; o");
     expect(out.self).toBe(out);
@@ -83,7 +141,22 @@ describe("eval", () => {
   });
 
   it("refuses to wait for a pending promise, clearly", () => {
-    expect(() => mr.eval("new Promise(() => {})")).toThrow(/has not settled/);
+    const message =
+      "the result is a Promise that has not settled; a synchronous call cannot wait for it (use evalAsync or callAsync)";
+    for (const code of ["new Promise(() => {})", "(async () => { await new Promise(() => {}) })()"]) {
+      let error: unknown;
+      try {
+        mr.eval(code);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, code).toBeInstanceOf(JSEvalError);
+      expect(error, code).not.toBeInstanceOf(JSPromiseError);
+      expect((error as JSEvalError).code).toBe("ERR_MINI_RACER_EVAL");
+      expect((error as JSEvalError).jsName).toBe("TypeError");
+      expect((error as JSEvalError).jsMessage).toBe(message);
+    }
+    expect(mr.eval("1")).toBe(1);
   });
 
   it("runs microtasks before returning", () => {
@@ -134,6 +207,59 @@ describe("errors from the script", () => {
       expect(e.jsName).toBe("SyntaxError");
       expect(e.jsStack).toContain("<eval>:2:");
     }
+  });
+
+  it("every error class has the README's stable code and is a MiniRacerError (the Errors table)", () => {
+    const table: Array<[string, Error, string]> = [
+      ["JSEvalError", new JSEvalError("TypeError", "m", "s"), "ERR_MINI_RACER_EVAL"],
+      ["JSParseError", new JSParseError("SyntaxError", "m", "s"), "ERR_MINI_RACER_PARSE"],
+      ["JSPromiseError", new JSPromiseError("Error", "m", "s"), "ERR_MINI_RACER_PROMISE_REJECTED"],
+      ["JSTimeoutError", new JSTimeoutError(), "ERR_MINI_RACER_TIMEOUT"],
+      ["JSOOMError", new JSOOMError(), "ERR_MINI_RACER_OOM"],
+      ["ValueTransferError", new ValueTransferError("m"), "ERR_MINI_RACER_VALUE_TRANSFER"],
+      ["ContextClosedError", new ContextClosedError(), "ERR_MINI_RACER_CLOSED"],
+      ["HandleReleasedError", new HandleReleasedError(), "ERR_MINI_RACER_HANDLE_RELEASED"],
+      ["AbortError", new AbortError("why"), "ERR_MINI_RACER_ABORTED"],
+      ["JSCancelledError", new JSCancelledError(), "ERR_MINI_RACER_CANCELLED"],
+      ["NativeBuildError", new NativeBuildError("m"), "ERR_MINI_RACER_NO_NATIVE_BUILD"],
+      ["MiniRacerError", new MiniRacerError("m"), "ERR_MINI_RACER_INTERNAL"],
+    ];
+    for (const [name, error, code] of table) {
+      expect(error, name).toBeInstanceOf(MiniRacerError);
+      expect(error, name).toBeInstanceOf(Error);
+      expect((error as MiniRacerError).code, name).toBe(code);
+      expect(error.name, name).toBe(name);
+    }
+    // The codes are exactly these, one per class.
+    expect(Object.values(ErrorCodes).sort()).toEqual(table.map(([, , code]) => code).sort());
+    // JSParseError and JSPromiseError are JSEvalErrors; AbortError carries the reason.
+    expect(table[1]![1]).toBeInstanceOf(JSEvalError);
+    expect(table[2]![1]).toBeInstanceOf(JSEvalError);
+    expect(table[8]![1].cause).toBe("why");
+    expect(table[8]![1].name).toBe("AbortError");
+    // Each code as a real call produces it (the rest: async.test.ts, handles.test.ts,
+    // time-escapes.test.ts for JSCancelledError, native-load.test.ts for NativeBuildError).
+    const codeOf = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return [(e as Error).constructor.name, (e as MiniRacerError).code];
+      }
+      return "no error";
+    };
+    expect(codeOf(() => mr.eval("throw new Error('x')"))).toEqual(["JSEvalError", "ERR_MINI_RACER_EVAL"]);
+    expect(codeOf(() => mr.eval("1 +"))).toEqual(["JSParseError", "ERR_MINI_RACER_PARSE"]);
+    expect(codeOf(() => mr.eval("Promise.reject(new Error('x'))"))).toEqual(["JSPromiseError", "ERR_MINI_RACER_PROMISE_REJECTED"]);
+    expect(codeOf(() => mr.eval("for (;;);", { timeout: 20 }))).toEqual(["JSTimeoutError", "ERR_MINI_RACER_TIMEOUT"]);
+    expect(codeOf(() => mr.eval("new WeakMap()"))).toEqual(["ValueTransferError", "ERR_MINI_RACER_VALUE_TRANSFER"]);
+    using small = new MiniRacer({ maxMemory: 8 * 1024 * 1024 });
+    expect(codeOf(() => small.eval("(() => { const a = []; for (;;) a.push({}) })()"))).toEqual(["JSOOMError", "ERR_MINI_RACER_OOM"]);
+    const h = mr.eval("({})", { handle: true }) as { release(): void; keys(): unknown };
+    h.release();
+    expect(codeOf(() => h.keys())).toEqual(["HandleReleasedError", "ERR_MINI_RACER_HANDLE_RELEASED"]);
+    const closed = new MiniRacer();
+    closed.close();
+    expect(codeOf(() => closed.eval("1"))).toEqual(["ContextClosedError", "ERR_MINI_RACER_CLOSED"]);
   });
 
   it("reports unbounded recursion as a RangeError, and stays usable", () => {
@@ -204,6 +330,15 @@ describe("call", () => {
     expect(() => mr.call("Math.PI")).toThrow(/is not a function/);
   });
 
+  it("passes copies: the sandbox changing an argument leaves the host's value alone", () => {
+    mr.execute("function grab(o) { o.list.push(99); o.added = true; globalThis.kept = o; return o.list.length }");
+    const arg = { list: [1, 2] };
+    expect(mr.call("grab", arg)).toBe(3);
+    expect(arg).toEqual({ list: [1, 2] });
+    arg.list.push(3);
+    expect(mr.eval("kept.list")).toEqual([1, 2, 99]);
+  });
+
   it("apply takes an argument array and options", () => {
     mr.execute("function add(a, b) { return a + b }");
     expect(mr.apply("add", [2, 3], { timeout: 1000 })).toBe(5);
@@ -233,6 +368,31 @@ describe("lifecycle", () => {
     expect(m.closed).toBe(true);
   });
 
+  it("heapStats() has exactly the documented fields; the defaults are a 128 MiB cap and no soft limit", () => {
+    const stats = mr.heapStats();
+    expect(Object.keys(stats).sort()).toEqual(
+      ["externalMemory", "heapSizeLimit", "maxMemory", "memoryCapReached", "softLimitReached", "totalHeapSize", "usedHeapSize"],
+    );
+    for (const key of ["externalMemory", "heapSizeLimit", "maxMemory", "totalHeapSize", "usedHeapSize"] as const) {
+      expect(typeof stats[key], key).toBe("number");
+    }
+    expect(stats.maxMemory).toBe(128 * 1024 * 1024);
+    expect([stats.softLimitReached, stats.memoryCapReached]).toEqual([false, false]);
+    // No soft limit: however much a call leaves behind, softLimitReached stays false.
+    mr.execute("globalThis.big = Array.from({ length: 300000 }, (_, i) => ({ i }))");
+    expect(mr.heapStats().usedHeapSize).toBeGreaterThan(8 * 1024 * 1024);
+    expect(mr.heapStats().softLimitReached).toBe(false);
+  });
+
+  it("lowMemoryNotification() collects the garbage now", () => {
+    mr.execute("globalThis.big = Array.from({ length: 300000 }, (_, i) => ({ i }))");
+    const full = mr.heapStats().usedHeapSize;
+    mr.execute("big = null");
+    expect(mr.heapStats().usedHeapSize).toBeGreaterThan(full - 1024 * 1024); // garbage, not yet collected
+    mr.lowMemoryNotification();
+    expect(mr.heapStats().usedHeapSize).toBeLessThan(full - 8 * 1024 * 1024);
+  });
+
   it("reports heap statistics", () => {
     const m = new MiniRacer({ maxMemory: 32 * 1024 * 1024 });
     const stats = m.heapStats();
@@ -245,7 +405,8 @@ describe("lifecycle", () => {
     m.close();
   });
 
-  it("reports the V8 version", () => {
+  it("reports the V8 version, which is the host's own (sandboxes run on Node's V8)", () => {
     expect(MiniRacer.v8Version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(MiniRacer.v8Version).toBe(process.versions.v8);
   });
 });
