@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JSEvalError, JSOOMError, JSTimeoutError, MiniRacer } from "../src/index.js";
+import { JSEvalError, JSOOMError, JSTimeoutError, MiniRacer, ValueTransferError } from "../src/index.js";
 
 const MB = 1024 * 1024;
 
@@ -137,6 +137,80 @@ describe("memory cap (64 MB)", () => {
     expect((next.error as Error).message).toMatch(/create a new MiniRacer/);
   });
 
+  const buffer20 = "try { globalThis.b = new ArrayBuffer(20 * 1024 * 1024); 'allocated' } catch (e) { e.name + ': ' + e.message }";
+
+  it("caps the heap and the buffers together: a buffer that fits the cap alone is refused beside a full heap (measured by a GC)", () => {
+    using mr = new MiniRacer({ maxMemory: 32 * MB });
+    expect(mr.eval(buffer20)).toBe("allocated");
+    mr.execute("b = null");
+    mr.lowMemoryNotification();
+    // ~17 MB of live objects: the same 20 MiB no longer fits beside them.
+    mr.execute("globalThis.objects = Array.from({ length: 400000 }, (_, i) => ({ i }))");
+    mr.lowMemoryNotification();
+    expect(mr.heapStats().usedHeapSize).toBeGreaterThan(13 * MB);
+    expect(mr.eval(buffer20)).toBe("RangeError: Array buffer allocation failed");
+    const stats = mr.heapStats();
+    expect(stats.usedHeapSize + stats.externalMemory).toBeLessThanOrEqual(32 * MB);
+    mr.execute("objects = null");
+    mr.lowMemoryNotification();
+    expect(mr.eval(buffer20)).toBe("allocated");
+  });
+
+  // FALSE as of this commit (see test/README.md, "Claims found false"): the
+  // budget compares a buffer with the heap size of the last GC. Objects made
+  // since (here ~17 MB) are not counted unless a GC happens to run in
+  // between, and the end-of-call check only re-measures large-object growth,
+  // so the call ends normally with ~37 MB held under a 32 MiB cap, and later
+  // calls go on. It happens in most attempts (9 of 10 measured): eight
+  // attempts, each of which must hold the cap. Needs a native fix.
+  it.fails("caps the heap and the buffers together even when the heap grew since the last GC (README: maxMemory caps the heap plus ArrayBuffers)", () => {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      using mr = new MiniRacer({ maxMemory: 32 * MB });
+      mr.lowMemoryNotification();
+      mr.execute("globalThis.objects = Array.from({ length: 400000 }, (_, i) => ({ i }))");
+      expect(mr.eval(buffer20), `attempt ${attempt}`).toBe("RangeError: Array buffer allocation failed");
+      const stats = mr.heapStats();
+      expect(stats.usedHeapSize + stats.externalMemory, `attempt ${attempt}`).toBeLessThanOrEqual(32 * MB);
+    }
+  });
+
+  it("after live data filled the cap, every later call of every kind is a JSOOMError saying to recreate the MiniRacer", async () => {
+    using mr = new MiniRacer({ maxMemory: 32 * MB });
+    const fn = mr.eval("(x) => x") as (x: unknown) => unknown;
+    const message = "the sandbox reached its memory cap and could not free enough memory; create a new MiniRacer";
+    expect(timed(() => mr.eval("var hold = []; for (;;) hold.push({ a: 1, b: 2 })")).error).toBeInstanceOf(JSOOMError);
+    for (const [what, call] of [
+      ["eval", () => mr.eval("1")],
+      ["execute", () => mr.execute("1")],
+      ["call", () => mr.call("String", 1)],
+      ["handle call", () => fn(1)],
+      ["eval again", () => mr.eval("1")],
+    ] as const) {
+      const { error } = timed(call);
+      expect(error, what).toBeInstanceOf(JSOOMError);
+      expect((error as JSOOMError).code, what).toBe("ERR_MINI_RACER_OOM");
+      expect((error as Error).message, what).toBe(message);
+    }
+    const rejected = await mr.evalAsync("1").catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(JSOOMError);
+    expect((rejected as Error).message).toBe(message);
+  });
+
+  it("an ArrayBuffer past the budget is a RangeError inside the sandbox; uncaught, JSOOMError, and the sandbox stays usable", () => {
+    using mr = new MiniRacer({ maxMemory: 16 * MB });
+    expect(mr.eval("try { new ArrayBuffer(32 * 1024 * 1024); 'allocated' } catch (e) { e.name + ': ' + e.message }")).toBe(
+      "RangeError: Array buffer allocation failed",
+    );
+    // Just under what is left fits; the sandbox goes on.
+    expect(mr.eval("new ArrayBuffer(8 * 1024 * 1024).byteLength")).toBe(8 * MB);
+    const { error } = timed(() => mr.eval("new ArrayBuffer(32 * 1024 * 1024)"));
+    expect(error).toBeInstanceOf(JSOOMError);
+    expect((error as JSOOMError).code).toBe("ERR_MINI_RACER_OOM");
+    expect((error as Error).message).toBe("the sandbox reached its memory cap");
+    expect(mr.eval("1 + 1")).toBe(2);
+    expect(mr.eval("new ArrayBuffer(8 * 1024 * 1024).byteLength")).toBe(8 * MB);
+  });
+
   it("gives the host its memory back when sandboxes that hit the cap are closed", () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
@@ -154,10 +228,89 @@ describe("memory cap (64 MB)", () => {
 });
 
 describe("soft memory limit", () => {
+  it("turns true only when a call leaves the heap plus buffers above it, not just under", () => {
+    using mr = new MiniRacer({ maxMemory: 64 * MB, softMemoryLimit: 16 * MB });
+    const { usedHeapSize } = mr.heapStats();
+    expect(usedHeapSize).toBeLessThan(3 * MB);
+    // Just under: the heap (< 3 MiB) and a 12 MiB buffer.
+    mr.execute("globalThis.keep = [new ArrayBuffer(12 * 1024 * 1024)]");
+    expect(mr.heapStats().softLimitReached).toBe(false);
+    // Over: 4 MiB more.
+    mr.execute("keep.push(new ArrayBuffer(4 * 1024 * 1024))");
+    expect(mr.heapStats().softLimitReached).toBe(true);
+  });
+
+  it("a call that leaves it above the limit makes the sandbox collect its garbage", () => {
+    using mr = new MiniRacer({ maxMemory: 64 * MB, softMemoryLimit: 8 * MB });
+    // ~20 MB of objects that are garbage once the call returns.
+    expect(mr.eval("(() => { const a = []; for (let i = 0; i < 300000; i++) a.push({ i, s: 'x' + i }); return a.length })()")).toBe(300000);
+    const stats = mr.heapStats();
+    expect(stats.softLimitReached).toBe(true);
+    expect(stats.usedHeapSize).toBeLessThan(8 * MB);
+  });
+
   it("reports when a call leaves the heap above it", () => {
     using mr = new MiniRacer({ maxMemory: 64 * MB, softMemoryLimit: 4 * MB });
     expect(mr.heapStats().softLimitReached).toBe(false);
     mr.execute("var big = Array.from({ length: 200000 }, (_, i) => ({ i }))");
     expect(mr.heapStats().softLimitReached).toBe(true);
+  });
+});
+
+describe("maxResultBytes defaults to maxMemory", () => {
+  // An odd cap, so that the default shows through exactly: 8 MiB + 4096 bytes.
+  const cap = 8 * MB + 4096;
+
+  it("a result of exactly maxMemory bytes crosses; one byte more is a ValueTransferError naming the limit", async () => {
+    using mr = new MiniRacer({ maxMemory: cap });
+    mr.execute("var s = 'x'.repeat(1 << 20)");
+    const exact = `s + 'y'.repeat(${cap - MB})`;
+    expect((mr.eval(exact) as string).length).toBe(cap);
+    const error = timed(() => mr.eval(`${exact} + 'z'`)).error;
+    expect(error).toBeInstanceOf(ValueTransferError);
+    expect((error as ValueTransferError).code).toBe("ERR_MINI_RACER_VALUE_TRANSFER");
+    expect((error as Error).message).toBe(
+      `RangeError: the value is too large to copy out of the sandbox (${cap + 1} bytes; the limit, maxResultBytes, is ${cap})`,
+    );
+    const asyncError = await mr.evalAsync(`${exact} + 'z'`).catch((e: unknown) => e);
+    expect(asyncError).toBeInstanceOf(ValueTransferError);
+    expect((asyncError as Error).message).toBe((error as Error).message);
+    // One string many times counts each time.
+    expect((mr.eval("Array(8).fill(s)") as string[]).length).toBe(8);
+    expect((timed(() => mr.eval("Array(9).fill(s)")).error as Error).message).toBe(
+      `RangeError: the value is too large to copy out of the sandbox (more than ${cap} bytes; the limit, maxResultBytes, is ${cap})`,
+    );
+  });
+
+  it("a host function's arguments: exactly maxMemory bytes together pass, one byte more is a RangeError in the sandbox before the host runs", () => {
+    using mr = new MiniRacer({ maxMemory: cap });
+    let received = -1;
+    mr.expose("take", (...args: string[]) => {
+      received = args.reduce((n, a) => n + a.length, 0);
+      return args.length;
+    });
+    mr.execute("var s = 'x'.repeat(1 << 20)");
+    expect(mr.eval("take(...Array(8).fill(s), 'z'.repeat(4096))")).toBe(9);
+    expect(received).toBe(cap);
+    received = -1;
+    const error = timed(() => mr.eval("take(...Array(8).fill(s), 'z'.repeat(4097))")).error as JSEvalError;
+    expect(error).toBeInstanceOf(JSEvalError);
+    expect(error.jsName).toBe("RangeError");
+    expect(error.jsMessage).toBe(
+      `the values are too large to copy out of the sandbox together (more than ${cap} bytes in one call; ` +
+        "the limit, maxResultBytes, counts all the arguments of a call together)",
+    );
+    expect(received).toBe(-1);
+  });
+
+  it("console output: the arguments of one call past maxMemory bytes together arrive as undefined", () => {
+    const logs: unknown[][] = [];
+    using mr = new MiniRacer({ maxMemory: cap, onConsole: (_level, args) => logs.push(args) });
+    mr.execute("var s = 'x'.repeat(1 << 20); console.log(...Array(9).fill(s)); console.log(...Array(8).fill(s), 'fits')");
+    const lengths = logs.map((args) => args.map((a) => (typeof a === "string" ? a.length : a)));
+    expect(lengths).toEqual([
+      [MB, MB, MB, MB, MB, MB, MB, MB, undefined],
+      [MB, MB, MB, MB, MB, MB, MB, MB, 4],
+    ]);
   });
 });
