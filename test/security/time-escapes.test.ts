@@ -575,6 +575,17 @@ describe("item 23: errors say where", () => {
     expect(async.jsStack).toMatch(/^RangeError: late\n {4}at f \(<eval>:1:\d+\)$/);
   });
 
+  it("an async call whose promise is only .then-ed keeps mini-racer's own stack (errorFromNative), not the caller's", async () => {
+    const mr = racer();
+    const stack = await new Promise<string>((resolve) => {
+      void mr.evalAsync("throw new Error('x')").then(undefined, (error: Error) => resolve(String(error.stack)));
+    });
+    const [first, ...frames] = stack.split("\n");
+    expect(first).toBe("JSEvalError: Error: x");
+    expect(frames[0]).toMatch(/^ {4}at errorFromNative \(.*errors\.[jt]s:\d+:\d+\)$/);
+    expect(stack).not.toContain("time-escapes.test");
+  });
+
   it("an async call's error names the awaiting host caller in its stack (evalAsync, callAsync, handle callAsync, timeout, abort)", async () => {
     const mr = racer();
     mr.execute("function fail() { throw new Error('x') }");
