@@ -6,7 +6,7 @@
 // (spawnChild) so that a regression shows as one failed test, not a dead run.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   JSEvalError,
   JSOOMError,
@@ -14,12 +14,25 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../../src/index.js";
-import { distEntry, MB, SANITIZER_RSS_FACTOR, timed, timedAsync } from "../helpers.js";
+import { distEntry, MB, median, SANITIZER_RSS_FACTOR, timed, timedAsync, timeoutOvershoot } from "../helpers.js";
 
 // The sandbox runs on the host's V8: some shapes behave differently per Node line.
 const V8_MAJOR = Number(process.versions.v8.split(".")[0]);
 
 const entry = distEntry;
+
+/**
+ * Noise on this machine, in ms, for bounds on medians of a few calls: five
+ * times the worst overshoot of a plain `for (;;)` at a 100 ms deadline
+ * (measured before the tests), and 20 ms for scheduling on a loaded 2-core
+ * machine. A bound is what the README states plus this.
+ */
+let noise = 0;
+beforeAll(() => {
+  const mr = new MiniRacer();
+  noise = 5 * timeoutOvershoot(mr) + 20;
+  mr.close();
+});
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** RSS after collecting the host's garbage. */
@@ -180,12 +193,13 @@ describe("memory exhaustion (maxMemory 64 MB)", () => {
   it("Array(2**31) is a cheap sparse array and crosses as one", () => {
     using mr = new MiniRacer({ maxMemory: 64 * MB });
     const result = timed(() => mr.eval("Array(2 ** 31)", { timeout: 5000 }));
-    if (result.error === undefined) {
-      expect((result.value as unknown[]).length).toBe(2 ** 31);
-    } else {
-      expectMemoryError(result.error);
-    }
+    expect(result.error).toBeUndefined();
+    const array = result.value as unknown[];
+    expect(Array.isArray(array)).toBe(true);
+    expect(array.length).toBe(2 ** 31);
+    expect(Object.keys(array)).toEqual([]);
     expect(mr.eval("Array(2 ** 31).length")).toBe(2 ** 31);
+    expect(mr.eval("const a = Array(2 ** 31); a[2 ** 31 - 1] = 'last'; a")).toHaveProperty(String(2 ** 31 - 1), "last");
   });
 
   // V8's Array.prototype.fill on a dictionary-mode array runs in C++ without
@@ -202,12 +216,16 @@ describe("memory exhaustion (maxMemory 64 MB)", () => {
     for (let i = 0; i < runaway.length; i++) {
       const result = results[i];
       const out = result.out;
+      // README: "RangeError in the sandbox: fills larger than the cap are refused".
       const ok =
         result.killed === undefined &&
         result.status === 0 &&
         out !== undefined &&
-        (out.name === "JSOOMError" || out.name === "JSTimeoutError" || (out.name === "JSEvalError" && out.jsName === "RangeError")) &&
-        (out.ms as number) < 10_000;
+        out.name === "JSEvalError" &&
+        out.jsName === "RangeError" &&
+        / elements do not fit the sandbox's memory cap$/.test(String(out.message)) &&
+        out.after === 2 &&
+        (out.ms as number) < 1000;
       if (!ok) {
         failures.push(
           `${runaway[i][0]}: ${JSON.stringify({ killed: result.killed, status: result.status, signal: result.signal, out })} ${result.stderr.replace(/\s+/g, " ").slice(0, 160)}`,
@@ -236,14 +254,19 @@ describe("time exhaustion", () => {
     loops.push(["an Error whose message getter loops", "const e = new Error('x'); Object.defineProperty(e, 'message', { get() { for (;;); } }); e"]);
   }
   for (const [name, code] of loops) {
-    it(`${name}: JSTimeoutError (timeout 100), still usable`, () => {
-      using mr = new MiniRacer({ maxMemory: 64 * MB });
-      const { error, ms } = timed(() => mr.eval(code, { timeout: 100 }));
-      expect(error).toBeInstanceOf(JSTimeoutError);
-      expect((error as JSTimeoutError).code).toBe("ERR_MINI_RACER_TIMEOUT");
-      expect(ms).toBeGreaterThanOrEqual(95);
-      expect(ms).toBeLessThan(2000);
-      expect(mr.eval("'ok'")).toBe("ok");
+    it(`${name}: JSTimeoutError (timeout 100) 0-10 ms past the deadline, still usable`, () => {
+      const times: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        using mr = new MiniRacer({ maxMemory: 64 * MB }); // (a fresh one: some shapes declare consts)
+        const { error, ms } = timed(() => mr.eval(code, { timeout: 100 }));
+        expect(error).toBeInstanceOf(JSTimeoutError);
+        expect((error as JSTimeoutError).code).toBe("ERR_MINI_RACER_TIMEOUT");
+        expect(ms).toBeGreaterThanOrEqual(99.5);
+        expect(ms).toBeLessThan(2000);
+        expect(mr.eval("'ok'")).toBe("ok");
+        times.push(ms);
+      }
+      expect(median(times)).toBeLessThan(100 + 10 + noise);
     });
   }
 
@@ -276,16 +299,22 @@ describe("time exhaustion", () => {
     expect(mr.eval("numbers.length")).toBe(1e6);
   });
 
-  it("a huge sort with the default (string) comparator: a typed error, late (a documented finding)", () => {
+  it("a huge sort with the default (string) comparator can be stopped: JSTimeoutError 0-40 ms past the deadline", () => {
+    // Was a finding (2-5 s late: V8 converts the numbers to strings in C++
+    // with no interrupt check); the builtin guard fixed it (README, limits
+    // table: "the default sort() of 1e6 numbers can be stopped").
     using mr = new MiniRacer({ maxMemory: 64 * MB });
     mr.execute("var numbers = Array.from(new Float64Array(1e6).map(() => Math.random()))", { timeout: 10_000 });
-    const { error, ms } = timed(() => mr.eval("numbers.slice().sort().length", { timeout: 100 }));
-    if (!(error instanceof JSTimeoutError)) expectMemoryError(error);
-    // Finding: V8's default-comparator sort converts numbers to strings in
-    // C++ with no interrupt check, so the 100 ms limit lands 2-5 s late
-    // (README, limits table). Bounded here so that a worse regression shows.
-    expect(ms).toBeLessThan(10_000);
-    expectUsableOrRecreate(mr, 64 * MB);
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const { error, ms } = timed(() => mr.eval("numbers.slice().sort().length", { timeout: 100 }));
+      expect(error).toBeInstanceOf(JSTimeoutError);
+      expect(ms).toBeGreaterThanOrEqual(99.5);
+      expect(ms).toBeLessThan(10_000);
+      times.push(ms);
+    }
+    expect(median(times)).toBeLessThan(100 + 40 + noise);
+    expect(mr.eval("numbers.length")).toBe(1e6);
   });
 
   it("a getter that loops while a host function's argument is copied: JSTimeoutError", () => {
@@ -379,6 +408,23 @@ describe("stack exhaustion", () => {
   const deepObject = "(() => { let o = {}; for (let i = 0; i < 1e5; i++) o = { o }; return o })()";
   const deepMap = "(() => { let m = new Map(); for (let i = 0; i < 1e5; i++) m = new Map([[i, m]]); return m })()";
 
+  // FALSE as of this commit (see test/README.md, "Claims found false"): the
+  // README's limits row quotes "nested too deeply" for results and for values
+  // passed in. Passed in, that is the message (next test); a result fails with
+  // the sandbox serializer's own "RangeError: Maximum call stack size
+  // exceeded", which the host cannot tell from a getter of the result that
+  // threw the same RangeError, so the TypeScript side cannot reword it.
+  it.fails("a result nested 100,000 levels deep: the ValueTransferError says it is nested too deeply (README limits table)", async () => {
+    using mr = new MiniRacer({ maxMemory: 64 * MB });
+    for (const code of [deepArray, deepObject, deepMap]) {
+      const sync = timed(() => mr.eval(code, { timeout: 10_000 }));
+      expect(sync.error, code).toBeInstanceOf(ValueTransferError);
+      expect((sync.error as Error).message, code).toMatch(/nested too deeply/);
+      const asyncResult = await timedAsync(() => mr.evalAsync(code, { timeout: 10_000 }));
+      expect((asyncResult.error as Error).message, code).toMatch(/nested too deeply/);
+    }
+  });
+
   it("a result nested 100,000 levels deep: ValueTransferError (sync and async), usable after", async () => {
     for (const code of [deepArray, deepObject, deepMap]) {
       using mr = new MiniRacer({ maxMemory: 64 * MB });
@@ -398,7 +444,9 @@ describe("stack exhaustion", () => {
     let object: unknown = {};
     for (let i = 0; i < 1e5; i++) object = { object };
     for (const deep of [array, object]) {
-      expect(timed(() => mr.call("id", deep)).error).toBeInstanceOf(ValueTransferError);
+      const sync = timed(() => mr.call("id", deep)).error;
+      expect(sync).toBeInstanceOf(ValueTransferError);
+      expect((sync as Error).message).toBe("the value cannot be passed into the sandbox: it is nested too deeply to copy");
       expect((await timedAsync(() => mr.callAsync("id", deep))).error).toBeInstanceOf(ValueTransferError);
       const holder = mr.eval("({})", { handle: true }) as { set(k: string, v: unknown): void };
       expect(timed(() => holder.set("d", deep)).error).toBeInstanceOf(ValueTransferError);
