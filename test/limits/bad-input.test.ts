@@ -88,10 +88,19 @@ describe("huge code strings (run first: they measure the host's peak RSS)", () =
   it("code larger than maxMemory: a typed error, and the sandbox is not bricked by it", () => {
     using mr = new MiniRacer({ maxMemory: 64 * MB });
     const error = thrown(() => mr.eval("//" + "x".repeat(80 * MB) + "\n1", { timeout: 30_000 }));
-    expect(error).toBeInstanceOf(MiniRacerError);
-    mr.lowMemoryNotification();
+    // README limits table: JSOOMError "the code is larger than the sandbox's memory cap"; usable after.
+    expect(error).toBeInstanceOf(JSOOMError);
+    expect((error as JSOOMError).code).toBe("ERR_MINI_RACER_OOM");
+    expect((error as Error).message).toBe("the code is larger than the sandbox's memory cap");
     expect(mr.eval("1 + 1")).toBe(2);
+    expect(mr.heapStats().memoryCapReached).toBe(false);
   }, 60_000);
+
+  it("100 MB of '1+' under a 512 MB cap: exactly the right value (README limits table)", () => {
+    using mr = new MiniRacer({ maxMemory: 512 * MB });
+    expect(mr.eval("1+".repeat(50 * MB) + "1", { timeout: 60_000 })).toBe(50 * MB + 1);
+    expect(mr.eval("1 + 1")).toBe(2);
+  }, 120_000);
 
   it("10 MB of code on the async path", async () => {
     using mr = new MiniRacer();
