@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MiniRacer } from "../src/index.js";
@@ -123,5 +124,44 @@ describe("package entry points", () => {
       { cwd: root, encoding: "utf8" },
     );
     expect(esm.trim()).toBe("true true\n42");
+  });
+});
+
+describe("the README's examples and package promises", () => {
+  it("npm run example (examples/quickstart.mjs) runs and prints what the README shows", () => {
+    const run = spawnSync(process.execPath, [path.join(root, "examples/quickstart.mjs")], { cwd: root, encoding: "utf8", timeout: 30_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines[0]).toBe("1 + 1 = 2");
+    expect(lines).toContain("an infinite loop: JSTimeoutError (ERR_MINI_RACER_TIMEOUT): the call exceeded its time limit");
+    expect(lines).toContain("runaway allocation: JSOOMError (ERR_MINI_RACER_OOM): the sandbox reached its memory cap");
+    expect(lines).toContain("still usable: yes");
+    expect(lines).toContain("async value = later");
+    expect(lines.at(-1)).toBe("aborted: AbortError (ERR_MINI_RACER_ABORTED)");
+  });
+
+  it("npm run example:plugin-host (examples/plugin-host.mjs) runs and gives the README's results", () => {
+    const run = spawnSync(process.execPath, [path.join(root, "examples/plugin-host.mjs")], { cwd: root, encoding: "utf8", timeout: 30_000 });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    // README: sandbox.call("analyze", ["a", "b", "c"]) -> { distinct: 23, top: [...] }
+    expect(run.stdout).toContain("analyze: { distinct: 23, top: [");
+    expect(run.stdout).toContain("summarize: Sandboxes keep plugins honest.");
+    expect(run.stdout).toContain("runaway plugin stopped: ERR_MINI_RACER_TIMEOUT");
+    expect(run.stdout).toContain("progress 3/3");
+    expect(run.stdout).toContain("[log] analyzed 3 documents, 23 distinct words");
+  });
+
+  it("package.json: engines are Node 20, 22, 24 and 26, and there is no install script (installs with --ignore-scripts)", () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+      engines: { node: string };
+      scripts: Record<string, string>;
+      gypfile?: boolean;
+    };
+    expect(manifest.engines.node).toBe("^20.0.0 || ^22.0.0 || ^24.0.0 || ^26.0.0");
+    for (const hook of ["preinstall", "install", "postinstall", "prepare"]) expect(manifest.scripts, hook).not.toHaveProperty(hook);
+    // npm runs node-gyp rebuild on install for a package with a binding.gyp unless told not to.
+    expect(manifest.gypfile).toBe(false);
   });
 });

