@@ -124,6 +124,28 @@ describe("evalAsync, executeAsync, callAsync", () => {
   });
 });
 
+describe("the README's async example", () => {
+  it("runs as written: slowSquare after ~10 ms, an abort with a reason, still usable", async () => {
+    const mr = new MiniRacer({ timeout: 2000 });
+    mr.execute(`
+      async function slowSquare(x) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return x * x;
+      }`);
+    const start = performance.now();
+    expect(await mr.callAsync("slowSquare", 12)).toBe(144);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(9.5);
+
+    const controller = new AbortController();
+    const running = mr.evalAsync("while (true) {}", { signal: controller.signal });
+    controller.abort(new Error("user left"));
+    const error = (await running.catch((e: unknown) => e)) as AbortError;
+    expect([error.name, (error.cause as Error).message]).toEqual(["AbortError", "user left"]);
+    expect(mr.eval("1 + 1")).toBe(2);
+    mr.close();
+  });
+});
+
 describe("timers inside the sandbox", () => {
   it("setTimeout(r, 10) resolves in about 10 ms", async () => {
     using mr = new MiniRacer();

@@ -711,6 +711,37 @@ describe("handles from every call method", () => {
   });
 });
 
+describe("the README's handles example", () => {
+  it("runs as written", async () => {
+    using mr = new MiniRacer();
+    const square = mr.eval("x => x * x") as JSFunctionHandle;
+    expect(square).toBeInstanceOf(JSFunctionHandle);
+    expect(typeof square).toBe("function");
+    expect(square(4)).toBe(16);
+    expect(await square.callAsync(5)).toBe(25);
+    expect(square.invoke([6], { timeout: 50 })).toBe(36);
+
+    const cart = mr.eval("globalThis.cart = { items: [], total: 0 }", { handle: true }) as JSObjectHandle;
+    expect(cart).toBeInstanceOf(JSObjectHandle);
+    cart.set("total", 42);
+    expect(mr.eval("cart.total")).toBe(42);
+    const items = cart.get("items", { handle: true }) as JSArrayHandle;
+    expect(items).toBeInstanceOf(JSArrayHandle);
+    expect(items.length).toBe(0);
+    expect((mr.eval("o => o === cart") as JSFunctionHandle)(cart)).toBe(true);
+    const seen: unknown[] = [];
+    for (const [key, value] of cart as Iterable<[string, unknown]>) seen.push([key, value]);
+    expect(seen).toEqual([
+      ["items", []],
+      ["total", 42],
+    ]);
+    const before = mr.handleCount();
+    cart.release();
+    expect(mr.handleCount()).toBe(before - 1);
+    expect(() => cart.get("total")).toThrow(HandleReleasedError);
+  });
+});
+
 describe("handle lifetime", () => {
   it("release() then use throws HandleReleasedError; release is idempotent", async () => {
     using mr = new MiniRacer();

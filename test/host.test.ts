@@ -322,6 +322,26 @@ describe("expose: sync host functions", () => {
   });
 });
 
+describe("the README's host-function and console examples", () => {
+  it("run as written (fetch replaced by a local async function)", async () => {
+    const store = new Map<string, unknown>([["answer", 41]]);
+    const lines: unknown[][] = [];
+    const logged: Array<[string, unknown[]]> = [];
+    const logger = Object.fromEntries(
+      (["log", "info", "warn", "error", "debug"] as const).map((level) => [level, (...args: unknown[]) => logged.push([level, args])]),
+    ) as unknown as Record<ConsoleLevel, (...args: unknown[]) => void>;
+    using mr = new MiniRacer({ onConsole: (level, args) => logger[level]("plugin:", ...args) });
+    mr.expose("db.get", (key: string) => store.get(key)); // dotted names create objects
+    mr.expose("fetchJson", async (url: string) => ({ name: `json of ${url}` }));
+    expect(mr.eval("db.get('answer') + 1")).toBe(42);
+    expect(await mr.evalAsync("fetchJson('https://example.com/x.json').then(x => x.name)")).toBe("json of https://example.com/x.json");
+    mr.eval("console.warn('low disk', { free: 3 })");
+    mr.eval("console.log('this call only')", { onConsole: (_level, args) => lines.push(args) });
+    expect(logged).toEqual([["warn", ["plugin:", "low disk", { free: 3 }]]]);
+    expect(lines).toEqual([["this call only"]]);
+  });
+});
+
 describe("expose: host errors", () => {
   it("a host throw is a catchable sandbox error with the same name and message", () => {
     using mr = new MiniRacer();
