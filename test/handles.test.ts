@@ -872,6 +872,25 @@ describe("handle lifetime", () => {
     expect(live.get("v")).toBe(1);
   });
 
+  it("a handle keeps its value alive until release(), and no longer", () => {
+    using mr = new MiniRacer();
+    mr.execute("globalThis.collected = []; globalThis.fr = new FinalizationRegistry((key) => collected.push(key))");
+    const h = objectHandle(mr, "(() => { const o = { v: 1 }; fr.register(o, 'o'); return o })()");
+    // (FinalizationRegistry callbacks run inside the next call.)
+    for (let i = 0; i < 3; i++) {
+      mr.lowMemoryNotification();
+      mr.eval("0");
+    }
+    expect(mr.eval("collected")).toEqual([]);
+    expect(h.get("v")).toBe(1);
+    h.release();
+    for (let i = 0; i < 3; i++) {
+      mr.lowMemoryNotification();
+      mr.eval("0");
+    }
+    expect(mr.eval("collected")).toEqual(["o"]);
+  });
+
   it("a handle keeps its value alive after the sandbox drops it", () => {
     using mr = new MiniRacer();
     const h = objectHandle(mr, "globalThis.tmp = { payload: 'x'.repeat(1000) }; tmp");
