@@ -153,6 +153,39 @@ describe("the README's examples and package promises", () => {
     expect(run.stdout).toContain("[log] analyzed 3 documents, 23 distinct words");
   });
 
+  it("test/README.md names only tests that exist, and numbers its claims 1..n", () => {
+    const table = readFileSync(path.join(root, "test/README.md"), "utf8");
+    const missing: string[] = [];
+    const numbers: number[] = [];
+    let references = 0;
+    for (const line of table.split("\n")) {
+      if (!line.startsWith("|")) continue;
+      const number = /^\| (\d+) \|/.exec(line);
+      if (number) numbers.push(Number(number[1]));
+      // `file` › "name" ...; a › without a file of its own refers to the last file named.
+      const parts = line.split(/`(test\/[^`]+\.test\.ts)`/);
+      let file: string | undefined;
+      for (let i = 0; i < parts.length; i++) {
+        if (i % 2 === 1) {
+          file = parts[i];
+          continue;
+        }
+        if (file === undefined) continue;
+        const source = readFileSync(path.join(root, file), "utf8");
+        for (const [, name] of parts[i]!.matchAll(/› "([^"]+)"/g)) {
+          references++;
+          // A name made by a loop is quoted by its fixed parts, joined by "…".
+          const fragments = name!.split("…").map((f) => f.trim()).filter((f) => f.length > 0);
+          if (!fragments.every((fragment) => source.includes(fragment))) missing.push(`${file} › "${name}"`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(references).toBeGreaterThan(300);
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
+    expect(numbers.length).toBeGreaterThan(200);
+  });
+
   it("package.json: engines are Node 20, 22, 24 and 26, and there is no install script (installs with --ignore-scripts)", () => {
     const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
       engines: { node: string };
