@@ -351,6 +351,58 @@ export function toWire(value: unknown): WireValue {
       { cause: error },
     );
   }
+  return withoutHostStacks(serializer.releaseBuffer());
+}
+
+/**
+ * Host errors cross with their name, message, cause and own properties,
+ * never their stack: a host stack names host files and frames, which no
+ * sandbox may see. V8's serializer writes an Error's stack, so the written
+ * value is read back on the host (a copy: no getter or Proxy of the
+ * original runs again, so what is checked is what crosses), and when it
+ * holds an Error, each one's stack is cut to its first line
+ * ("TypeError: message") and the copy written again. Only values that are
+ * not plain data come here; those without an Error pay one extra read.
+ */
+function withoutHostStacks(written: Buffer): Buffer {
+  const deserializer = new v8.Deserializer(written);
+  deserializer.readHeader();
+  const copy: unknown = deserializer.readValue();
+  let found = false;
+  const seen = new Set<object>();
+  const pending: unknown[] = [copy];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item !== "object" || item === null || seen.has(item)) continue;
+    seen.add(item);
+    if (item instanceof Error) {
+      found = true;
+      const message = String(item.message);
+      Object.defineProperty(item, "stack", {
+        value: message === "" ? String(item.name) : `${String(item.name)}: ${message}`,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+    if (item instanceof Map) {
+      for (const [key, value] of item) pending.push(key, value);
+    } else if (item instanceof Set) {
+      for (const value of item) pending.push(value);
+    } else if (item instanceof Error) {
+      // V8 writes an error's message, stack and cause, nothing else.
+      if (Object.hasOwn(item, "cause")) pending.push(item.cause);
+    } else if (!ArrayBuffer.isView(item) && !(item instanceof ArrayBuffer)) {
+      // Arrays (only the elements present) and plain objects.
+      for (const value of Object.values(item)) {
+        if (typeof value === "object" && value !== null) pending.push(value);
+      }
+    }
+  }
+  if (!found) return written;
+  const serializer = new v8.Serializer();
+  serializer.writeHeader();
+  serializer.writeValue(copy);
   return serializer.releaseBuffer();
 }
 
