@@ -156,14 +156,12 @@ describe("memory cap (64 MB)", () => {
     expect(mr.eval(buffer20)).toBe("allocated");
   });
 
-  // FALSE as of this commit (see test/README.md, "Claims found false"): the
-  // budget compares a buffer with the heap size of the last GC. Objects made
-  // since (here ~17 MB) are not counted unless a GC happens to run in
-  // between, and the end-of-call check only re-measures large-object growth,
-  // so the call ends normally with ~37 MB held under a 32 MiB cap, and later
-  // calls go on. It happens in most attempts (9 of 10 measured): eight
-  // attempts, each of which must hold the cap. Needs a native fix.
-  it.fails("caps the heap and the buffers together even when the heap grew since the last GC (README: maxMemory caps the heap plus ArrayBuffers)", () => {
+  // The budget used to compare a buffer with the heap size of the last GC:
+  // objects made since (here ~17 MB) did not count, so the call ended
+  // normally with ~37 MB held under a 32 MiB cap (9 of 10 attempts). A
+  // buffer of 1 MiB or more now measures the heap as it is. Eight attempts,
+  // each of which must hold the cap.
+  it("caps the heap and the buffers together even when the heap grew since the last GC (README: maxMemory caps the heap plus ArrayBuffers)", () => {
     for (let attempt = 0; attempt < 8; attempt++) {
       using mr = new MiniRacer({ maxMemory: 32 * MB });
       mr.lowMemoryNotification();

@@ -6,6 +6,13 @@ namespace mini_racer {
 
 bool MemoryBudget::TryCharge(size_t bytes, bool record_refusal) {
   size_t heap = heap_used_.load(std::memory_order_relaxed);
+  if (bytes >= kProbeAbove) {
+    HeapProbe probe = probe_.load(std::memory_order_acquire);
+    size_t now = probe != nullptr
+                     ? probe(probe_data_.load(std::memory_order_relaxed))
+                     : kNoProbe;
+    if (now != kNoProbe && now > heap) heap = now;
+  }
   size_t current = external_.load(std::memory_order_relaxed);
   do {
     if (bytes > max_bytes_ || current + heap > max_bytes_ - bytes) {

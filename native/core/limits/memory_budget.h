@@ -29,6 +29,20 @@ class MemoryBudget {
     heap_used_.store(bytes, std::memory_order_relaxed);
   }
 
+  // The heap grows between GCs: a charge of kProbeAbove bytes or more asks
+  // `probe` for the heap's size now instead of trusting the last GC's
+  // figure (objects made since it would not count). The probe returns
+  // kNoProbe when it cannot measure (called off the isolate's thread).
+  // Garbage counts too; V8 answers a refused buffer with a full GC and a
+  // retry, which then measures what is live.
+  using HeapProbe = size_t (*)(void* data);
+  static constexpr size_t kProbeAbove = size_t{1} << 20;
+  static constexpr size_t kNoProbe = ~size_t{0};
+  void set_heap_probe(HeapProbe probe, void* data) {
+    probe_data_.store(data, std::memory_order_relaxed);
+    probe_.store(probe, std::memory_order_release);
+  }
+
   size_t max_bytes() const { return max_bytes_; }
   size_t external_bytes() const {
     return external_.load(std::memory_order_relaxed);
@@ -44,6 +58,8 @@ class MemoryBudget {
   std::atomic<size_t> external_{0};
   std::atomic<size_t> heap_used_{0};
   std::atomic<bool> refused_{false};
+  std::atomic<HeapProbe> probe_{nullptr};
+  std::atomic<void*> probe_data_{nullptr};
 };
 
 class BudgetedAllocator : public v8::ArrayBuffer::Allocator {

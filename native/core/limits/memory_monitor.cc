@@ -49,9 +49,13 @@ MemoryMonitor::MemoryMonitor(v8::Isolate* isolate, MemoryBudget* budget,
   large_objects_at_last_gc_ = LargeObjectBytes();
   isolate_->AddNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, this);
   isolate_->AddGCEpilogueCallback(&MemoryMonitor::AfterGC, this);
+  // The isolate, not the monitor, is the probe's data: a helper thread
+  // that read the probe just before ~MemoryMonitor compares a pointer only.
+  budget_->set_heap_probe(&MemoryMonitor::HeapUsedNow, isolate_);
 }
 
 MemoryMonitor::~MemoryMonitor() {
+  budget_->set_heap_probe(nullptr, nullptr);
   isolate_->RemoveGCEpilogueCallback(&MemoryMonitor::AfterGC, this);
   isolate_->RemoveNearHeapLimitCallback(&MemoryMonitor::NearHeapLimit, 0);
 }
@@ -108,6 +112,14 @@ size_t MemoryMonitor::NearHeapLimit(void* data, size_t current_limit,
   self->heap_cap_reached_.store(true, std::memory_order_relaxed);
   self->isolate_->TerminateExecution();
   return current_limit + std::max(kMinHeadroom, initial_limit / 4);
+}
+
+size_t MemoryMonitor::HeapUsedNow(void* data) {
+  auto* isolate = static_cast<v8::Isolate*>(data);
+  if (v8::Isolate::TryGetCurrent() != isolate) return MemoryBudget::kNoProbe;
+  v8::HeapStatistics stats;
+  isolate->GetHeapStatistics(&stats);
+  return stats.used_heap_size();
 }
 
 void MemoryMonitor::AfterGC(v8::Isolate* isolate, v8::GCType,

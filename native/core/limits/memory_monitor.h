@@ -70,6 +70,9 @@ class MemoryMonitor {
  private:
   static size_t NearHeapLimit(void* data, size_t current_limit,
                               size_t initial_limit);
+  // MemoryBudget's probe: the heap's used size now, on the isolate's own
+  // thread only (V8 may allocate backing stores on helper threads).
+  static size_t HeapUsedNow(void* data);
   static void FullCheckInterrupt(v8::Isolate* isolate, void* data);
   // A GC found the heap over the cap. V8's figures then still count
   // garbage (a scavenge does not look at the old generation, and even a
