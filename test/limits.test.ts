@@ -242,9 +242,11 @@ describe("soft memory limit", () => {
     using mr = new MiniRacer({ maxMemory: 64 * MB, softMemoryLimit: 8 * MB });
     // ~20 MB of objects that are garbage once the call returns.
     expect(mr.eval("(() => { const a = []; for (let i = 0; i < 300000; i++) a.push({ i, s: 'x' + i }); return a.length })()")).toBe(300000);
-    const stats = mr.heapStats();
-    expect(stats.softLimitReached).toBe(true);
-    expect(stats.usedHeapSize).toBeLessThan(8 * MB);
+    // Whoever collects it (the sandbox at the end of the call, or V8 itself
+    // first: V8 12 sometimes does, and then the end of the call finds the
+    // heap under the limit and reports nothing), none of it is left.
+    // Reporting is the next test's, on live data.
+    expect(mr.heapStats().usedHeapSize).toBeLessThan(8 * MB);
   });
 
   it("reports when a call leaves the heap above it", () => {
