@@ -90,7 +90,7 @@ const arrayMethodArgs = {
 
 const typedKinds = [
   "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
-  "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+  "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Float16Array",
 ];
 const typedMethodArgs = {
   at: ["-1"], copyWithin: ["1, 0"], every: ["() => true"], fill: ["V"], filter: [cb], find: [cb],

@@ -489,10 +489,13 @@ const char kBootstrap[] = R"JS(
   const getter = (key) => getOwnPropertyDescriptor(TypedArrayProto, key).get;
   const kindOf = getter(Symbol.toStringTag), lengthOf = getter("length");
   const bufferOf = getter("buffer"), byteOffsetOf = getter("byteOffset");
+  // Every typed-array constructor this V8 has, found rather than listed: a
+  // list missed Float16Array (V8 13+), whose methods then ran unguarded.
+  const TypedArray = Object.getPrototypeOf(Uint8Array);
   const kinds = { __proto__: null };
-  for (const name of ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
-                      "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"]) {
-    if (typeof globalThis[name] === "function") kinds[name] = globalThis[name];
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    const value = getOwnPropertyDescriptor(globalThis, name).value;
+    if (typeof value === "function" && Object.getPrototypeOf(value) === TypedArray) kinds[name] = value;
   }
   const CHUNK = 2 ** 16;
   // The typed array's constructor, or undefined for anything else. Reads
