@@ -1,6 +1,5 @@
-import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { distEntry } from "../helpers.js";
+import { runKillableChild } from "../helpers.js";
 
 // V8 13 and 14 (Node 24 and 26) can compile a running loop, in the
 // background, into code that never acts on TerminateExecution: Turbofan's
@@ -41,18 +40,6 @@ function shapesOf(bodies: string[]): string[] {
   ]);
 }
 
-/** Runs `body` in a child node with the built package; killed (SIGKILL) after `killAfterMs`. */
-function runChild(body: string, killAfterMs: number): Promise<{ signal: string | null; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["-e", `const { MiniRacer } = require(${distEntry});\n${body}`],
-      { timeout: killAfterMs, killSignal: "SIGKILL", encoding: "utf8", maxBuffer: 1 << 24 },
-      (error, stdout) => resolve({ signal: (error as { signal?: string } | null)?.signal ?? null, stdout }),
-    );
-  });
-}
-
 interface Outcome {
   shape: string;
   code: string;
@@ -64,7 +51,7 @@ interface Outcome {
  * JSON line per call as it ends, so a hang names its shape.
  */
 async function runShapes(shapes: string[], options: object, callOptions: object, killAfterMs: number) {
-  const child = await runChild(
+  const child = await runKillableChild(
     `const shapes = ${JSON.stringify(shapes)};
      (async () => {
        for (const shape of shapes) {
@@ -120,7 +107,7 @@ describe("loops V8 13 and 14 compile without a termination check (concurrent OSR
   });
 
   it("once mini-racer is loaded, a host Worker running such a loop can be terminated too (child process, hard kill)", async () => {
-    const child = await runChild(
+    const child = await runKillableChild(
       `new MiniRacer().close();
        const { Worker } = require("node:worker_threads");
        const worker = new Worker("let x; for (;;) x = new Array(100)", { eval: true });
