@@ -30,7 +30,7 @@
       "target_name": "mini_racer_core",
       "type": "static_library",
       "sources": [
-        "<!@(node -p \"['native/core', 'native/capi'].flatMap((function w(d) { return require('fs').readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1).flatMap(e => e.isDirectory() ? w(d + '/' + e.name) : e.name.endsWith('.cc') ? [d + '/' + e.name] : []) })).join(' ')\")"
+        "<!@(node -p \"['native/core', 'native/wire', 'native/capi'].flatMap((function w(d) { return require('fs').readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1).flatMap(e => e.isDirectory() ? w(d + '/' + e.name) : e.name.endsWith('.cc') ? [d + '/' + e.name] : []) })).join(' ')\")"
       ],
       # Linked into the addon, a shared object: no -fPIC needed here, as
       # node-gyp's addon.gypi adds it to every target type on Linux (but

@@ -6,7 +6,7 @@
 #include "core/limits/memory_monitor.h"
 #include "core/runtime/isolate_holder.h"
 #include "core/sandbox.h"
-#include "core/value_codec.h"
+#include "wire/value_codec.h"
 
 using mini_racer::Sandbox;
 

@@ -213,54 +213,53 @@ bool PathBinder::Define(v8::Local<v8::Object> holder,
 bool PathBinder::Bind(v8::Local<v8::Value> value, mr_value_type* failure) {
   *failure = MR_ERROR_EXCEPTION;
   v8::Local<v8::Object> holder = context_->Global();
-  size_t start = 0;
-  for (size_t i = 0; i <= units_; ++i) {
-    if (i < units_ && path_[i] != u'.') continue;
-    if (i == start) return Refuse("a name in the path is empty", failure);
+  DottedPath path(path_, units_);
+  bool bound = false;
+  path.ForEach([&](DottedPath::Name name) {
+    if (name.end == name.start) {
+      Refuse("a name in the path is empty", failure);
+      return false;
+    }
     std::string where =
         "'" +
-        Utf8(v8::String::NewFromTwoByte(isolate_, path_,
-                                        v8::NewStringType::kNormal,
-                                        static_cast<int>(i))
+        Utf8(path.Text(isolate_, 0, name.end)
                  .FromMaybe(v8::String::Empty(isolate_))) +
         "'";
     v8::Local<v8::String> key;
-    if (!v8::String::NewFromTwoByte(isolate_, path_ + start,
-                                    v8::NewStringType::kNormal,
-                                    static_cast<int>(i - start))
-             .ToLocal(&key)) {
-      return false;
-    }
-    if (start == 0 && IsIdentifier(path_, i)) {
+    if (!path.Text(isolate_, name.start, name.end).ToLocal(&key)) return false;
+    bool first = name.start == 0;
+    if (first && IsIdentifier(path_, name.end)) {
       bool declared;
       if (!DeclaredLexically(key, &declared)) return false;
       if (declared) {
-        return Refuse(where + " is declared in the sandbox with let, const "
-                              "or class, which a global cannot replace",
-                      failure);
+        Refuse(where + " is declared in the sandbox with let, const or "
+                       "class, which a global cannot replace",
+               failure);
+        return false;
       }
     }
-    if (i == units_) {
-      return Define(holder, key, value, where, failure) &&
-             (start != 0 || SeenAsDefined(key, value, where, failure));
+    if (name.last) {
+      bound = Define(holder, key, value, where, failure) &&
+              (!first || SeenAsDefined(key, value, where, failure));
+      return false;
     }
     v8::Local<v8::Value> next;
     if (!holder->Get(context_, key).ToLocal(&next)) return false;
     if (next->IsUndefined()) {
       v8::Local<v8::Object> created = v8::Object::New(isolate_);
       if (!Define(holder, key, created, where, failure) ||
-          (start == 0 && !SeenAsDefined(key, created, where, failure))) {
+          (first && !SeenAsDefined(key, created, where, failure))) {
         return false;
       }
       next = created;
     } else if (!next->IsObject()) {
-      return Refuse(where + " is " + TypeName(next) + ", not an object",
-                    failure);
+      Refuse(where + " is " + TypeName(next) + ", not an object", failure);
+      return false;
     }
     holder = next.As<v8::Object>();
-    start = i + 1;
-  }
-  return true;
+    return true;
+  });
+  return bound;
 }
 
 }  // namespace mini_racer

@@ -31,6 +31,42 @@
 
 namespace mini_racer {
 
+// The names of a dotted path ("a.b.f"), in order. Call-by-path and expose
+// both walk paths with it, so that they split them alike.
+class DottedPath {
+ public:
+  DottedPath(const uint16_t* path, size_t units) : path_(path), units_(units) {}
+
+  struct Name {
+    size_t start;  // its first unit
+    size_t end;    // one past its last unit (a '.' or the end)
+    bool last;
+  };
+  // Calls visit(Name) for each name until it returns false; returns
+  // whether every call returned true.
+  template <typename Visit>
+  bool ForEach(Visit&& visit) const {
+    size_t start = 0;
+    for (size_t i = 0; i <= units_; ++i) {
+      if (i < units_ && path_[i] != u'.') continue;
+      if (!visit(Name{start, i, i == units_})) return false;
+      start = i + 1;
+    }
+    return true;
+  }
+  // The units [start, end) as a string; empty when V8 cannot make it.
+  v8::MaybeLocal<v8::String> Text(v8::Isolate* isolate, size_t start,
+                                  size_t end) const {
+    return v8::String::NewFromTwoByte(isolate, path_ + start,
+                                      v8::NewStringType::kNormal,
+                                      static_cast<int>(end - start));
+  }
+
+ private:
+  const uint16_t* path_;
+  size_t units_;
+};
+
 class PathBinder {
  public:
   PathBinder(v8::Isolate* isolate, v8::Local<v8::Context> context,

@@ -4,29 +4,38 @@
 // the thread that holds it (ForegroundTaskQueue), timers (TimerQueue) and a
 // thread of its own for async calls (SandboxThread).
 //
-// Every stretch of JavaScript goes through RunSlice, which owns the order
-// of things: lock, limits, run, settle microtasks, encode the result,
-// classify failures, recover. A synchronous call is one slice on the
-// caller's thread; an async call is a first slice and, while its promise is
-// pending, one more slice per wake-up of the sandbox's thread.
-#ifndef MINI_RACER_SANDBOX_H_
-#define MINI_RACER_SANDBOX_H_
+// Who runs JavaScript, where and when (the concurrency core):
+//  - Every stretch of JavaScript is a slice (RunSlice, slice_runner.cc):
+//    it holds slice_mutex_ and V8's Locker, and owns the order of things:
+//    limits, run, settle microtasks, copy the result out, classify the
+//    failure, recover.
+//  - A synchronous call (sync_calls.cc) is one slice on the caller's
+//    thread, the host's JavaScript thread.
+//  - An async call (async_calls.cc) runs on the sandbox's own thread: a
+//    first slice and, while its promise is pending, one more per wake-up.
+//    A synchronous caller waiting for the isolate goes first.
+//  - A host function (host_functions.cc) called from a slice runs on the
+//    host's thread: directly when the slice runs there, else through the
+//    HostBridge while the sandbox's thread waits. A call it makes back into
+//    the sandbox is a nested slice on the thread holding the isolate.
+// The bodies of eval, call-by-path and handle operations are in
+// call_bodies.cc; setup, teardown and heap statistics in sandbox.cc.
+#ifndef MINI_RACER_CORE_SANDBOX_H_
+#define MINI_RACER_CORE_SANDBOX_H_
 
 #include <v8.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <string_view>
 #include <thread>
-#include <unordered_map>
-#include <unordered_set>
 #include <variant>
 
 #include "capi/mini_racer.h"
 #include "core/handle_table.h"
 #include "core/host_bridge.h"
+#include "core/host_promises.h"
 #include "core/limits/charged_objects.h"
 #include "core/limits/memory_budget.h"
 #include "core/limits/memory_monitor.h"
@@ -37,8 +46,10 @@
 #include "core/runtime/isolate_holder.h"
 #include "core/runtime/parked_thread_state.h"
 #include "core/runtime/sandbox_thread.h"
+#include "core/runtime/stack_limit.h"
 #include "core/runtime/timer_queue.h"
-#include "core/value_codec.h"
+#include "core/script_cache.h"
+#include "core/slice.h"
 
 namespace mini_racer {
 
@@ -52,28 +63,31 @@ class Sandbox {
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
-  // flags: MR_EVAL_DISCARD_RESULT, MR_RESULT_HANDLES.
+  // Synchronous calls, on the host's thread. flags: MR_EVAL_DISCARD_RESULT,
+  // MR_RESULT_HANDLES.
   void Eval(const uint16_t* code, size_t units, double timeout_ms, int flags,
             mr_value* out);
   void Call(const uint16_t* path, size_t units, const mr_value* args,
             size_t argc, double timeout_ms, int flags, mr_value* out);
+  // See mr_handle_op_run.
+  void HandleOp(int op, uint32_t handle, const mr_value* args, size_t argc,
+                double timeout_ms, int flags, mr_value* out);
   void Cancel() { watchdog_->Cancel(); }
 
+  // Async calls: queued for the sandbox's thread; `completion` gets the
+  // result there. Each returns the call's id.
   uint64_t EvalAsync(const uint16_t* code, size_t units, double timeout_ms,
                      int flags, mr_completion completion, void* user_data);
   uint64_t CallAsync(const uint16_t* path, size_t units, const mr_value* args,
                      size_t argc, double timeout_ms, int flags,
                      mr_completion completion, void* user_data);
+  uint64_t HandleCallAsync(uint32_t handle, const mr_value* args, size_t argc,
+                           double timeout_ms, int flags,
+                           mr_completion completion, void* user_data);
   void CancelAsync(uint64_t call_id);
   // See mr_call_nest.
   void NestAsync(uint64_t call_id, uint64_t parent_id);
 
-  // Handles (see mr_handle_op_run).
-  void HandleOp(int op, uint32_t handle, const mr_value* args, size_t argc,
-                double timeout_ms, int flags, mr_value* out);
-  uint64_t HandleCallAsync(uint32_t handle, const mr_value* args, size_t argc,
-                           double timeout_ms, int flags,
-                           mr_completion completion, void* user_data);
   void ReleaseHandle(uint32_t handle) { handles_->Release(handle); }
   size_t HandleCount() const { return handles_->live(); }
 
@@ -91,14 +105,76 @@ class Sandbox {
 
  private:
   explicit Sandbox(size_t max_memory);
+  // Isolate data slot holding the Sandbox, for V8 callbacks.
+  static constexpr uint32_t kSandboxSlot = 0;
 
-  // How a slice's body ended.
-  enum class Step { kFailed, kValue, kPending };
-  // What a slice's body reports besides its value.
-  struct Outcome {
-    mr_value_type failure = MR_ERROR_EXCEPTION;
-    ValueCodec::Mode mode = ValueCodec::Mode::kCopy;
+  // ---- The slice runner (slice_runner.cc) ----
+  // A slice's limit: an absolute deadline (async steps) or a timeout that
+  // starts when the slice gets the isolate (sync calls).
+  struct SyncDeadline {
+    double timeout_ms;
   };
+  using Deadline = std::variant<Clock::time_point, SyncDeadline>;
+  // Runs one stretch of JavaScript for call `call_id`. Returns true when
+  // the call is over (its result or failure is in *out), false when its
+  // body returned kPending. `sync`: a synchronous caller, counted in
+  // sync_waiting_ until it holds the isolate.
+  bool RunSlice(uint64_t call_id, Deadline deadline,
+                const std::atomic<bool>* cancelled, bool sync, mr_value* out,
+                SliceBody body);
+  // A slice inside a host function called from a slice on this thread: it
+  // runs under its own deadline and the outer slice's; a stop other than
+  // its own deadline is left to the outer slice.
+  bool RunNestedSlice(Clock::time_point deadline, mr_value* out,
+                      SliceBody body);
+  // Host thread, isolate taken: waits for it (until `deadline`), answering
+  // host requests, or hands the slice to the sandbox thread.
+  enum class Acquired { kLocked, kHandedOver, kTimedOut };
+  Acquired AcquireOnHostThread(std::unique_lock<std::timed_mutex>* turn,
+                               Clock::time_point deadline,
+                               const std::function<void()>& run_elsewhere);
+  // Throws (and returns true) when V8's flags now allow `%` syntax.
+  bool RefuseIfUnsafeFlags(Slice& slice);
+  // After a slice's body: copies a value out (kValue) or describes the
+  // exception of a failure into *described.
+  void CopyOutOrDescribe(Slice& slice, const v8::TryCatch& try_catch,
+                         Step* step, mr_value* out, mr_value* described);
+  // The failure a call that did not produce a value ends with.
+  void SetCallFailure(mr_value* out, bool cap_reached, Watchdog::Stop stop,
+                      bool closing, bool terminated, mr_value* described);
+  // Runs the microtasks and V8 tasks the slice queued (not when nested:
+  // they wait for the outermost slice).
+  void RunQueuedWork();
+  // Drains queued work, then reads a promise result: kValue with the
+  // value, kFailed with the rejection thrown, kPending.
+  Step Settle(Slice& slice);
+  // Settle for a synchronous call, which cannot wait: pending is an error.
+  Step SettleSync(Slice& slice);
+  // ForegroundTaskQueue::AfterTask: runs the microtasks a V8 task queued,
+  // or drops them when the call it belongs to has ended.
+  static void AfterTask(void* context, uint64_t owner);
+  // Whether call `call_id` is running (this slice's, or an async call
+  // waiting between its steps).
+  bool CallOpen(uint64_t call_id);
+  // What a finished call leaves behind: its timers, promises, host
+  // promises.
+  void DropCallState(uint64_t call_id);
+
+  // ---- Synchronous calls (sync_calls.cc) ----
+  // One slice on the calling thread with the result mode from `flags`,
+  // then a wake-up for an async call waiting meanwhile.
+  void RunSyncCall(double timeout_ms, int flags, mr_value* out,
+                   SliceBody body);
+
+  // ---- Call bodies (call_bodies.cc): false with an exception pending ----
+  bool RunEval(Slice& slice, const uint16_t* code, size_t units);
+  bool RunPathCall(Slice& slice, const uint16_t* path, size_t units,
+                   const mr_value* args, size_t argc);
+  bool RunHandleOp(Slice& slice, int op, uint32_t handle, const mr_value* args,
+                   size_t argc);
+  v8::MaybeLocal<v8::Value> DecodeArg(Slice& slice, const mr_value& arg);
+
+  // ---- Async calls (async_calls.cc) ----
   // The state of one async call between its slices.
   struct AsyncState {
     AsyncCall* call;
@@ -106,110 +182,38 @@ class Sandbox {
     v8::Global<v8::Promise> promise;
     Clock::time_point next_timer = Clock::time_point::max();
   };
+  std::unique_ptr<AsyncCall> NewAsyncCall(AsyncCall::Kind kind,
+                                          double timeout_ms, int flags,
+                                          mr_completion completion,
+                                          void* user_data);
+  uint64_t PostAsync(std::unique_ptr<AsyncCall> call);
+  // The async thread's runner. `outer_deadline`: the deadline of the call
+  // it runs nested in, if any.
+  void RunAsync(AsyncCall& call,
+                Clock::time_point outer_deadline = Clock::time_point::max());
+  // The first slice of an async call, and each one after a wake-up.
+  Step RunAsyncSlice(Slice& slice, AsyncState& state);
+  bool StepAsync(AsyncState& state, mr_value* out);
+  // Ends a waiting async call with a failure of the given kind.
+  void AbandonAsync(AsyncState& state, mr_value_type type, mr_value* out);
+  // Lets a waiting synchronous caller take the isolate first.
+  void YieldToSyncCallers();
+  // After a sync call or a host promise's result: the async call waiting
+  // meanwhile may be able to go on.
+  void WakeAsyncCall();
+  bool closing() const { return closing_.load(std::memory_order_acquire); }
 
-  // Runs one stretch of JavaScript for call `call_id`. Returns true when
-  // the call is over (its result or failure is in *out), false when its
-  // body returned kPending.
-  // A slice's limit: an absolute deadline (async steps) or a timeout that
-  // starts when the slice gets the isolate (sync calls).
-  struct SyncDeadline {
-    double timeout_ms;
-  };
-  using Deadline = std::variant<Clock::time_point, SyncDeadline>;
-  template <typename Body>
-  bool RunSlice(uint64_t call_id, Deadline deadline,
-                const std::atomic<bool>* cancelled, bool sync, mr_value* out,
-                Body&& body);
-  // The bodies: evaluate code, call a function by path.
-  bool RunEval(v8::Local<v8::Context> context, const uint16_t* code,
-               size_t units, v8::Local<v8::Value>* result, Outcome* outcome);
-  bool RunPathCall(v8::Local<v8::Context> context, const uint16_t* path,
-                   size_t units, const mr_value* args, size_t argc,
-                   v8::Local<v8::Value>* result, Outcome* outcome);
-  // After a slice's body: copies a value out (kValue) or describes the
-  // exception of a failure into *described.
-  // Throws (and returns true) when V8's flags now allow `%` syntax.
-  bool RefuseIfUnsafeFlags(Outcome* outcome);
-  // The failure a call that did not produce a value ends with.
-  void SetCallFailure(mr_value* out, bool cap_reached, Watchdog::Stop stop,
-                      bool closing, bool terminated, mr_value* described);
-  void CopyOutOrDescribe(v8::Local<v8::Context> context,
-                         const v8::TryCatch& try_catch,
-                         v8::Local<v8::Value> result, Step* step,
-                         Outcome* outcome, mr_value* out,
-                         mr_value* described);
-  // Drains microtasks and V8 tasks, then reads a promise result: kValue
-  // with the value, kFailed with the rejection thrown, kPending.
-  Step Settle(v8::Local<v8::Context> context, v8::Local<v8::Value>* result,
-              Outcome* outcome);
-  // Settle for a synchronous call, which cannot wait: pending is an error.
-  // Nested in a host function, microtasks wait for the outer call.
-  Step SettleSync(v8::Local<v8::Context> context,
-                  v8::Local<v8::Value>* result, Outcome* outcome);
-  // A synchronous call on the calling thread: one slice, with the result
-  // mode from `flags` (MR_RESULT_HANDLES), then a wake-up for an async call
-  // waiting meanwhile.
-  template <typename Body>
-  void RunSyncCall(double timeout_ms, int flags, mr_value* out, Body&& body);
-  // A slice inside a host function called from a slice on this thread: it
-  // runs under its own deadline and the outer slice's; a stop other than
-  // its own deadline is left to the outer slice.
-  template <typename Body>
-  bool RunNestedSlice(Clock::time_point deadline, mr_value* out, Body&& body);
-  // Host thread, isolate taken: waits for it (until `deadline`), answering
-  // host requests, or hands the slice to the sandbox thread.
-  enum class Acquired { kLocked, kHandedOver, kTimedOut };
-  Acquired AcquireOnHostThread(std::unique_lock<std::timed_mutex>* turn,
-                               Clock::time_point deadline,
-                               const std::function<void()>& run_elsewhere);
-  bool RunHandleOp(v8::Local<v8::Context> context, int op, uint32_t handle,
-                   const mr_value* args, size_t argc,
-                   v8::Local<v8::Value>* result, Outcome* outcome);
-  v8::MaybeLocal<v8::Value> DecodeArg(v8::Local<v8::Context> context,
-                                      const mr_value& arg, Outcome* outcome);
+  // ---- Host functions and the console (host_functions.cc) ----
   static void HostFunctionCallback(
       const v8::FunctionCallbackInfo<v8::Value>& info);
   static void ConsoleCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
   void CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
                 uint32_t function_id);
   bool InstallConsole(v8::Local<v8::Context> context);
-  void ApplyHostSettlements(v8::Local<v8::Context> context);
-  // ForegroundTaskQueue::AfterTask: runs the microtasks a V8 task queued,
-  // or drops them when the call it belongs to has ended.
-  static void AfterTask(void* context, uint64_t owner);
-  // Whether call `call_id` is running (this slice's, or an async call
-  // waiting between its steps).
-  bool CallOpen(uint64_t call_id);
-  void DropHostPromises(uint64_t owner);
+
+  // ---- Lifecycle (sandbox.cc) ----
   // After a full GC: clears `exhausted_` if the heap has room again.
   void ReviveIfRoomAgain();
-  // After a sync call: the async call waiting meanwhile may be able to go on.
-  void WakeAsyncCall();
-  // The async thread's runner.
-  // `outer_deadline`: the deadline of the call it runs nested in, if any.
-  void RunAsync(AsyncCall& call,
-                Clock::time_point outer_deadline = Clock::time_point::max());
-  bool StepAsync(AsyncState& state, mr_value* out);
-  // Ends a waiting async call with a failure of the given kind.
-  void AbandonAsync(AsyncState& state, mr_value_type type, mr_value* out);
-  uint64_t PostAsync(std::unique_ptr<AsyncCall> call);
-  // Copies borrowed arguments into the call.
-  static void CopyArgs(AsyncCall* call, const mr_value* args, size_t argc);
-  // Lets a waiting synchronous caller take the isolate first.
-  void YieldToSyncCallers();
-
-  void DescribeException(v8::Local<v8::Context> context,
-                         const v8::TryCatch& try_catch, mr_value_type type,
-                         mr_value* out);
-  void FitStackLimitToThisThread();
-  // Compiled-script cache for eval: the same source skips V8's string
-  // creation and compilation-cache lookup.
-  bool FindCachedScript(const uint16_t* code, size_t units,
-                        v8::Local<v8::Script>* script);
-  bool CompileCached(v8::Local<v8::Context> context, const uint16_t* code,
-                     size_t units, v8::Local<v8::String> source,
-                     v8::Local<v8::Script>* script);
-  std::string ToUtf8(v8::Local<v8::Value> value);
 
   // Declaration order is teardown order in reverse: the allocator and the
   // task queue outlive the isolate that uses them.
@@ -218,11 +222,14 @@ class Sandbox {
   std::shared_ptr<ForegroundTaskQueue> tasks_;
   std::unique_ptr<IsolateHolder> holder_;
   v8::Isolate* isolate_ = nullptr;
+  // Made and freed with the isolate locked; used inside slices.
   std::unique_ptr<MemoryMonitor> memory_;
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<CallOwnedPromises> owned_promises_;
   std::unique_ptr<HandleTable> handles_;
   std::unique_ptr<ChargedObjects> charged_objects_;
+  std::unique_ptr<ScriptCache> scripts_;
+  HostPromiseTable host_promises_;
   HostBridge bridge_;
   // Node's isolate on the host thread, entered around host calls made from
   // inside the sandbox there.
@@ -237,33 +244,17 @@ class Sandbox {
   // Slices running nested in host functions (microtasks wait for the
   // outermost).
   int nesting_ = 0;
-  // Promises returned by async host functions, by id, and the results the
-  // host has sent for them.
-  struct HostPromise {
-    uint64_t owner;
-    v8::Global<v8::Promise::Resolver> resolver;
-  };
-  std::unordered_map<uint64_t, HostPromise> host_promises_;
-  std::mutex settlements_mutex_;
-  // Promises dropped with their call (a sync call cannot wait for them):
-  // their settlement is freed on arrival instead of queued for nobody.
-  std::unordered_set<uint64_t> abandoned_host_promises_;
-  std::vector<std::pair<uint64_t, mr_value>> settlements_;
-  std::atomic<bool> has_settlements_{false};
   std::unique_ptr<Watchdog> watchdog_;
   // The state of the thread making synchronous calls, kept between them.
   ParkedThreadState parked_host_state_;
   v8::Global<v8::Context> context_;
-  v8::Global<v8::String> eval_origin_;
   // An empty JS function: calling it makes V8 act on a pending termination.
   v8::Global<v8::Function> interrupt_probe_;
-  std::unordered_map<std::u16string, v8::Global<v8::UnboundScript>>
-      script_cache_;
   // Checked at the start of every slice and after every host function.
   NativesSyntaxGuard natives_guard_;
   // Set when a memory-cap hit left no room to go on.
   std::atomic<bool> exhausted_{false};
-  std::thread::id stack_limit_thread_;
+  StackLimit stack_limit_;
   // Ids of calls, sync and async: timers and cancellation name them.
   std::atomic<uint64_t> next_call_id_{1};
   // Held for each slice besides V8's Locker: heap statistics try it, so
@@ -283,4 +274,4 @@ class Sandbox {
 
 }  // namespace mini_racer
 
-#endif  // MINI_RACER_SANDBOX_H_
+#endif  // MINI_RACER_CORE_SANDBOX_H_

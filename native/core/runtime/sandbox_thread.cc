@@ -1,12 +1,26 @@
 #include "core/runtime/sandbox_thread.h"
 
-#include "core/value_codec.h"
+#include "wire/value_codec.h"
 
 namespace mini_racer {
 namespace {
 // How long an idle sandbox thread polls for the next call before sleeping.
 constexpr std::chrono::microseconds kIdlePoll{50};
 }  // namespace
+
+void AsyncCall::CopyArgs(const mr_value* values, size_t count) {
+  args.assign(values, values + count);
+  arg_bytes.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (values[i].data != nullptr && values[i].length > 0) {
+      arg_bytes[i].assign(values[i].data, values[i].data + values[i].length);
+      args[i].data = arg_bytes[i].data();
+    } else {
+      args[i].data = nullptr;
+      args[i].length = 0;
+    }
+  }
+}
 
 void AsyncCall::Complete(mr_value* result) {
   mr_completion done = completion;

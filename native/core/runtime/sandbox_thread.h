@@ -49,6 +49,12 @@ struct AsyncCall {
   // While it runs nested: the call it runs in.
   AsyncCall* outer = nullptr;
 
+  // Copies the code or path (borrowed by the caller) into `text`.
+  void SetText(const uint16_t* units, size_t count) {
+    text.assign(reinterpret_cast<const char16_t*>(units), count);
+  }
+  // Copies the arguments (borrowed by the caller) into `args`.
+  void CopyArgs(const mr_value* values, size_t count);
   // Hands the result to the completion (exactly once) and releases it.
   void Complete(mr_value* result);
   // Whether it, or a call it runs nested in, was cancelled.

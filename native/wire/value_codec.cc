@@ -1,4 +1,4 @@
-#include "core/value_codec.h"
+#include "wire/value_codec.h"
 
 #include <cstdlib>
 #include <string>
@@ -312,49 +312,6 @@ v8::MaybeLocal<v8::Value> ValueCodec::Decode(v8::Isolate* isolate,
   isolate->ThrowException(v8::Exception::TypeError(
       v8::String::NewFromUtf8Literal(isolate, "malformed argument value")));
   return {};
-}
-
-namespace {
-// The parts are NUL-separated: a NUL inside one (a sandbox's own error
-// message) would let it forge the next part, so it becomes U+FFFD.
-std::string WithoutNul(std::string_view text) {
-  std::string clean;
-  clean.reserve(text.size());
-  for (char c : text) {
-    if (c == '\0') {
-      clean += "\xEF\xBF\xBD";
-    } else {
-      clean += c;
-    }
-  }
-  return clean;
-}
-}  // namespace
-
-void SetFailure(mr_value* out, mr_value_type type, std::string_view raw_name,
-                std::string_view raw_message, std::string_view raw_stack) {
-  std::string name_text = WithoutNul(raw_name);
-  std::string message_text = WithoutNul(raw_message);
-  std::string stack_text = WithoutNul(raw_stack);
-  std::string_view name = name_text, message = message_text, stack = stack_text;
-  size_t length = name.size() + 1 + message.size() + 1 + stack.size();
-  auto* buffer = static_cast<char*>(std::malloc(length));
-  out->type = type;
-  out->number = 0;
-  if (buffer == nullptr) {
-    out->data = nullptr;
-    out->length = 0;
-    return;
-  }
-  // string_view::copy, unlike memcpy, is defined for empty views.
-  char* cursor = buffer;
-  cursor += name.copy(cursor, name.size());
-  *cursor++ = '\0';
-  cursor += message.copy(cursor, message.size());
-  *cursor++ = '\0';
-  stack.copy(cursor, stack.size());
-  out->data = reinterpret_cast<const uint8_t*>(buffer);
-  out->length = length;
 }
 
 }  // namespace mini_racer

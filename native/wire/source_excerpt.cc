@@ -1,4 +1,4 @@
-#include "core/source_excerpt.h"
+#include "wire/source_excerpt.h"
 
 #include <algorithm>
 #include <vector>
@@ -76,6 +76,16 @@ std::string DescribeSourcePosition(v8::Isolate* isolate,
   // The caret counts units of the window (plus the leading ellipsis).
   size_t indent = at - start + (start > 0 ? 1 : 0);
   return where + "\n" + snippet + "\n" + std::string(indent, ' ') + "^";
+}
+
+std::string ValueExcerpt(v8::Isolate* isolate, v8::Local<v8::Value> value,
+                         size_t max_units) {
+  v8::Local<v8::String> text;
+  if (value.IsEmpty() ||
+      !value->ToString(isolate->GetCurrentContext()).ToLocal(&text)) {
+    return {};
+  }
+  return Utf8Excerpt(isolate, text, 0, max_units);
 }
 
 }  // namespace mini_racer

@@ -4,8 +4,8 @@
 // structured-clone set (Date, RegExp, Map, Set, typed arrays, BigInt,
 // cycles, errors). Functions, symbols, SharedArrayBuffers and host objects
 // cannot cross and fail with a DataCloneError inside the sandbox.
-#ifndef MINI_RACER_VALUE_CODEC_H_
-#define MINI_RACER_VALUE_CODEC_H_
+#ifndef MINI_RACER_WIRE_VALUE_CODEC_H_
+#define MINI_RACER_WIRE_VALUE_CODEC_H_
 
 #include <v8.h>
 
@@ -14,6 +14,7 @@
 
 #include "capi/mini_racer.h"
 #include "core/handle_table.h"
+#include "wire/failure.h"
 
 namespace mini_racer {
 
@@ -68,10 +69,6 @@ class ValueCodec {
                                           bool* clone_error);
 };
 
-// Fills *out with a failure of `type` carrying "name\0message\0stack".
-void SetFailure(mr_value* out, mr_value_type type, std::string_view name,
-                std::string_view message, std::string_view stack = {});
-
 }  // namespace mini_racer
 
-#endif  // MINI_RACER_VALUE_CODEC_H_
+#endif  // MINI_RACER_WIRE_VALUE_CODEC_H_
