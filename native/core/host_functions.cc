@@ -213,7 +213,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
   if (result.type == MR_VALUE_HOST_PROMISE) {
     v8::Local<v8::Promise> promise;
     if (!host_promises_
-             .Create(context, static_cast<uint64_t>(result.number),
+             .Create(isolate_, context, static_cast<uint64_t>(result.number),
                      current_call_id_)
              .ToLocal(&promise)) {
       return;

@@ -10,12 +10,13 @@ HostPromiseTable::~HostPromiseTable() {
 }
 
 v8::MaybeLocal<v8::Promise> HostPromiseTable::Create(
-    v8::Local<v8::Context> context, uint64_t id, uint64_t owner) {
+    v8::Isolate* isolate, v8::Local<v8::Context> context, uint64_t id,
+    uint64_t owner) {
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   Pending& pending = promises_[id];
   pending.owner = owner;
-  pending.resolver.Reset(context->GetIsolate(), resolver);
+  pending.resolver.Reset(isolate, resolver);
   return resolver->GetPromise();
 }
 

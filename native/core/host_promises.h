@@ -31,7 +31,8 @@ class HostPromiseTable {
 
   // Inside a slice: a new promise for host promise `id`, owned by call
   // `owner`.
-  v8::MaybeLocal<v8::Promise> Create(v8::Local<v8::Context> context,
+  v8::MaybeLocal<v8::Promise> Create(v8::Isolate* isolate,
+                                     v8::Local<v8::Context> context,
                                      uint64_t id, uint64_t owner);
   // Any thread: queues a copy of the result (`value` is borrowed). False
   // when the promise's call is over and the result was dropped.
