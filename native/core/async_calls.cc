@@ -62,7 +62,7 @@ uint64_t Sandbox::PostAsync(std::unique_ptr<AsyncCall> call) {
   uint64_t id = call->id =
       next_call_id_.fetch_add(1, std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> lock(thread_mutex_);
+    MutexLock lock(thread_mutex_);
     if (!thread_ && !closing()) {
       thread_ = std::make_unique<SandboxThread>(
           [this](AsyncCall& call) { RunAsync(call); });
@@ -83,7 +83,7 @@ void Sandbox::CancelAsync(uint64_t call_id) {
   std::unique_ptr<AsyncCall> queued;
   uint64_t running = 0;
   {
-    std::lock_guard<std::mutex> lock(thread_mutex_);
+    MutexLock lock(thread_mutex_);
     if (!thread_) return;
     queued = thread_->Cancel(call_id, &running);
   }
@@ -98,13 +98,13 @@ void Sandbox::CancelAsync(uint64_t call_id) {
 }
 
 void Sandbox::NestAsync(uint64_t call_id, uint64_t parent_id) {
-  std::lock_guard<std::mutex> lock(thread_mutex_);
+  MutexLock lock(thread_mutex_);
   if (thread_) thread_->Nest(call_id, parent_id);
 }
 
 void Sandbox::WakeAsyncCall() {
   if (!async_running_.load(std::memory_order_acquire)) return;
-  std::lock_guard<std::mutex> lock(thread_mutex_);
+  MutexLock lock(thread_mutex_);
   if (thread_) thread_->Wake();
 }
 
@@ -189,14 +189,14 @@ bool Sandbox::StepAsync(AsyncState& state, mr_value* out) {
   // behind it they would never run.
   bool ran_nested = !closing() && !call.Cancelled() &&
                     Clock::now() < state.deadline &&
-                    thread_->RunNestedCalls(call, [&](AsyncCall& nested) {
+                    OwnThread().RunNestedCalls(call, [&](AsyncCall& nested) {
                       RunAsync(nested, state.deadline);
                     });
   Clock::time_point wake_at =
       std::min({state.deadline, state.next_timer, tasks_->NextDue()});
   if (!ran_nested && wake_at > Clock::now() && !call.Cancelled() &&
       !closing()) {
-    thread_->WaitUntil(wake_at);
+    OwnThread().WaitUntil(wake_at);
   }
   if (closing()) {
     AbandonAsync(state, MR_ERROR_CLOSED, out);

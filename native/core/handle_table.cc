@@ -51,7 +51,7 @@ v8::MaybeLocal<v8::Value> HandleTable::Get(uint32_t id) {
 }
 
 void HandleTable::Release(uint32_t id) {
-  std::lock_guard<std::mutex> lock(released_mutex_);
+  MutexLock lock(released_mutex_);
   released_.push_back(id);
   has_released_.store(true, std::memory_order_release);
   // Counted now, so that the count is exact even while the sandbox is busy;
@@ -77,7 +77,7 @@ void HandleTable::ApplyReleases() {
   if (!has_released_.load(std::memory_order_acquire)) return;
   std::vector<uint32_t> ids;
   {
-    std::lock_guard<std::mutex> lock(released_mutex_);
+    MutexLock lock(released_mutex_);
     ids.swap(released_);
     has_released_.store(false, std::memory_order_release);
   }
@@ -93,7 +93,7 @@ void HandleTable::Clear() {
   values_.clear();
   by_hash_.clear();
   live_.store(0, std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(released_mutex_);
+  MutexLock lock(released_mutex_);
   released_.clear();
   has_released_.store(false, std::memory_order_release);
 }

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/runtime/thread_annotations.h"
 #include "core/limits/memory_budget.h"
 
 namespace mini_racer {
@@ -69,8 +70,8 @@ class HandleTable {
   std::unordered_map<uint32_t, Entry> values_;
   // Ids by the identity hash of their value.
   std::unordered_multimap<int, uint32_t> by_hash_;
-  std::mutex released_mutex_;
-  std::vector<uint32_t> released_;
+  Mutex released_mutex_;
+  std::vector<uint32_t> released_ MR_GUARDED_BY(released_mutex_);
   std::atomic<bool> has_released_{false};
   std::atomic<size_t> live_{0};
 };

@@ -48,7 +48,7 @@ void HostBridge::PostWakeup() {
 
 bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,
                                        const std::function<bool()>& give_up) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (request->one_way) {
     size_t bytes = BytesOf(*request);
     // Backpressure: wait for the host to take what is queued (one request
@@ -63,28 +63,28 @@ bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,
     one_way_bytes_ += bytes;
     requests_.push_back(request);
     queued_.store(requests_.size(), std::memory_order_release);
-    lock.unlock();
-    changed_.notify_all();
+    lock.Unlock();
+    changed_.NotifyAll();
     PostWakeup();
     return true;
   }
   requests_.push_back(request);
   queued_.store(requests_.size(), std::memory_order_release);
-  lock.unlock();
-  changed_.notify_all();
+  lock.Unlock();
+  changed_.NotifyAll();
   PostWakeup();
-  lock.lock();
+  lock.Lock();
   ++sandbox_waiting_;
   bool answered = true;
   while (!request->done) {
     if (!tasks_.empty()) {
       Task* task = tasks_.front();
       tasks_.pop_front();
-      lock.unlock();
+      lock.Unlock();
       (*task->run)();
-      lock.lock();
+      lock.Lock();
       task->done = true;
-      changed_.notify_all();
+      changed_.NotifyAll();
       continue;
     }
     if (give_up()) {
@@ -101,23 +101,23 @@ bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,
     }
     if (!request->taken && !wakeup_posted_.load(std::memory_order_acquire)) {
       // Queued while a batch ran, which leaves the next wake-up to us.
-      lock.unlock();
+      lock.Unlock();
       PostWakeup();
-      lock.lock();
+      lock.Lock();
       continue;
     }
     // Woken by the answer or a task; the timeout bounds how late a
     // cancellation or deadline is noticed.
-    changed_.wait_for(lock, std::chrono::milliseconds(2));
+    changed_.WaitFor(lock, std::chrono::milliseconds(2));
   }
   --sandbox_waiting_;
   // A host thread handing over a task must learn that nobody will take it.
-  changed_.notify_all();
+  changed_.NotifyAll();
   return answered;
 }
 
 bool HostBridge::DrainOneWay(const std::function<bool()>& give_up) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   while (one_way_queued_ > 0) {
     if (give_up()) return false;
     WaitForHostTurn(lock);
@@ -125,14 +125,18 @@ bool HostBridge::DrainOneWay(const std::function<bool()>& give_up) {
   return true;
 }
 
-void HostBridge::WaitForHostTurn(std::unique_lock<std::mutex>& lock) {
+// The analysis cannot follow a scoped lock passed in and let go of inside:
+// callers are checked to hold mutex_ (the declaration), and it is held
+// again on return.
+void HostBridge::WaitForHostTurn(MutexLock& lock)
+    MR_NO_THREAD_SAFETY_ANALYSIS {
   if (!wakeup_posted_.load(std::memory_order_acquire) &&
       Clock::now() - last_batch_end_ >= kEventLoopTurn) {
-    lock.unlock();
+    lock.Unlock();
     PostWakeup();
-    lock.lock();
+    lock.Lock();
   }
-  changed_.wait_for(lock, kEventLoopTurn);
+  changed_.WaitFor(lock, kEventLoopTurn);
 }
 
 void HostBridge::WakeIfQueued() {
@@ -146,7 +150,7 @@ bool HostBridge::RunHostRequests() {
   bool ran = false;
   size_t budget;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     budget = requests_.size();
   }
   // Only the requests queued now: those queued meanwhile wait for another
@@ -154,7 +158,7 @@ bool HostBridge::RunHostRequests() {
   for (; budget > 0; --budget) {
     std::shared_ptr<Request> request;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (requests_.empty()) break;
       request = std::move(requests_.front());
       requests_.pop_front();
@@ -165,20 +169,20 @@ bool HostBridge::RunHostRequests() {
         one_way_bytes_ -= BytesOf(*request);
       }
     }
-    if (request->one_way) changed_.notify_all();
+    if (request->one_way) changed_.NotifyAll();
     ran = true;
     mr_value result{};
     CallOnHostThread(request->call_id, request->function_id,
                      request->args.data(), request->args.size(), &result);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       request->result = result;
       request->done = true;
     }
-    changed_.notify_all();
+    changed_.NotifyAll();
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     last_batch_end_ = Clock::now();
     // Cleared only now, and no wake-up sent from here: one sent before this
     // wake-up's handler returns runs in the same turn of Node's event loop.
@@ -191,16 +195,16 @@ bool HostBridge::RunHostRequests() {
 }
 
 bool HostBridge::SandboxThreadWaiting() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return sandbox_waiting_ > 0;
 }
 
 bool HostBridge::RunOnSandboxThread(const std::function<void()>& run) {
   Task task{&run};
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (sandbox_waiting_ == 0) return false;
   tasks_.push_back(&task);
-  changed_.notify_all();
+  changed_.NotifyAll();
   while (!task.done) {
     if (sandbox_waiting_ == 0) {
       // The sandbox thread stopped waiting (its call ended) before it took
@@ -213,29 +217,29 @@ bool HostBridge::RunOnSandboxThread(const std::function<void()>& run) {
       }
     }
     if (!requests_.empty()) {
-      lock.unlock();
+      lock.Unlock();
       RunHostRequests();
-      lock.lock();
+      lock.Lock();
       continue;
     }
-    changed_.wait(lock);
+    changed_.Wait(lock);
   }
   return true;
 }
 
 void HostBridge::WaitForWork(std::chrono::microseconds max) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!requests_.empty()) return;
   host_waiters_.fetch_add(1, std::memory_order_relaxed);
-  changed_.wait_for(lock, max);
+  changed_.WaitFor(lock, max);
   host_waiters_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void HostBridge::NotifyReleased() {
   WakeIfQueued();
   if (host_waiters_.load(std::memory_order_relaxed) == 0) return;
-  std::lock_guard<std::mutex> lock(mutex_);
-  changed_.notify_all();
+  MutexLock lock(mutex_);
+  changed_.NotifyAll();
 }
 
 }  // namespace mini_racer

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/runtime/thread_annotations.h"
 #include "capi/mini_racer.h"
 
 namespace mini_racer {
@@ -108,7 +109,7 @@ class HostBridge {
   // once Node's event loop has had a turn since that batch (a wake-up sent
   // at once would run in the same turn, and the loop would stand still for
   // as long as the sandbox logs).
-  void WaitForHostTurn(std::unique_lock<std::mutex>& lock);
+  void WaitForHostTurn(MutexLock& lock) MR_REQUIRES(mutex_);
   static size_t BytesOf(const Request& request);
 
   using Clock = std::chrono::steady_clock;
@@ -124,23 +125,23 @@ class HostBridge {
   std::thread::id host_thread_;
   int host_depth_ = 0;  // host thread only
 
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::shared_ptr<Request>> requests_;
+  Mutex mutex_;
+  CondVar changed_;
+  std::deque<std::shared_ptr<Request>> requests_ MR_GUARDED_BY(mutex_);
   // One-way requests queued and their bytes: past either bound the sandbox
   // thread waits for the host to take some (console output in a loop must
   // not pile up in the host without end).
-  size_t one_way_queued_ = 0;
-  size_t one_way_bytes_ = 0;
+  size_t one_way_queued_ MR_GUARDED_BY(mutex_) = 0;
+  size_t one_way_bytes_ MR_GUARDED_BY(mutex_) = 0;
   // A wake-up is on its way to the host thread, or a batch is running: no
   // need for another.
   std::atomic<bool> wakeup_posted_{false};
   // Requests in requests_, readable without the mutex.
   std::atomic<size_t> queued_{0};
-  std::chrono::steady_clock::time_point last_batch_end_;
-  std::deque<Task*> tasks_;
+  std::chrono::steady_clock::time_point last_batch_end_ MR_GUARDED_BY(mutex_);
+  std::deque<Task*> tasks_ MR_GUARDED_BY(mutex_);
   // Sandbox-thread waits in CallFromSandboxThread, nested or not.
-  int sandbox_waiting_ = 0;
+  int sandbox_waiting_ MR_GUARDED_BY(mutex_) = 0;
   std::atomic<int> host_waiters_{0};
 };
 

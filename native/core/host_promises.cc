@@ -21,7 +21,7 @@ v8::MaybeLocal<v8::Promise> HostPromiseTable::Create(
 }
 
 bool HostPromiseTable::Settle(uint64_t id, const mr_value& value) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (abandoned_.erase(id) > 0) return false;
   settlements_.emplace_back(id, CopyValue(value));
   has_settlements_.store(true, std::memory_order_release);
@@ -34,7 +34,7 @@ void HostPromiseTable::Apply(v8::Isolate* isolate,
   if (!has_settlements_.load(std::memory_order_acquire)) return;
   std::vector<std::pair<uint64_t, mr_value>> settlements;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     settlements.swap(settlements_);
     has_settlements_.store(false, std::memory_order_release);
   }
@@ -66,7 +66,7 @@ void HostPromiseTable::Apply(v8::Isolate* isolate,
 
 void HostPromiseTable::DropOwner(uint64_t owner) {
   if (promises_.empty()) return;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto it = promises_.begin(); it != promises_.end();) {
     if (it->second.owner == owner) {
       abandoned_.insert(it->first);

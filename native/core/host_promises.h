@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/runtime/thread_annotations.h"
 #include "capi/mini_racer.h"
 #include "core/handle_table.h"
 
@@ -52,10 +53,10 @@ class HostPromiseTable {
   };
   // Touched inside slices only (the isolate's lock guards it).
   std::unordered_map<uint64_t, Pending> promises_;
-  std::mutex mutex_;
+  Mutex mutex_;
   // Guarded by mutex_: ids dropped with their call, and results queued.
-  std::unordered_set<uint64_t> abandoned_;
-  std::vector<std::pair<uint64_t, mr_value>> settlements_;
+  std::unordered_set<uint64_t> abandoned_ MR_GUARDED_BY(mutex_);
+  std::vector<std::pair<uint64_t, mr_value>> settlements_ MR_GUARDED_BY(mutex_);
   // Whether settlements_ may be non-empty: read without the mutex.
   std::atomic<bool> has_settlements_{false};
 };

@@ -32,6 +32,7 @@
 #include <thread>
 #include <variant>
 
+#include "core/runtime/thread_annotations.h"
 #include "capi/mini_racer.h"
 #include "core/handle_table.h"
 #include "core/host_bridge.h"
@@ -202,6 +203,10 @@ class Sandbox {
   // meanwhile may be able to go on.
   void WakeAsyncCall();
   bool closing() const { return closing_.load(std::memory_order_acquire); }
+  // On the sandbox's own thread only: thread_ is set before that thread
+  // starts and reset only after it has been joined, so it needs no lock
+  // there.
+  SandboxThread& OwnThread() MR_NO_THREAD_SAFETY_ANALYSIS { return *thread_; }
 
   // ---- Host functions and the console (host_functions.cc) ----
   static void HostFunctionCallback(
@@ -265,8 +270,8 @@ class Sandbox {
   // Synchronous callers waiting for the isolate's lock.
   std::atomic<int> sync_waiting_{0};
   // Started by the first async call; guarded by thread_mutex_.
-  std::mutex thread_mutex_;
-  std::unique_ptr<SandboxThread> thread_;
+  Mutex thread_mutex_;
+  std::unique_ptr<SandboxThread> thread_ MR_GUARDED_BY(thread_mutex_);
   std::atomic<bool> async_running_{false};
   // Set when the sandbox is being freed: running calls end as closed.
   std::atomic<bool> closing_{false};

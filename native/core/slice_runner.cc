@@ -374,7 +374,7 @@ void Sandbox::AfterTask(void* context, uint64_t owner) {
 
 bool Sandbox::CallOpen(uint64_t call_id) {
   if (call_id == current_call_id_) return true;
-  std::lock_guard<std::mutex> lock(thread_mutex_);
+  MutexLock lock(thread_mutex_);
   return thread_ && thread_->IsRunning(call_id);
 }
 

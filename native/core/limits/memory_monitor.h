@@ -94,7 +94,6 @@ class MemoryMonitor {
   MemoryBudget* budget_;
   const size_t soft_limit_;
   size_t initial_heap_limit_ = 0;
-  size_t max_bytes_ = 0;
   bool in_call_ = false;
   // A full check was requested and has not run; our own collection runs.
   std::atomic<bool> full_check_pending_{false};

@@ -44,10 +44,10 @@ Watchdog::Watchdog(v8::Isolate* isolate) : isolate_(isolate) {}
 
 Watchdog::~Watchdog() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_one();
+  wake_.NotifyOne();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -69,12 +69,12 @@ void Watchdog::ArmLocked() {
   if (!thread_.joinable()) {
     thread_ = std::thread(&Watchdog::Run, this);
   } else if (deadline_ < sleeping_until_) {
-    wake_.notify_one();
+    wake_.NotifyOne();
   }
 }
 
 void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   in_call_ = true;
   call_id_ = call_id;
   stop_ = Stop::kNone;
@@ -85,7 +85,7 @@ void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id) {
 }
 
 Watchdog::Stop Watchdog::End() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   in_call_ = false;
   armed_ = false;
   force_at_ = Clock::time_point::max();
@@ -96,7 +96,7 @@ Watchdog::Stop Watchdog::End() {
 }
 
 void Watchdog::BeginNested(Clock::time_point deadline) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   frames_.push_back(Frame{deadline_});
   if (deadline < deadline_) {
     deadline_ = deadline;
@@ -107,7 +107,7 @@ void Watchdog::BeginNested(Clock::time_point deadline) {
 }
 
 Watchdog::NestedEnd Watchdog::EndNested(bool may_resume) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Stop stop = stop_;
   Clock::time_point own = deadline_;
   deadline_ = frames_.empty() ? Clock::time_point::max()
@@ -126,22 +126,22 @@ Watchdog::NestedEnd Watchdog::EndNested(bool may_resume) {
 }
 
 Watchdog::Stop Watchdog::Peek() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return stop_;
 }
 
 std::string Watchdog::StoppedStack() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return stopped_stack_;
 }
 
 void Watchdog::Cancel() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   CancelLocked();
 }
 
 void Watchdog::CancelCall(uint64_t call_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (call_id_ == call_id) CancelLocked();
 }
 
@@ -153,7 +153,7 @@ void Watchdog::CancelLocked() {
   if (!thread_.joinable()) {
     thread_ = std::thread(&Watchdog::Run, this);
   } else {
-    wake_.notify_one();
+    wake_.NotifyOne();
   }
 }
 
@@ -169,7 +169,7 @@ void Watchdog::TimeOutLocked() {
 // On the script's thread, at its next interrupt check.
 void Watchdog::OnTimeoutInterrupt(v8::Isolate* isolate, void* data) {
   auto* self = static_cast<Watchdog*>(data);
-  std::unique_lock<std::mutex> lock(self->mutex_);
+  MutexLock lock(self->mutex_);
   // A stale request (the call ended, or was re-armed, before the script
   // reached a check) does nothing.
   if (!self->in_call_ || self->stop_ != Stop::kTimedOut ||
@@ -180,7 +180,7 @@ void Watchdog::OnTimeoutInterrupt(v8::Isolate* isolate, void* data) {
 }
 
 void Watchdog::StopHere() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (stop_ == Stop::kTimedOut) {
     RecordAndTerminateLocked();
   } else if (stop_ != Stop::kNone) {
@@ -198,7 +198,7 @@ void Watchdog::RecordAndTerminateLocked() {
 }
 
 void Watchdog::Run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stopping_) {
     if (force_at_ != Clock::time_point::max()) {
       if (Clock::now() >= force_at_) {
@@ -209,7 +209,7 @@ void Watchdog::Run() {
         continue;
       }
       sleeping_until_ = force_at_;
-      wake_.wait_until(lock, force_at_);
+      wake_.WaitUntil(lock, force_at_);
       continue;
     }
     if (in_call_ && stop_ != Stop::kNone) {
@@ -220,12 +220,12 @@ void Watchdog::Run() {
       // until the call ends.
       isolate_->TerminateExecution();
       sleeping_until_ = Clock::now() + kRepeatStop;
-      wake_.wait_until(lock, sleeping_until_);
+      wake_.WaitUntil(lock, sleeping_until_);
       continue;
     }
     if (!armed_) {
       sleeping_until_ = Clock::time_point::max();
-      wake_.wait(lock);
+      wake_.Wait(lock);
       continue;
     }
     if (Clock::now() >= deadline_) {
@@ -234,7 +234,7 @@ void Watchdog::Run() {
       continue;
     }
     sleeping_until_ = deadline_;
-    wake_.wait_until(lock, deadline_);
+    wake_.WaitUntil(lock, deadline_);
   }
 }
 

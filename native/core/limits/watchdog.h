@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/runtime/thread_annotations.h"
+
 namespace mini_racer {
 
 class Watchdog {
@@ -83,39 +85,39 @@ class Watchdog {
   };
 
   void Run();
-  void CancelLocked();
-  void ArmLocked();
-  void TimeOutLocked();
+  void CancelLocked() MR_REQUIRES(mutex_);
+  void ArmLocked() MR_REQUIRES(mutex_);
+  void TimeOutLocked() MR_REQUIRES(mutex_);
   static void OnTimeoutInterrupt(v8::Isolate* isolate, void* data);
-  void RecordAndTerminateLocked();
+  void RecordAndTerminateLocked() MR_REQUIRES(mutex_);
 
   // How often a stopped call's termination is requested again until the
   // call ends.
   static constexpr std::chrono::milliseconds kRepeatStop{5};
 
   v8::Isolate* isolate_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
+  Mutex mutex_;
+  CondVar wake_;
   std::thread thread_;
-  bool in_call_ = false;
-  bool armed_ = false;
-  bool stopping_ = false;
-  uint64_t call_id_ = 0;
-  Stop stop_ = Stop::kNone;
+  bool in_call_ MR_GUARDED_BY(mutex_) = false;
+  bool armed_ MR_GUARDED_BY(mutex_) = false;
+  bool stopping_ MR_GUARDED_BY(mutex_) = false;
+  uint64_t call_id_ MR_GUARDED_BY(mutex_) = 0;
+  Stop stop_ MR_GUARDED_BY(mutex_) = Stop::kNone;
   // The effective deadline: the innermost call's, never later than the
   // enclosing ones'.
-  Clock::time_point deadline_ = Clock::time_point::max();
-  std::vector<Frame> frames_;
+  Clock::time_point deadline_ MR_GUARDED_BY(mutex_) = Clock::time_point::max();
+  std::vector<Frame> frames_ MR_GUARDED_BY(mutex_);
   // The deadline the thread sleeps towards; max() while it sleeps unarmed.
-  Clock::time_point sleeping_until_ = Clock::time_point::max();
+  Clock::time_point sleeping_until_ MR_GUARDED_BY(mutex_) = Clock::time_point::max();
   // A timeout interrupt in flight: which arming it is for, and when the
   // thread terminates without it (a script that does not look at
   // interrupts would never run it).
-  uint64_t arming_ = 0;
-  uint64_t interrupt_arming_ = 0;
-  Clock::time_point force_at_ = Clock::time_point::max();
-  std::string stopped_stack_;
-  bool recorded_ = false;
+  uint64_t arming_ MR_GUARDED_BY(mutex_) = 0;
+  uint64_t interrupt_arming_ MR_GUARDED_BY(mutex_) = 0;
+  Clock::time_point force_at_ MR_GUARDED_BY(mutex_) = Clock::time_point::max();
+  std::string stopped_stack_ MR_GUARDED_BY(mutex_);
+  bool recorded_ MR_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace mini_racer

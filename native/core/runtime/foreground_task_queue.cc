@@ -18,7 +18,7 @@ uint64_t ForegroundTaskQueue::OwnerOfPost() const {
 
 void ForegroundTaskQueue::Enqueue(std::unique_ptr<v8::Task> task) {
   uint64_t owner = OwnerOfPost();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   ready_.push_back(ReadyTask{owner, std::move(task)});
   queued_.fetch_add(1, std::memory_order_release);
   if (waker_) waker_();
@@ -30,7 +30,7 @@ void ForegroundTaskQueue::EnqueueDelayed(std::unique_ptr<v8::Task> task,
       std::chrono::duration<double>(delay_in_seconds > 0 ? delay_in_seconds
                                                          : 0));
   uint64_t owner = OwnerOfPost();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   delayed_.push_back(
       DelayedTask{Clock::now() + delay, owner, std::move(task)});
   queued_.fetch_add(1, std::memory_order_release);
@@ -41,7 +41,7 @@ size_t ForegroundTaskQueue::RunDueTasks(AfterTask after, void* context) {
   if (queued_.load(std::memory_order_acquire) == 0) return 0;
   std::vector<ReadyTask> due;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     while (!ready_.empty()) {
       due.push_back(std::move(ready_.front()));
       ready_.pop_front();
@@ -70,7 +70,7 @@ ForegroundTaskQueue::Clock::time_point ForegroundTaskQueue::NextDue() {
   if (queued_.load(std::memory_order_acquire) == 0) {
     return Clock::time_point::max();
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!ready_.empty()) return Clock::time_point::min();
   Clock::time_point next = Clock::time_point::max();
   for (const DelayedTask& task : delayed_) {
@@ -80,7 +80,7 @@ ForegroundTaskQueue::Clock::time_point ForegroundTaskQueue::NextDue() {
 }
 
 void ForegroundTaskQueue::SetWaker(std::function<void()> waker) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   waker_ = std::move(waker);
 }
 
@@ -88,7 +88,7 @@ void ForegroundTaskQueue::Clear() {
   std::deque<ReadyTask> ready;
   std::vector<DelayedTask> delayed;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ready.swap(ready_);
     delayed.swap(delayed_);
     queued_.store(0, std::memory_order_release);

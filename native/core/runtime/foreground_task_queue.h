@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/runtime/thread_annotations.h"
+
 namespace mini_racer {
 
 class ForegroundTaskQueue : public v8::TaskRunner {
@@ -114,10 +116,10 @@ class ForegroundTaskQueue : public v8::TaskRunner {
 
   std::atomic<uint64_t> running_call_{0};
   std::atomic<std::thread::id> running_thread_{};
-  std::mutex mutex_;
-  std::deque<ReadyTask> ready_;
-  std::vector<DelayedTask> delayed_;
-  std::function<void()> waker_;
+  Mutex mutex_;
+  std::deque<ReadyTask> ready_ MR_GUARDED_BY(mutex_);
+  std::vector<DelayedTask> delayed_ MR_GUARDED_BY(mutex_);
+  std::function<void()> waker_ MR_GUARDED_BY(mutex_);
   // Lets RunDueTasks skip the lock on the hot path when nothing is queued.
   std::atomic<size_t> queued_{0};
 };

@@ -49,19 +49,19 @@ SandboxThread::~SandboxThread() {
 
 bool SandboxThread::Post(std::unique_ptr<AsyncCall>& call) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping()) return false;
     queue_.push_back(std::move(call));
     queued_.fetch_add(1, std::memory_order_release);
   }
-  wake_.notify_one();
+  wake_.NotifyOne();
   return true;
 }
 
 std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id,
                                                  uint64_t* running) {
   *running = 0;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if ((*it)->id == id) {
       std::unique_ptr<AsyncCall> call = std::move(*it);
@@ -80,13 +80,13 @@ std::unique_ptr<AsyncCall> SandboxThread::Cancel(uint64_t id,
     found->cancelled.store(true, std::memory_order_release);
     *running = nested_.empty() ? running_->id : nested_.back()->id;
     woken_ = true;
-    wake_.notify_one();
+    wake_.NotifyOne();
   }
   return nullptr;
 }
 
 bool SandboxThread::IsRunning(uint64_t id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (running_ != nullptr && running_->id == id) return true;
   for (AsyncCall* nested : nested_) {
     if (nested->id == id) return true;
@@ -96,14 +96,14 @@ bool SandboxThread::IsRunning(uint64_t id) {
 
 void SandboxThread::Nest(uint64_t id, uint64_t parent) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto& call : queue_) {
       if (call->id == id) call->parent = parent;
     }
     if (running_ == nullptr) return;
     woken_ = true;
   }
-  wake_.notify_one();
+  wake_.NotifyOne();
 }
 
 bool SandboxThread::RunNestedCalls(AsyncCall& parent,
@@ -112,7 +112,7 @@ bool SandboxThread::RunNestedCalls(AsyncCall& parent,
   for (;;) {
     std::unique_ptr<AsyncCall> call;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       for (auto it = queue_.begin(); it != queue_.end(); ++it) {
         if ((*it)->parent == parent.id) {
           call = std::move(*it);
@@ -127,7 +127,7 @@ bool SandboxThread::RunNestedCalls(AsyncCall& parent,
     }
     run(*call);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       nested_.pop_back();
     }
     ran = true;
@@ -135,12 +135,13 @@ bool SandboxThread::RunNestedCalls(AsyncCall& parent,
 }
 
 void SandboxThread::WaitUntil(Clock::time_point until) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!woken_ && !stopping()) {
     if (until == Clock::time_point::max()) {
-      wake_.wait(lock, [this] { return woken_ || stopping(); });
+      while (!woken_ && !stopping()) wake_.Wait(lock);
     } else {
-      wake_.wait_until(lock, until, [this] { return woken_ || stopping(); });
+      while (!woken_ && !stopping() && wake_.WaitUntil(lock, until)) {
+      }
     }
   }
   woken_ = false;
@@ -148,23 +149,23 @@ void SandboxThread::WaitUntil(Clock::time_point until) {
 
 void SandboxThread::Wake() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     // Also set when no wait has begun yet: the next wait then re-checks
     // instead of sleeping past what woke us.
     if (running_ == nullptr) return;
     woken_ = true;
   }
-  wake_.notify_one();
+  wake_.NotifyOne();
 }
 
 void SandboxThread::Stop(const std::function<void()>& interrupt) {
   if (!thread_.joinable()) return;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_.store(true, std::memory_order_release);
   }
   interrupt();
-  wake_.notify_all();
+  wake_.NotifyAll();
   thread_.join();
 }
 
@@ -180,8 +181,8 @@ void SandboxThread::Run() {
     }
     std::unique_ptr<AsyncCall> call;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return !queue_.empty() || stopping(); });
+      MutexLock lock(mutex_);
+      while (queue_.empty() && !stopping()) wake_.Wait(lock);
       if (stopping()) break;
       call = std::move(queue_.front());
       queue_.pop_front();
@@ -191,14 +192,14 @@ void SandboxThread::Run() {
     }
     runner_(*call);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       running_ = nullptr;
     }
   }
   // Calls that never started end as closed.
   std::deque<std::unique_ptr<AsyncCall>> left;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     left.swap(queue_);
   }
   for (auto& call : left) {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/runtime/thread_annotations.h"
 #include "capi/mini_racer.h"
 
 namespace mini_racer {
@@ -110,16 +111,16 @@ class SandboxThread {
   void Run();
 
   Runner runner_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::unique_ptr<AsyncCall>> queue_;
-  AsyncCall* running_ = nullptr;
+  Mutex mutex_;
+  CondVar wake_;
+  std::deque<std::unique_ptr<AsyncCall>> queue_ MR_GUARDED_BY(mutex_);
+  AsyncCall* running_ MR_GUARDED_BY(mutex_) = nullptr;
   // Calls running nested in running_, outermost first.
-  std::vector<AsyncCall*> nested_;
+  std::vector<AsyncCall*> nested_ MR_GUARDED_BY(mutex_);
   // Calls queued, readable without the lock: the idle thread polls it for
   // a moment before it sleeps.
   std::atomic<size_t> queued_{0};
-  bool woken_ = false;
+  bool woken_ MR_GUARDED_BY(mutex_) = false;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
