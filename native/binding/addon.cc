@@ -10,11 +10,13 @@
 //   values.*         values between JavaScript and mr_value
 //   args.*           reading a method's arguments
 //   errors.*         failures thrown through src/'s error factory
+//   constants.*      the C API's constants, exported as `constants`
 #include <napi.h>
 #include <node_version.h>
 
 #include <string>
 
+#include "constants.h"
 #include "errors.h"
 #include "mini_racer.h"
 #include "sandbox_wrap.h"
@@ -56,6 +58,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Sandbox", SandboxWrap::Define(env));
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory));
   exports.Set("v8Version", Napi::String::New(env, mr_v8_version()));
+  exports.Set("constants", MakeConstants(env));
   return exports;
 }
 
