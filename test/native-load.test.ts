@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect, it } from "vitest";
+import { binding } from "../src/native.js";
 import { distEntry, repoRoot } from "./helpers.js";
 
 // Loading the addon when no build fits the running Node: node-gyp-build is
@@ -77,3 +78,22 @@ it.skipIf(other === undefined || !localBuild)(
     expect(error.message).toContain("npm explore mini-racer -- npm run build:native");
   },
 );
+
+// The addon exports the C API's shared constants (native/binding/constants.cc)
+// so TypeScript has one source for them: the header's enums.
+it("the addon's `constants` are every enumerator of native/capi/mini_racer.h under its C name, frozen", () => {
+  const header = readFileSync(path.join(repoRoot, "native", "capi", "mini_racer.h"), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+  const expected: Record<string, number> = {};
+  for (const [, body] of header.matchAll(/\benum\b[^{;]*\{([^}]*)\}/g)) {
+    for (const entry of body.split(",").map((text) => text.trim()).filter(Boolean)) {
+      const match = /^(MR_[A-Z0-9_]+)\s*=\s*(\d+)$/.exec(entry);
+      expect(match, `an enumerator with an explicit value: ${entry}`).not.toBeNull();
+      expected[match![1]] = Number(match![2]);
+    }
+  }
+  expect(Object.keys(expected)).toEqual(expect.arrayContaining(["MR_VALUE_UNDEFINED", "MR_ERROR_CLOSED", "MR_HANDLE_KEYS", "MR_RESULT_HANDLES", "MR_EVAL_DISCARD_RESULT"]));
+  const { constants } = binding as unknown as { constants: Record<string, number> };
+  expect(constants).toStrictEqual(expected);
+  expect(Object.isFrozen(constants)).toBe(true);
+  expect(Object.getPrototypeOf(constants)).toBe(Object.prototype);
+});

@@ -1,7 +1,14 @@
-// The C API: a flat translation onto Sandbox. No logic lives here.
+// The C API: a translation onto Sandbox. Besides unwrapping, it keeps the
+// C API's own contract where the core has none of its own: a close from
+// inside a call (mr_sandbox_close) and the value helpers a host needs to
+// build values the sandbox will release (mr_value_copy, mr_failure_new).
 #include "capi/mini_racer.h"
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string_view>
 
 #include "core/limits/memory_monitor.h"
 #include "core/runtime/isolate_holder.h"
@@ -10,9 +17,26 @@
 
 using mini_racer::Sandbox;
 
+// What an mr_sandbox* points to: the core's Sandbox and whether the host has
+// closed it from inside a call (mr_sandbox_close).
+struct mr_sandbox {
+  std::unique_ptr<Sandbox> core;
+  std::atomic<bool> closing{false};
+};
+
 namespace {
-Sandbox* Unwrap(mr_sandbox* sandbox) {
-  return reinterpret_cast<Sandbox*>(sandbox);
+Sandbox* Unwrap(mr_sandbox* sandbox) { return sandbox->core.get(); }
+
+// A synchronous call cut short by mr_sandbox_close ended as a cancel in the
+// core (which sees only mr_sandbox_cancel's stop): report the close.
+void ReportClose(mr_sandbox* sandbox, mr_value* out) {
+  if (out->type != MR_ERROR_CANCELLED ||
+      !sandbox->closing.load(std::memory_order_acquire)) {
+    return;
+  }
+  mr_value_release(out);
+  mini_racer::SetFailure(out, MR_ERROR_CLOSED, "ContextClosedError",
+                         "the MiniRacer was closed during the call");
 }
 }  // namespace
 
@@ -27,25 +51,35 @@ int mr_init(void) {
 mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options,
                            mr_value* error) {
   mr_sandbox_options defaults{};
-  std::unique_ptr<Sandbox> sandbox =
+  std::unique_ptr<Sandbox> core =
       Sandbox::Create(options ? *options : defaults, error);
-  return reinterpret_cast<mr_sandbox*>(sandbox.release());
+  if (!core) return nullptr;
+  auto* sandbox = new mr_sandbox();
+  sandbox->core = std::move(core);
+  return sandbox;
 }
 
 void mr_sandbox_free(mr_sandbox* sandbox) {
-  delete Unwrap(sandbox);
+  delete sandbox;
   mini_racer::MemoryMonitor::ReturnFreedMemory(/*at_most_every_second=*/true);
+}
+
+void mr_sandbox_close(mr_sandbox* sandbox) {
+  sandbox->closing.store(true, std::memory_order_release);
+  Unwrap(sandbox)->Cancel();
 }
 
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
              double timeout_ms, int flags, mr_value* out) {
   Unwrap(sandbox)->Eval(code, code_units, timeout_ms, flags, out);
+  ReportClose(sandbox, out);
 }
 
 void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
              const mr_value* args, size_t argc, double timeout_ms, int flags,
              mr_value* out) {
   Unwrap(sandbox)->Call(path, path_units, args, argc, timeout_ms, flags, out);
+  ReportClose(sandbox, out);
 }
 
 void mr_sandbox_cancel(mr_sandbox* sandbox) { Unwrap(sandbox)->Cancel(); }
@@ -69,6 +103,7 @@ void mr_handle_op_run(mr_sandbox* sandbox, int op, uint32_t handle,
                       const mr_value* args, size_t argc, double timeout_ms,
                       int flags, mr_value* out) {
   Unwrap(sandbox)->HandleOp(op, handle, args, argc, timeout_ms, flags, out);
+  ReportClose(sandbox, out);
 }
 
 uint64_t mr_handle_call_async(mr_sandbox* sandbox, uint32_t handle,
@@ -99,8 +134,9 @@ void mr_sandbox_run_host_requests(mr_sandbox* sandbox) {
 int mr_sandbox_expose(mr_sandbox* sandbox, const uint16_t* path,
                       size_t path_units, uint32_t function_id,
                       mr_value* error) {
-  return Unwrap(sandbox)->Expose(path, path_units, function_id, error) ? 0
-                                                                       : -1;
+  if (Unwrap(sandbox)->Expose(path, path_units, function_id, error)) return 0;
+  ReportClose(sandbox, error);
+  return -1;
 }
 
 void mr_host_promise_settle(mr_sandbox* sandbox, uint64_t promise_id,
@@ -133,6 +169,27 @@ void mr_value_release(mr_value* value) {
   std::free(const_cast<uint8_t*>(value->data));
   value->data = nullptr;
   value->length = 0;
+}
+
+int mr_value_copy(const mr_value* value, mr_value* out) {
+  *out = *value;
+  out->data = nullptr;
+  out->length = 0;
+  if (value->data == nullptr || value->length == 0) return 0;
+  auto* bytes = static_cast<uint8_t*>(std::malloc(value->length));
+  if (bytes == nullptr) return -1;
+  std::memcpy(bytes, value->data, value->length);
+  out->data = bytes;
+  out->length = value->length;
+  return 0;
+}
+
+void mr_failure_new(int type, const char* name, size_t name_length,
+                    const char* message, size_t message_length,
+                    mr_value* out) {
+  mini_racer::SetFailure(out, static_cast<mr_value_type>(type),
+                         std::string_view(name, name_length),
+                         std::string_view(message, message_length));
 }
 
 }  // extern "C"

@@ -53,7 +53,7 @@ typedef enum mr_value_type {
   MR_ERROR_CANCELLED = 20,        /* mr_sandbox_cancel ended the call */
   MR_ERROR_VALUE = 21,            /* a value could not cross the boundary */
   MR_ERROR_INVALID_ARGUMENT = 22, /* bad input from the host */
-  MR_ERROR_CLOSED = 23,           /* the sandbox was closed (binding) */
+  MR_ERROR_CLOSED = 23,           /* mr_sandbox_close or _free ended it */
   MR_ERROR_INTERNAL = 24,
   MR_ERROR_PROMISE_REJECTED = 25  /* the result was a rejected promise */
 } mr_value_type;
@@ -107,6 +107,16 @@ mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
 /* Frees a sandbox. A call running on another thread is cancelled first;
  * pending asynchronous calls complete with MR_ERROR_CLOSED before it returns. */
 void mr_sandbox_free(mr_sandbox* sandbox);
+
+/* Closes a sandbox from inside a call on it (from one of its host functions
+ * or console calls, on the host thread), where mr_sandbox_free must not be
+ * called yet: cancels the running call, and from now on a synchronous call
+ * (mr_eval, mr_call, mr_handle_op_run, mr_sandbox_expose) that ends
+ * cancelled reports MR_ERROR_CLOSED ("the MiniRacer was closed during the
+ * call") instead of MR_ERROR_CANCELLED. The host makes no new calls on the
+ * sandbox and calls mr_sandbox_free once the outermost call has returned;
+ * asynchronous calls end as mr_sandbox_free says. */
+void mr_sandbox_close(mr_sandbox* sandbox);
 
 /* Flags of mr_eval and mr_eval_async (and, for MR_RESULT_HANDLES, of every
  * call that returns a value). */
@@ -254,6 +264,20 @@ void mr_low_memory_notification(mr_sandbox* sandbox);
 
 /* Frees what an output value owns. Safe on an already released value. */
 void mr_value_release(mr_value* value);
+
+/* Copies `value` into *out, which then owns its bytes (mr_value_release
+ * frees them): how a host function's result, which the sandbox releases,
+ * is made from a borrowed value. Returns 0, or -1 when memory ran out (then
+ * *out has the type and number but no bytes). */
+int mr_value_copy(const mr_value* value, mr_value* out);
+
+/* Fills *out with a failure of `type` (an MR_ERROR_* kind) carrying
+ * "name\0message\0" (UTF-8, `*_length` bytes each; a NUL inside either
+ * becomes U+FFFD), owned by *out: for a host function's failure or
+ * mr_host_promise_settle's rejection. */
+void mr_failure_new(int type, const char* name, size_t name_length,
+                    const char* message, size_t message_length,
+                    mr_value* out);
 
 #ifdef __cplusplus
 }

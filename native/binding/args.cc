@@ -1,0 +1,104 @@
+#include "args.h"
+
+#include "errors.h"
+
+namespace mr_binding {
+
+namespace {
+// Ids are whole numbers JavaScript holds exactly.
+constexpr double kMaxId = 9.0e15;
+
+bool IsA(Napi::Value value, Arg type) {
+  switch (type) {
+    case Arg::kAny:
+      return true;
+    case Arg::kNumber:
+      return value.IsNumber();
+    case Arg::kString:
+      return value.IsString();
+    case Arg::kArray:
+      return value.IsArray();
+    case Arg::kBoolean:
+      return value.IsBoolean();
+    case Arg::kFunction:
+      return value.IsFunction();
+  }
+  return false;
+}
+}  // namespace
+
+bool HasArgs(const Napi::CallbackInfo& info, std::initializer_list<Arg> shape,
+             const char* usage) {
+  bool ok = info.Length() >= shape.size();
+  size_t index = 0;
+  for (Arg type : shape) {
+    if (!ok) break;
+    ok = IsA(info[index++], type);
+  }
+  if (!ok) ThrowTypeError(info.Env(), usage);
+  return ok;
+}
+
+double TimeoutArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || !info[index].IsNumber()) return 0;
+  return info[index].As<Napi::Number>().DoubleValue();
+}
+
+int FlagsArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || !info[index].IsNumber()) return 0;
+  return info[index].As<Napi::Number>().Int32Value() &
+         (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES);
+}
+
+bool IdArg(const Napi::CallbackInfo& info, size_t index, uint64_t* id) {
+  if (info.Length() <= index || !info[index].IsNumber()) return false;
+  double value = info[index].As<Napi::Number>().DoubleValue();
+  if (!(value >= 1 && value < kMaxId)) return false;
+  *id = static_cast<uint64_t>(value);
+  return true;
+}
+
+bool ArgList::Read(Napi::Env env, Napi::Array array) {
+  uint32_t count = array.Length();
+  Reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::Value arg = array.Get(i);
+    if (env.IsExceptionPending()) return false;
+    if (!ReadOne(env, arg, i)) return false;
+  }
+  return true;
+}
+
+bool ArgList::Read(const Napi::CallbackInfo& info, size_t first) {
+  size_t count = info.Length() > first ? info.Length() - first : 0;
+  Reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (!ReadOne(info.Env(), info[first + i], i)) return false;
+  }
+  return true;
+}
+
+void ArgList::Reserve(size_t count) {
+  if (count > kInline) {
+    heap_.resize(count);
+    values_ = heap_.data();
+  }
+}
+
+bool ArgList::ReadOne(Napi::Env env, Napi::Value arg, size_t i) {
+  Utf16Arg* storage = nullptr;
+  napi_valuetype type = arg.Type();
+  if (type == napi_string) {
+    if (inline_used_ < kInlineStrings) {
+      storage = &inline_strings_[inline_used_++];
+    } else {
+      strings_.push_back(std::make_unique<Utf16Arg>());
+      storage = strings_.back().get();
+    }
+  }
+  if (!ReadValue(env, arg, type, &values_[i], storage)) return false;
+  size_ = i + 1;
+  return true;
+}
+
+}  // namespace mr_binding
