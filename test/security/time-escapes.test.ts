@@ -582,7 +582,7 @@ describe("item 23: errors say where", () => {
     });
     const [first, ...frames] = stack.split("\n");
     expect(first).toBe("JSEvalError: Error: x");
-    expect(frames[0]).toMatch(/^ {4}at errorFromNative \(.*errors\.[jt]s:\d+:\d+\)$/);
+    expect(frames[0]).toMatch(/^ {4}at errorFromNative \(.*internal[/\\]native_errors\.[jt]s:\d+:\d+\)$/);
     expect(stack).not.toContain("time-escapes.test");
   });
 
