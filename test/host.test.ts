@@ -1,5 +1,3 @@
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AbortError,
@@ -12,13 +10,11 @@ import {
   MiniRacer,
   MiniRacerError,
 } from "../src/index.js";
-import { medianWithin, medianWithinAsync, timedRejection, timeoutOvershoot } from "./helpers.js";
+import { medianWithin, medianWithinAsync, runChild, timedRejection, timeoutOvershoot } from "./helpers.js";
 import type { ConsoleLevel } from "../src/index.js";
 
 // Host functions (mr.expose) ported from PyMiniRacer's
 // tests/test_py_js_function.py, plus console capture.
-
-const root = path.resolve(__dirname, "..");
 
 function busyWait(ms: number): void {
   const end = performance.now() + ms;
@@ -618,15 +614,7 @@ describe("expose: async host functions", () => {
 });
 
 describe("closing from inside a callback", () => {
-  // Run in a child process: a native abort would otherwise take the test worker down.
-  function runChild(body: string): { status: number | null; stdout: string; stderr: string } {
-    const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
-    const child = spawnSync(process.execPath, ["-e", `const { MiniRacer } = require(${entry});\n${body}`], {
-      encoding: "utf8",
-      timeout: 20_000,
-    });
-    return { status: child.status, stdout: child.stdout, stderr: child.stderr };
-  }
+  // Run in a child process (runChild): a native abort would otherwise take the test worker down.
 
   it("close() inside a sync host function ends the call with ContextClosedError, no crash", () => {
     const out = runChild(`
@@ -932,18 +920,11 @@ describe("console", () => {
   });
 
   it("never prints from native code either (child process)", () => {
-    const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
-    const child = spawnSync(
-      process.execPath,
-      [
-        "-e",
-        `const { MiniRacer } = require(${entry});
-         const mr = new MiniRacer();
-         if (typeof mr.expose !== "function") { process.stdout.write("STALE_DIST"); process.exit(3); }
-         mr.eval("console.log('LEAK'); console.error('LEAK'); console.warn('LEAK'); console.info('LEAK'); console.debug('LEAK')");
-         mr.evalAsync("console.log('LEAK')").then(() => mr.close());`,
-      ],
-      { encoding: "utf8", timeout: 20_000 },
+    const child = runChild(
+      `const mr = new MiniRacer();
+       if (typeof mr.expose !== "function") { process.stdout.write("STALE_DIST"); process.exit(3); }
+       mr.eval("console.log('LEAK'); console.error('LEAK'); console.warn('LEAK'); console.info('LEAK'); console.debug('LEAK')");
+       mr.evalAsync("console.log('LEAK')").then(() => mr.close());`,
     );
     expect(child.stdout).toBe("");
     expect(child.stderr).toBe("");

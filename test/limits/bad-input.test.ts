@@ -3,7 +3,6 @@
 // bytes, after close(), from inside another call and from a worker_thread
 // gets a typed error (TypeError / RangeError / the MiniRacer error classes)
 // or correct behaviour, never a crash.
-import { spawn } from "node:child_process";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,7 +16,7 @@ import {
   MiniRacerError,
   ValueTransferError,
 } from "../../src/index.js";
-import { distEntry, MB } from "../helpers.js";
+import { distEntry, MB, runKillableScript } from "../helpers.js";
 
 const entry = distEntry;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -631,22 +630,11 @@ const w = new Worker(${JSON.stringify(worker)}, { eval: true });
 w.once("message", () => setTimeout(() => w.terminate().then((code) => console.log("terminated " + code)), 50));`;
     };
     const outcomes = await Promise.all(
-      variants.map(
-        ([name, body]) =>
-          new Promise<string>((resolve) => {
-            const child = spawn(process.execPath, ["-e", script(body)], { stdio: ["ignore", "pipe", "pipe"] });
-            let out = "";
-            let err = "";
-            child.stdout.on("data", (c) => (out += c));
-            child.stderr.on("data", (c) => (err += c));
-            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-            child.on("close", (status, signal) => {
-              clearTimeout(timer);
-              const fatal = /FATAL ERROR[^\n]*/.exec(err)?.[0] ?? "";
-              resolve(`${name}: ${out.trim()} status=${status} signal=${signal} ${fatal}`.trim());
-            });
-          }),
-      ),
+      variants.map(async ([name, body]) => {
+        const { status, signal, stdout, stderr } = await runKillableScript(script(body), 10_000);
+        const fatal = /FATAL ERROR[^\n]*/.exec(stderr)?.[0] ?? "";
+        return `${name}: ${stdout.trim()} status=${status} signal=${signal} ${fatal}`.trim();
+      }),
     );
     expect(outcomes).toEqual(variants.map(([name]) => `${name}: terminated 1 status=0 signal=null`));
   }, 30_000);

@@ -11,8 +11,8 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../../src/index.js";
-import { caught, expectHostUntouched, HOST_PATH, rejection, runChild, sleep, timed } from "./helpers.js";
-import { UNDER_ASAN } from "../helpers.js";
+import { caught, expectHostUntouched, HOST_PATH, rejection, sleep, timed } from "./helpers.js";
+import { runChild, UNDER_ASAN } from "../helpers.js";
 
 // Escape attempts in the shapes that broke vm2 and node:vm sandboxes, adapted
 // to a separate isolate: every test is one attack and asserts that nothing of
@@ -642,7 +642,7 @@ describe("host V8 flags", () => {
     const child = runChild(
       `let refused; try { new MiniRacer(); refused = "no"; } catch (e) { refused = e.message; }
        process.stdout.write(JSON.stringify({ refused }));`,
-      ["--allow-natives-syntax"],
+      { nodeArgs: ["--allow-natives-syntax"] },
     );
     expect(child.status).toBe(0);
     const out = JSON.parse(child.stdout) as { refused: string };
@@ -653,7 +653,7 @@ describe("host V8 flags", () => {
     const child = runChild(
       `const mr = new MiniRacer();
        process.stdout.write(JSON.stringify({ gc: mr.eval("typeof gc"), hostGc: typeof gc }));`,
-      ["--expose-gc"],
+      { nodeArgs: ["--expose-gc"] },
     );
     expect(child.status).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual({ gc: "undefined", hostGc: "function" });

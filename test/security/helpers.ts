@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { expect } from "vitest";
 
@@ -68,18 +67,4 @@ export function expectHostUntouched(): void {
   expect(Object.getOwnPropertyNames(Error.prototype).sort()).toEqual(errorProtoNames);
   expect(Promise.prototype.then).toBe(promiseThen);
   expect(Object.getOwnPropertyNames(globalThis).sort()).toEqual(globalNames);
-}
-
-/** Runs `body` (CommonJS, with `MiniRacer` etc. in scope from dist/) in a child node. */
-export function runChild(
-  body: string,
-  nodeArgs: string[] = [],
-): { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null } {
-  const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
-  const child = spawnSync(
-    process.execPath,
-    [...nodeArgs, "-e", `const lib = require(${entry}); const { MiniRacer } = lib;\n${body}`],
-    { encoding: "utf8", timeout: 20_000 },
-  );
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr, signal: child.signal };
 }

@@ -14,8 +14,8 @@ import {
   MiniRacerError,
   ValueTransferError,
 } from "../../src/index.js";
-import { SANITIZER_RSS_FACTOR, timerJitter, UNDER_ASAN } from "../helpers.js";
-import { caught, runChild } from "./helpers.js";
+import { runChild, SANITIZER_RSS_FACTOR, timerJitter, UNDER_ASAN } from "../helpers.js";
+import { caught } from "./helpers.js";
 
 // Issue 9, items 7-10, 16, 18, 20 and 24: caps that leaked, and hardening.
 

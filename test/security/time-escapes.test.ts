@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AbortError,
@@ -10,7 +9,7 @@ import {
   MiniRacer,
   type JSFunctionHandle,
 } from "../../src/index.js";
-import { distEntry, timed, timedAsync } from "../helpers.js";
+import { runKillableChild, timed, timedAsync } from "../helpers.js";
 import { caught, HOST_PATH, rejection, sleep } from "./helpers.js";
 
 // Escapes from the time limit and call semantics (issue 9, items 5, 12, 14,
@@ -49,25 +48,6 @@ beforeAll(() => {
   // a loaded 2-core machine (load average 6 while the suite runs).
   margin = 5 * Math.max(worst, 0) + 50;
 });
-
-/** Runs `body` in a child node with the built package; killed (SIGKILL) after `killAfterMs`. */
-function runChild(body: string, killAfterMs: number): Promise<{ code: number | null; signal: string | null; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["-e", `const { MiniRacer } = require(${distEntry});\n${body}`],
-      { timeout: killAfterMs, killSignal: "SIGKILL", encoding: "utf8" },
-      (error, stdout) => {
-        const failure = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string }) | null;
-        resolve({
-          code: failure === null ? 0 : typeof failure.code === "number" ? failure.code : null,
-          signal: failure?.signal ?? null,
-          stdout,
-        });
-      },
-    );
-  });
-}
 
 describe("item 5: a call made from a host function keeps its own time limit", () => {
   function expectNestedTimeout(outcome: { name: string; code: string; ms: number }, limit: number): void {
@@ -163,7 +143,7 @@ describe("item 5: a call made from a host function keeps its own time limit", ()
   });
 
   it("an outer call without any limit no longer runs the nested one forever (child process, hard kill)", async () => {
-    const child = await runChild(
+    const child = await runKillableChild(
       `const mr = new MiniRacer();
        mr.expose("inner", () => { try { mr.eval("for (;;);", { timeout: 100 }); } catch (e) { return e.code; } });
        const t = performance.now();
@@ -294,7 +274,7 @@ describe("items 12 and 17: work queued by a call never outlives it", () => {
   });
 
   it("issue example, verbatim (the next call has no limit): it returns (child process, hard kill)", async () => {
-    const child = await runChild(
+    const child = await runKillableChild(
       `const mr = new MiniRacer();
        try { mr.eval("Promise.resolve().then(() => { for (;;); }); for (;;);", { timeout: 50 }); } catch (e) { console.log(e.code); }
        console.log(mr.eval("1+1"));`,
@@ -429,7 +409,7 @@ describe("item 19: an async call made from a host function of a running async ca
   });
 
   it("issue example, verbatim (no time limit): it settles (child process, hard kill)", async () => {
-    const child = await runChild(
+    const child = await runKillableChild(
       `const mr = new MiniRacer();
        mr.expose("nested", () => mr.evalAsync("42"));
        mr.evalAsync("nested()").then((v) => { console.log(v, mr.pendingCalls); mr.close(); });`,
