@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { expect } from "vitest";
 
 export const MB = 1024 * 1024;
 /** The repository root. */
@@ -29,6 +30,23 @@ export async function timedAsync(body: () => Promise<unknown>): Promise<{ error:
   } catch (error) {
     return { error, value: undefined, ms: performance.now() - start };
   }
+}
+
+/**
+ * The error `body` throws (the test fails when it returns), for a test that
+ * goes on to use the error itself: its class and fields in one look
+ * (`toBeInstanceOf` and `toMatchObject` on the same error), a stack to take
+ * apart, a time measured around it. A test that only checks what is thrown
+ * says `expect(body).toThrow(...)`; a rejected promise is checked with
+ * `await expect(promise).rejects...` (a promise can be checked more than once).
+ */
+export function caught(body: () => unknown): unknown {
+  try {
+    body();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
 }
 
 /** Starts a call that must reject; returns the error and how long it took, in ms. */
@@ -96,9 +114,7 @@ export function timeoutOvershoot(mr: { eval(code: string, options?: { timeout?: 
   let worst = 0;
   for (let i = 0; i < runs; i++) {
     const { error, ms } = timed(() => mr.eval("for (;;);", { timeout: 100 }));
-    if ((error as { code?: string } | undefined)?.code !== "ERR_MINI_RACER_TIMEOUT") {
-      throw new Error(`baseline: expected a timeout, got ${String(error)}`);
-    }
+    expect(error, "baseline: a timeout").toMatchObject({ code: "ERR_MINI_RACER_TIMEOUT" });
     worst = Math.max(worst, ms - 100);
   }
   return worst;

@@ -1,3 +1,4 @@
+/** Helpers of the security tests: what a host path looks like, whether the host was touched. */
 import * as path from "node:path";
 import { expect } from "vitest";
 
@@ -19,31 +20,10 @@ export const HOST_PATH = new RegExp(
   ].join("|"),
 );
 
-/** The body of `body()` threw this; fails the test if nothing was thrown. */
-export function caught(body: () => unknown): unknown {
-  try {
-    body();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a throw");
-}
-
-/** Resolves to the rejection reason of `promise`; fails the test if it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export { timed } from "../helpers.js";
 
 const objectProtoNames = Object.getOwnPropertyNames(Object.prototype).sort();
 const arrayProtoNames = Object.getOwnPropertyNames(Array.prototype).sort();
