@@ -8,6 +8,7 @@
 import { AbortError } from "../errors";
 import type { ConsoleHandler } from "../options";
 import type { NativeSandbox, WireValue } from "./addon";
+import { NO_CALL_ID } from "./wire_constants";
 
 /** An async call in flight. */
 export interface PendingCall {
@@ -41,11 +42,11 @@ export class PendingCalls {
   readonly #outer = new Map<number, number>();
 
   /**
-   * The async call whose host function is running right now (0: none). A
+   * The async call whose host function is running right now (or NO_CALL_ID). A
    * call made from there may be what that function's promise waits for; it
    * runs nested in that call instead of queueing behind it forever.
    */
-  hostFunctionOf = 0;
+  hostFunctionOf: number = NO_CALL_ID;
 
   /** Receives each call's outcome from the binding. */
   readonly complete = (id: number, ok: boolean, value: unknown): void => {
@@ -76,7 +77,7 @@ export class PendingCalls {
    */
   track(sandbox: NativeSandbox, id: number, settings: CallSettings): Promise<unknown> {
     const outer = this.hostFunctionOf;
-    if (outer !== 0) {
+    if (outer !== NO_CALL_ID) {
       sandbox.nestCall(id, outer);
       this.#outer.set(id, outer);
     }

@@ -79,6 +79,13 @@ export const enum CallFlag {
 export const CONSOLE_FUNCTION_ID = 0;
 
 /**
+ * No call: async call ids are never 0 (mr_eval_async), and a host function
+ * called outside any call gets call_id 0 (mr_host_function). The header has
+ * no name for it either.
+ */
+export const NO_CALL_ID = 0;
+
+/**
  * Each constant above by its name in native/capi/mini_racer.h, with the value
  * this side uses: what the addon's own table of constants must equal.
  */
