@@ -183,7 +183,6 @@ export class MiniRacer {
     return this.#sync<T>(options, () => sandbox.call(name, wire, timeout, resultFlags(options)));
   }
 
-
   #callHandle(id: number, args: unknown[]): unknown {
     const sandbox = this.#sandbox;
     if (sandbox === null) throw new ContextClosedError();
