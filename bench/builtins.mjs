@@ -5,11 +5,17 @@
 //
 //   node bench/builtins.mjs [--rounds 7]
 import { createRequire } from "node:module";
+import { parseArgs } from "node:util";
 
 const require = createRequire(import.meta.url);
 const { MiniRacer } = require("../dist/cjs/index.js");
-const at = process.argv.indexOf("--rounds");
-const rounds = at < 0 ? 7 : Number(process.argv[at + 1]);
+let rounds;
+try {
+  rounds = Number(parseArgs({ options: { rounds: { type: "string", default: "7" } } }).values.rounds);
+} catch (error) {
+  console.error(`bench/builtins.mjs: ${error.message}\nusage: node bench/builtins.mjs [--rounds 7]`);
+  process.exit(2);
+}
 
 const setup = `
   globalThis.small = [5, 3, 8, 1, 9, 2, 7, 4, 6, 0];

@@ -34,6 +34,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import vm from "node:vm";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -50,12 +51,25 @@ function peerInstalled(name) {
     return false;
   }
 }
-const args = process.argv.slice(2);
-const QUICK = args.includes("--quick");
-const CHILD = args.find((a) => a.startsWith("--child="))?.slice("--child=".length); // internal
-const PROBE = args.includes("--probe-ivm"); // internal
-// Measure isolated-vm in a --no-node-snapshot child even if it works in-process.
-const FORCE_IVM_CHILD = args.includes("--ivm-child");
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      // Measure isolated-vm in a --no-node-snapshot child even if it works in-process.
+      "ivm-child": { type: "boolean", default: false },
+      child: { type: "string" }, // internal: --child=ivm, the isolated-vm rows in a child
+      "probe-ivm": { type: "boolean", default: false }, // internal
+    },
+  }));
+} catch (error) {
+  console.error(`bench/run.mjs: ${error.message}\nusage: node bench/run.mjs [--quick] [--ivm-child]`);
+  process.exit(2);
+}
+const QUICK = args.quick;
+const CHILD = args.child;
+const PROBE = args["probe-ivm"];
+const FORCE_IVM_CHILD = args["ivm-child"];
 
 const CFG = QUICK
   ? { roundMs: 15, warmup: 1, rounds: 5 }

@@ -21,15 +21,36 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const distEntry = path.join(here, "..", "dist", "cjs", "index.js");
 
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? fallback : process.argv[at + 1];
+let args;
+try {
+  args = parseArgs({
+    allowPositionals: true, // the two files of --compare
+    options: {
+      filter: { type: "string" },
+      async: { type: "boolean", default: false },
+      timeout: { type: "string", default: "100" },
+      kill: { type: "string", default: "5000" },
+      jobs: { type: "string", default: "2" },
+      json: { type: "string" },
+      "max-memory": { type: "string" },
+      "only-overruns": { type: "boolean", default: false },
+      compare: { type: "boolean", default: false },
+      child: { type: "string" }, // internal: run one case, given as JSON
+    },
+  });
+  if (args.values.compare ? args.positionals.length !== 2 : args.positionals.length > 0) {
+    throw new Error("--compare takes two files (before.json after.json); nothing else takes an argument");
+  }
+} catch (error) {
+  console.error(`builtin-hangs: ${error.message}`);
+  process.exit(2);
 }
-const flag = (name) => process.argv.includes(`--${name}`);
+const opts = args.values;
 
 // ---------------------------------------------------------------- cases
 
@@ -336,13 +357,13 @@ function runCase(entry, settings) {
 
 async function parent() {
   const settings = {
-    timeout: Number(option("timeout", "100")),
-    kill: Number(option("kill", "5000")),
-    asyncCall: flag("async"),
-    maxMemory: option("max-memory", undefined) && Number(option("max-memory")),
+    timeout: Number(opts.timeout),
+    kill: Number(opts.kill),
+    asyncCall: opts.async,
+    maxMemory: opts["max-memory"] && Number(opts["max-memory"]),
   };
-  const jobs = Number(option("jobs", "2"));
-  const filter = option("filter", undefined);
+  const jobs = Number(opts.jobs);
+  const filter = opts.filter;
   const all = cases().filter((c) => !filter || new RegExp(filter).test(`${c.group} ${c.name}`));
   const results = [];
   let next = 0;
@@ -352,12 +373,12 @@ async function parent() {
       const result = await runCase(entry, settings);
       results.push(result);
       const over = result.ms === undefined ? Infinity : result.ms - settings.timeout;
-      if (!flag("only-overruns") || over > 50) print(result, settings);
+      if (!opts["only-overruns"] || over > 50) print(result, settings);
     }
   }
   process.stdout.write(`| group | case | ms | overrun | outcome | RSS +MB |\n|---|---|---|---|---|---|\n`);
   await Promise.all(Array.from({ length: jobs }, worker));
-  const json = option("json", undefined);
+  const json = opts.json;
   if (json) writeFileSync(json, JSON.stringify(results, null, 1));
   const overran = results.filter((r) => r.ms === undefined ? !r.setupError : r.ms > settings.timeout + 50);
   process.stdout.write(`\n${results.length} cases, ${overran.length} overran the ${settings.timeout} ms limit by > 50 ms or did not end\n`);
@@ -392,6 +413,6 @@ function compare(beforeFile, afterFile) {
   }
 }
 
-if (process.argv[2] === "--child") await child(process.argv[3]);
-else if (process.argv[2] === "--compare") compare(process.argv[3], process.argv[4]);
+if (opts.child !== undefined) await child(opts.child);
+else if (opts.compare) compare(args.positionals[0], args.positionals[1]);
 else await parent();

@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 // ---------------------------------------------------------------------------
 // Child mode: load the addon and hand the process to libFuzzer.
@@ -46,25 +47,41 @@ const fuzzSrc = join(root, 'native', 'fuzz');
 const opts = { seconds: 60, work: join(buildDir, 'work'), sanitize: 'address',
   leaks: false, rebuild: false, repro: null, extra: [] };
 {
+  // parseArgs reads this script's own options. Not for it: what follows `--`
+  // (libFuzzer flags), what follows `--repro` (input files), and arguments
+  // with one dash (`-use_value_profile=1`: libFuzzer flags too; so a value
+  // of our own that starts with a dash takes the --option=value form).
   const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = () => {
-      if (i + 1 >= args.length) usage(`${a} needs a value`);
-      return args[++i];
-    };
-    if (a === '--seconds') opts.seconds = Number(value());
-    else if (a.startsWith('--seconds=')) opts.seconds = Number(a.slice(10));
-    else if (a === '--work') opts.work = resolve(value());
-    else if (a === '--sanitize') opts.sanitize = value();
-    else if (a === '--leaks') opts.leaks = true;
-    else if (a === '--rebuild') opts.rebuild = true;
-    else if (a === '--repro') { opts.repro = args.slice(i + 1).map((f) => resolve(f)); break; }
-    else if (a === '--') { opts.extra = args.slice(i + 1); break; }
-    else if (a === '-h' || a === '--help') usage();
-    else if (a.startsWith('-') && !a.startsWith('--')) opts.extra.push(a);  // a libFuzzer flag
-    else usage(`unknown option ${a}`);
+  const stop = args.findIndex((a) => a === '--' || a === '--repro');
+  const own = [];
+  for (const a of stop === -1 ? args : args.slice(0, stop)) {
+    if (a.startsWith('-') && !a.startsWith('--') && a !== '-h') opts.extra.push(a);
+    else own.push(a);
   }
+  if (stop !== -1 && args[stop] === '--') opts.extra.push(...args.slice(stop + 1));
+  if (stop !== -1 && args[stop] === '--repro') opts.repro = args.slice(stop + 1).map((f) => resolve(f));
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: own,
+      options: {
+        seconds: { type: 'string', default: String(opts.seconds) },
+        work: { type: 'string' },
+        sanitize: { type: 'string', default: opts.sanitize },
+        leaks: { type: 'boolean', default: false },
+        rebuild: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    usage(error.message);
+  }
+  if (values.help) usage();
+  opts.seconds = Number(values.seconds);
+  if (values.work !== undefined) opts.work = resolve(values.work);
+  opts.sanitize = values.sanitize;
+  opts.leaks = values.leaks;
+  opts.rebuild = values.rebuild;
   if (!(opts.seconds > 0)) usage('--seconds must be a positive number');
   if (opts.sanitize === 'none') opts.sanitize = '';
 }

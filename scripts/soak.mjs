@@ -37,6 +37,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
+import { parseArgs } from "node:util";
 
 const argv = process.argv.slice(2);
 
@@ -78,22 +79,31 @@ async function main() {
   } = mr;
 
   // --- options ---------------------------------------------------------------
-  const opt = { seconds: 60, concurrency: 4, every: 60, mix: null, exclude: [], list: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v === undefined) usage(`${a} needs a value`);
-      return v;
-    };
-    if (a.startsWith("--seconds")) opt.seconds = Number(val());
-    else if (a.startsWith("--concurrency")) opt.concurrency = Number(val());
-    else if (a.startsWith("--every")) opt.every = Number(val());
-    else if (a.startsWith("--mix")) opt.mix = val().split(",").filter(Boolean);
-    else if (a.startsWith("--exclude")) opt.exclude = val().split(",").filter(Boolean);
-    else if (a === "--list") opt.list = true;
-    else usage(`unknown argument ${a}`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        seconds: { type: "string", default: "60" },
+        concurrency: { type: "string", default: "4" },
+        every: { type: "string", default: "60" },
+        mix: { type: "string" },
+        exclude: { type: "string", default: "" },
+        list: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    usage(error.message);
   }
+  const names = (list) => list.split(",").filter(Boolean);
+  const opt = {
+    seconds: Number(values.seconds),
+    concurrency: Number(values.concurrency),
+    every: Number(values.every),
+    mix: values.mix === undefined ? null : names(values.mix),
+    exclude: names(values.exclude),
+    list: values.list,
+  };
   if (!(opt.seconds > 0) || !(opt.concurrency >= 1) || !(opt.every > 0)) usage("bad number");
 
   function usage(msg) {

@@ -3,28 +3,16 @@
  * (functions, symbols, and any object asked for with `{ handle: true }`).
  * A handle keeps its value alive until `release()`, until the handle is
  * garbage-collected on the host, or until its MiniRacer closes.
+ *
+ * This file holds the public handle classes. Their state, and the code that
+ * makes handles for results, are internal (internal/handle_state.ts,
+ * internal/handle_wire.ts).
  */
-import { ContextClosedError, HandleReleasedError, ValueTransferError } from "./errors";
-import type { AsyncCallOptions, CallOptions } from "./mini_racer";
-import type { WireValue } from "./native";
-
-/** Handle kinds, as the native layer numbers them (native/capi/mini_racer.h). @internal */
-export const enum HandleType {
-  Function = 7,
-  Object = 8,
-  Array = 9,
-  Symbol = 10,
-}
-
-/** Native handle operations (mr_handle_op). @internal */
-export const enum HandleOp {
-  Call = 0,
-  Get = 1,
-  Set = 2,
-  Delete = 3,
-  Has = 4,
-  Keys = 5,
-}
+import type { HandleReleasedError } from "./errors";
+import type { AsyncCallOptions, CallOptions } from "./options";
+import type { WireValue } from "./internal/addon";
+import { live, releaseHandle as release, stateOf, type HandleState } from "./internal/handle_state";
+import { HandleOp } from "./internal/wire_constants";
 
 /** A key of a property: a string, an array index, or a symbol handle. */
 export type PropertyKey = string | number | JSSymbolHandle;
@@ -43,52 +31,6 @@ export interface PropertyOptions {
   timeout?: number;
 }
 
-/** What a handle needs of the MiniRacer it belongs to. @internal */
-export interface HandleOwner {
-  /** Throws ContextClosedError once closed. */
-  readonly closed: boolean;
-  op(op: HandleOp, id: number, args: WireValue[], timeout: number | undefined, handles: boolean): unknown;
-  toWire(value: unknown): WireValue;
-  invoke(id: number, thisArg: unknown, args: readonly unknown[], options: object | undefined): unknown;
-  /** `f(...args)`: no options, `this` undefined. The hot path; may reuse `args`. */
-  call(id: number, args: unknown[]): unknown;
-  invokeAsync(id: number, thisArg: unknown, args: readonly unknown[], options: object | undefined): Promise<unknown>;
-  release(id: number): void;
-}
-
-interface HandleState {
-  owner: HandleOwner;
-  id: number;
-  type: HandleType;
-  released: boolean;
-}
-
-// State lives beside the handle, not on it: nothing of it is enumerable or
-// reachable from the handle object itself.
-const states = new WeakMap<object, HandleState>();
-
-// The live handle object of each id, per MiniRacer: the sandbox hands out
-// one id per value, so the same sandbox function passed to a host function a
-// million times is one handle here too, not a million.
-const byId = new WeakMap<HandleOwner, Map<number, WeakRef<object>>>();
-
-// Handles the host drops without release() give their value back here.
-const collected = new FinalizationRegistry<{ owner: HandleOwner; id: number; state: { released: boolean } }>(
-  ({ owner, id, state }) => {
-    if (!state.released && !owner.closed) owner.release(id);
-    const known = byId.get(owner);
-    if (known !== undefined && known.get(id)?.deref() === undefined) known.delete(id);
-  },
-);
-
-function live(handle: object): HandleState {
-  const state = states.get(handle);
-  if (state === undefined) throw new TypeError("not a mini-racer handle");
-  if (state.owner.closed) throw new ContextClosedError();
-  if (state.released) throw new HandleReleasedError();
-  return state;
-}
-
 function keyToWire(state: HandleState, key: unknown): WireValue {
   if (typeof key === "string" || typeof key === "number") return key;
   if (key instanceof JSSymbolHandle) return state.owner.toWire(key);
@@ -99,14 +41,6 @@ function timeoutOf(options: PropertyOptions | undefined): number | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
   return options.timeout;
-}
-
-function release(handle: object): void {
-  const state = states.get(handle);
-  if (state === undefined || state.released) return;
-  state.released = true;
-  collected.unregister(state);
-  if (!state.owner.closed) state.owner.release(state.id);
 }
 
 const propertyMethods = {
@@ -150,7 +84,7 @@ export abstract class JSHandle {
 
   /** Whether `release()` was called. */
   get released(): boolean {
-    return states.get(this)?.released ?? true;
+    return stateOf(this)?.released ?? true;
   }
 
   /** `using h = mr.eval(..., { handle: true })` releases it at the end of the scope. */
@@ -256,7 +190,7 @@ export class JSFunctionHandle extends Function {
   }
   /** Whether `release()` was called. */
   get released(): boolean {
-    return states.get(this)?.released ?? true;
+    return stateOf(this)?.released ?? true;
   }
   // The property methods are JSObjectHandle's (copied onto the prototype
   // below): a function is an object too.
@@ -275,67 +209,10 @@ for (const name of ["get", "set", "delete", "has", "keys", "entries"] as const) 
   );
 }
 
-const NO_TRAPS: ProxyHandler<object> = Object.freeze({});
-
-/** Whether `value` is a handle (of any MiniRacer). @internal */
-export function isHandle(value: object): boolean {
-  return states.has(value);
-}
-
 // Host code that receives a handle must not be able to change what every
 // other handle does (overwrite `get`, swap a prototype): the classes, their
 // prototypes and each handle are frozen.
 for (const cls of [JSHandle, JSObjectHandle, JSArrayHandle, JSSymbolHandle, JSFunctionHandle]) {
   Object.freeze(cls.prototype);
   Object.freeze(cls);
-}
-
-/** Wraps a handle the binding returned. @internal */
-export function makeHandle(owner: HandleOwner, type: HandleType, id: number): unknown {
-  let known = byId.get(owner);
-  if (known === undefined) {
-    known = new Map();
-    byId.set(owner, known);
-  }
-  const existing = known.get(id)?.deref();
-  if (existing !== undefined && states.get(existing)?.released === false) {
-    // The sandbox took one more reference for this delivery: the handle
-    // already here holds one, so this one goes back at once.
-    owner.release(id);
-    return existing;
-  }
-  let handle: object;
-  const state: HandleState = { owner, id, type, released: false };
-  if (type === HandleType.Function) {
-    const call = function (this: unknown, ...args: unknown[]): unknown {
-      if (state.released) throw new HandleReleasedError();
-      return owner.call(id, args);
-    };
-    Object.setPrototypeOf(call, JSFunctionHandle.prototype);
-    handle = call;
-  } else {
-    const prototype =
-      type === HandleType.Array
-        ? JSArrayHandle.prototype
-        : type === HandleType.Symbol
-          ? JSSymbolHandle.prototype
-          : JSObjectHandle.prototype;
-    // A Proxy (with no traps: it acts as its target) because structured
-    // clone refuses proxies: a handle nested in a value copied by
-    // v8.Serializer fails the copy instead of arriving as `{}`.
-    handle = new Proxy(Object.create(prototype) as object, NO_TRAPS);
-  }
-  states.set(handle, state);
-  collected.register(handle, { owner, id, state }, state);
-  known.set(id, new WeakRef(handle));
-  return Object.freeze(handle);
-}
-
-/** The wire form of a handle of `owner`, or undefined if `value` is not a handle. @internal */
-export function handleToWire(owner: HandleOwner, value: object): WireValue | undefined {
-  const state = states.get(value);
-  if (state === undefined) return undefined;
-  if (state.released) throw new HandleReleasedError();
-  if (state.owner !== owner) throw new ValueTransferError("a handle of another MiniRacer cannot be passed in");
-  return [state.type, state.id];
 }

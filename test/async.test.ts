@@ -1,5 +1,3 @@
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,9 +11,15 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../src/index.js";
-import { median, medianWithinAsync, runKillableChild, timedRejection, timeoutOvershoot } from "./helpers.js";
-
-const root = path.resolve(__dirname, "..");
+import {
+  distEntry,
+  median,
+  medianWithinAsync,
+  runChild,
+  runKillableChild,
+  timedRejection,
+  timeoutOvershoot,
+} from "./helpers.js";
 
 /** Runs `body` while measuring the host event loop's delay; returns the worst lag in ms. */
 /**
@@ -507,7 +511,7 @@ describe("mixed use and ordering", () => {
         30_000,
       );
       expect(child.signal, "a sync call never returned").toBeNull();
-      expect(child.code).toBe(0);
+      expect(child.status).toBe(0);
       type Outcome = { name?: string; code?: string; message?: string; jsStack?: string; ms: number };
       const out = JSON.parse(child.stdout) as {
         waited: Outcome[];
@@ -651,7 +655,7 @@ describe("mixed use and ordering", () => {
 describe("threads and processes", () => {
   it("works inside a worker_thread, and terminating the worker mid-call is safe", async () => {
     const source = `
-      const { MiniRacer } = require(${JSON.stringify(path.join(root, "dist/cjs/index.js"))});
+      const { MiniRacer } = require(${distEntry});
       const { parentPort } = require("node:worker_threads");
       (async () => {
         const mr = new MiniRacer();
@@ -685,13 +689,13 @@ describe("threads and processes", () => {
          .then((value) => console.log(JSON.stringify({ value, ms: performance.now() - start })));`,
       20_000,
     );
-    expect(settles.code).toBe(0);
+    expect(settles.status).toBe(0);
     const settled = JSON.parse(settles.stdout) as { value: string; ms: number };
     expect(settled.value).toBe("settled");
     expect(settled.ms).toBeGreaterThanOrEqual(299);
     // An unref'd timer alone does not keep a process alive...
     const control = await runKillableChild(`setTimeout(() => console.log("timer ran"), 500).unref();`, 20_000);
-    expect(control.code).toBe(0);
+    expect(control.status).toBe(0);
     expect(control.stdout).toBe("");
     // ...but with a call that never settles (no timeout) pending, it runs and closes the
     // MiniRacer; the call rejects and the process then exits.
@@ -704,31 +708,20 @@ describe("threads and processes", () => {
       20_000,
     );
     expect(forever.signal).toBeNull();
-    expect(forever.code).toBe(0);
+    expect(forever.status).toBe(0);
     const closed = JSON.parse(forever.stdout) as { name: string; ms: number };
     expect(closed.name).toBe("ContextClosedError");
     expect(closed.ms).toBeGreaterThanOrEqual(499);
   });
 
   it("lets the process exit, naturally or with process.exit, with live sandboxes", () => {
-    const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
-    const natural = spawnSync(
-      process.execPath,
-      ["-e", `const { MiniRacer } = require(${entry}); const mr = new MiniRacer(); mr.evalAsync("1").then(v => console.log("done", v));`],
-      { encoding: "utf8", timeout: 20_000 },
-    );
+    const natural = runChild(`const mr = new MiniRacer(); mr.evalAsync("1").then(v => console.log("done", v));`);
     expect(natural.status).toBe(0);
     expect(natural.stdout.trim()).toBe("done 1");
-    const forced = spawnSync(
-      process.execPath,
-      [
-        "-e",
-        `const { MiniRacer } = require(${entry});
-         const a = new MiniRacer(); a.evalAsync("while (true) {}").catch(() => {});
-         const b = new MiniRacer(); b.evalAsync("new Promise(() => {})").catch(() => {});
-         setTimeout(() => process.exit(0), 50);`,
-      ],
-      { encoding: "utf8", timeout: 20_000 },
+    const forced = runChild(
+      `const a = new MiniRacer(); a.evalAsync("while (true) {}").catch(() => {});
+       const b = new MiniRacer(); b.evalAsync("new Promise(() => {})").catch(() => {});
+       setTimeout(() => process.exit(0), 50);`,
     );
     expect(forced.status).toBe(0);
     expect(forced.signal).toBeNull();

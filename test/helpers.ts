@@ -1,6 +1,8 @@
-/** Helpers shared by the test files. */
-import { execFile } from "node:child_process";
+/** Helpers shared by the test files: sizes, timing baselines, and child processes. */
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { expect } from "vitest";
 
 export const MB = 1024 * 1024;
 /** The repository root. */
@@ -28,6 +30,23 @@ export async function timedAsync(body: () => Promise<unknown>): Promise<{ error:
   } catch (error) {
     return { error, value: undefined, ms: performance.now() - start };
   }
+}
+
+/**
+ * The error `body` throws (the test fails when it returns), for a test that
+ * goes on to use the error itself: its class and fields in one look
+ * (`toBeInstanceOf` and `toMatchObject` on the same error), a stack to take
+ * apart, a time measured around it. A test that only checks what is thrown
+ * says `expect(body).toThrow(...)`; a rejected promise is checked with
+ * `await expect(promise).rejects...` (a promise can be checked more than once).
+ */
+export function caught(body: () => unknown): unknown {
+  try {
+    body();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
 }
 
 /** Starts a call that must reject; returns the error and how long it took, in ms. */
@@ -95,9 +114,7 @@ export function timeoutOvershoot(mr: { eval(code: string, options?: { timeout?: 
   let worst = 0;
   for (let i = 0; i < runs; i++) {
     const { error, ms } = timed(() => mr.eval("for (;;);", { timeout: 100 }));
-    if ((error as { code?: string } | undefined)?.code !== "ERR_MINI_RACER_TIMEOUT") {
-      throw new Error(`baseline: expected a timeout, got ${String(error)}`);
-    }
+    expect(error, "baseline: a timeout").toMatchObject({ code: "ERR_MINI_RACER_TIMEOUT" });
     worst = Math.max(worst, ms - 100);
   }
   return worst;
@@ -124,30 +141,86 @@ export async function timerJitter(ms = 300): Promise<number> {
   return worst;
 }
 
+// ---------------------------------------------------------------------------
+// Child processes. Tests whose code could crash or hang the test worker, or
+// that need a fresh process (its exit, its flags, its memory), run it in a
+// child node with the built package (dist/, rebuilt by global-setup.ts).
+
+/** How a child node ended, and what it printed. */
+export interface ChildResult {
+  /** Exit code; null when the child was ended by a signal. */
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Why the helper killed it (`"still running after 5000 ms"`, `"RSS passed 2048 MB"`), if it did. */
+  killed?: string;
+}
+
+/** `body` (CommonJS) after a line that loads the built package: `lib` is the package, `MiniRacer` its class. */
+export function withPackage(body: string): string {
+  return `const lib = require(${distEntry}); const { MiniRacer } = lib;\n${body}`;
+}
+
 /**
- * Runs `body` (CommonJS, `MiniRacer` and `lib` in scope from dist/) in a
- * child node, killed with SIGKILL after `killAfterMs`: for calls that might
- * never return. Resolves to the exit code (null when killed), the signal and
- * the output.
+ * Runs `body` ({@link withPackage}) in a child node and waits for it; one
+ * still running after `timeoutMs` (default 20 s) gets SIGTERM. `nodeArgs`
+ * come before the script (`["--expose-gc"]`).
  */
-export function runKillableChild(
-  body: string,
-  killAfterMs: number,
-): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["-e", `const lib = require(${distEntry}); const { MiniRacer } = lib;\n${body}`],
-      { timeout: killAfterMs, killSignal: "SIGKILL", encoding: "utf8" },
-      (error, stdout, stderr) => {
-        const failure = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string }) | null;
-        resolve({
-          code: failure === null ? 0 : typeof failure.code === "number" ? failure.code : null,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
+export function runChild(body: string, options: { nodeArgs?: string[]; timeoutMs?: number } = {}): ChildResult {
+  const child = spawnSync(process.execPath, [...(options.nodeArgs ?? []), "-e", withPackage(body)], {
+    encoding: "utf8",
+    timeout: options.timeoutMs ?? 20_000,
   });
+  return { status: child.status, signal: child.signal, stdout: child.stdout, stderr: child.stderr };
+}
+
+/**
+ * Runs `script` (CommonJS, as it is) in a child node without blocking the
+ * test: for calls that might never return. The child is killed with SIGKILL
+ * after `killAfterMs`, or as soon as its resident memory passes `rssLimit`
+ * bytes (checked every 100 ms); `killed` then says which.
+ */
+export function runKillableScript(
+  script: string,
+  killAfterMs: number,
+  options: { rssLimit?: number } = {},
+): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let killed: string | undefined;
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const kill = (why: string): void => {
+      if (killed !== undefined) return;
+      killed = why;
+      child.kill("SIGKILL");
+    };
+    const timer = setTimeout(() => kill(`still running after ${killAfterMs} ms`), killAfterMs);
+    const rssLimit = options.rssLimit;
+    const poll =
+      rssLimit === undefined
+        ? undefined
+        : setInterval(() => {
+            try {
+              const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+              const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+              if (kb * 1024 > rssLimit) kill(`RSS passed ${rssLimit / MB} MB`);
+            } catch {
+              // exited
+            }
+          }, 100);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve({ status, signal, stdout, stderr, killed });
+    });
+  });
+}
+
+/** {@link runKillableScript} for `body` after the package-loading line of {@link withPackage}. */
+export function runKillableChild(body: string, killAfterMs: number, options: { rssLimit?: number } = {}): Promise<ChildResult> {
+  return runKillableScript(withPackage(body), killAfterMs, options);
 }

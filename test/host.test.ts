@@ -1,5 +1,3 @@
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AbortError,
@@ -12,13 +10,11 @@ import {
   MiniRacer,
   MiniRacerError,
 } from "../src/index.js";
-import { medianWithin, medianWithinAsync, timedRejection, timeoutOvershoot } from "./helpers.js";
+import { caught, medianWithin, medianWithinAsync, runChild, timedRejection, timeoutOvershoot } from "./helpers.js";
 import type { ConsoleLevel } from "../src/index.js";
 
 // Host functions (mr.expose) ported from PyMiniRacer's
 // tests/test_py_js_function.py, plus console capture.
-
-const root = path.resolve(__dirname, "..");
 
 function busyWait(ms: number): void {
   const end = performance.now() + ms;
@@ -29,15 +25,6 @@ function busyWait(ms: number): void {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function caught(body: () => unknown): unknown {
-  try {
-    body();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a throw");
 }
 
 type ConsoleCall = [ConsoleLevel, unknown[]];
@@ -426,8 +413,7 @@ describe("expose: host errors", () => {
     });
     const error = caught(() => mr.eval("fail()"));
     expect(error).toBeInstanceOf(JSEvalError);
-    expect((error as JSEvalError).jsName).toBe("TypeError");
-    expect((error as JSEvalError).jsMessage).toBe("bad thing");
+    expect(error).toMatchObject({ jsName: "TypeError", jsMessage: "bad thing" });
     mr.execute("function callsFail() { return fail() }");
     expect(() => mr.call("callsFail")).toThrow(JSEvalError);
     expect(mr.eval("'still ok'")).toBe("still ok");
@@ -484,12 +470,12 @@ describe("expose: async host functions", () => {
   it("on the sync path the host promise stays pending", () => {
     using mr = new MiniRacer();
     mr.expose("fetchIt", async () => 1);
-    const error = caught(() => mr.eval("fetchIt()")) as JSEvalError;
+    const error = caught(() => mr.eval("fetchIt()"));
     expect(error).toBeInstanceOf(JSEvalError);
-    expect(error.jsName).toBe("TypeError");
-    expect(error.jsMessage).toBe(
-      "the result is a Promise that has not settled; a synchronous call cannot wait for it (use evalAsync or callAsync)",
-    );
+    expect(error).toMatchObject({
+      jsName: "TypeError",
+      jsMessage: "the result is a Promise that has not settled; a synchronous call cannot wait for it (use evalAsync or callAsync)",
+    });
     // In the sandbox it is a pending promise: a sync call sees it unsettled.
     expect(mr.eval("let state = 'pending'; fetchIt().then(() => { state = 'settled' }); state")).toBe("pending");
     expect(mr.eval("1")).toBe(1);
@@ -618,15 +604,7 @@ describe("expose: async host functions", () => {
 });
 
 describe("closing from inside a callback", () => {
-  // Run in a child process: a native abort would otherwise take the test worker down.
-  function runChild(body: string): { status: number | null; stdout: string; stderr: string } {
-    const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
-    const child = spawnSync(process.execPath, ["-e", `const { MiniRacer } = require(${entry});\n${body}`], {
-      encoding: "utf8",
-      timeout: 20_000,
-    });
-    return { status: child.status, stdout: child.stdout, stderr: child.stderr };
-  }
+  // Run in a child process (runChild): a native abort would otherwise take the test worker down.
 
   it("close() inside a sync host function ends the call with ContextClosedError, no crash", () => {
     const out = runChild(`
@@ -665,9 +643,8 @@ describe("time spent in host functions counts against the timeout", () => {
     using mr = new MiniRacer();
     mr.expose("slowHost", () => busyWait(400));
     const start = performance.now();
-    const error = caught(() => mr.eval("slowHost(); 'finished'", { timeout: 100 }));
+    expect(() => mr.eval("slowHost(); 'finished'", { timeout: 100 })).toThrow(JSTimeoutError);
     const ms = performance.now() - start;
-    expect(error).toBeInstanceOf(JSTimeoutError);
     expect(ms).toBeGreaterThanOrEqual(95);
     expect(ms).toBeLessThan(400 + 500);
     expect(mr.eval("1")).toBe(1);
@@ -688,7 +665,7 @@ describe("time spent in host functions counts against the timeout", () => {
       const error = caught(() => mr.eval("for (;;) tick()", { timeout: 200 }));
       const ms = performance.now() - start;
       expect(error).toBeInstanceOf(JSTimeoutError);
-      expect((error as JSTimeoutError).code).toBe("ERR_MINI_RACER_TIMEOUT");
+      expect(error).toMatchObject({ code: "ERR_MINI_RACER_TIMEOUT" });
       expect(ms).toBeGreaterThanOrEqual(199);
       // 10 ms each: at most 20 fit, and none is started past the deadline.
       expect(calls).toBeGreaterThan(0);
@@ -720,8 +697,7 @@ describe("time spent in host functions counts against the timeout", () => {
       }
     });
     const start = performance.now();
-    const error = caught(() => mr.eval("applyIt(() => { for (;;); })", { timeout: 200 }));
-    expect(error).toBeInstanceOf(JSTimeoutError);
+    expect(() => mr.eval("applyIt(() => { for (;;); })", { timeout: 200 })).toThrow(JSTimeoutError);
     expect(performance.now() - start).toBeLessThan(200 + 500);
     expect(hostSaw).toBeInstanceOf(JSTimeoutError);
     const { error: asyncError, ms } = await timedRejection(() => mr.evalAsync("applyIt(() => { for (;;); })", { timeout: 200 }));
@@ -735,7 +711,7 @@ describe("time spent in host functions counts against the timeout", () => {
         return "swallowed";
       }
     });
-    expect(caught(() => mr.eval("swallow(() => { for (;;); }); for (;;);", { timeout: 200 }))).toBeInstanceOf(JSTimeoutError);
+    expect(() => mr.eval("swallow(() => { for (;;); }); for (;;);", { timeout: 200 })).toThrow(JSTimeoutError);
     expect(mr.eval("'usable'")).toBe("usable");
   });
 
@@ -932,18 +908,11 @@ describe("console", () => {
   });
 
   it("never prints from native code either (child process)", () => {
-    const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
-    const child = spawnSync(
-      process.execPath,
-      [
-        "-e",
-        `const { MiniRacer } = require(${entry});
-         const mr = new MiniRacer();
-         if (typeof mr.expose !== "function") { process.stdout.write("STALE_DIST"); process.exit(3); }
-         mr.eval("console.log('LEAK'); console.error('LEAK'); console.warn('LEAK'); console.info('LEAK'); console.debug('LEAK')");
-         mr.evalAsync("console.log('LEAK')").then(() => mr.close());`,
-      ],
-      { encoding: "utf8", timeout: 20_000 },
+    const child = runChild(
+      `const mr = new MiniRacer();
+       if (typeof mr.expose !== "function") { process.stdout.write("STALE_DIST"); process.exit(3); }
+       mr.eval("console.log('LEAK'); console.error('LEAK'); console.warn('LEAK'); console.info('LEAK'); console.debug('LEAK')");
+       mr.evalAsync("console.log('LEAK')").then(() => mr.close());`,
     );
     expect(child.stdout).toBe("");
     expect(child.stderr).toBe("");

@@ -7,10 +7,9 @@
 // Before the guard most shapes here never returned (or aborted the process),
 // so they run in one child process per path, killed after a hard limit: a
 // regression shows as a failed test naming the shape, never a dead run.
-import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { JSEvalError, MiniRacer } from "../../src/index.js";
-import { distEntry, runKillableChild, timeoutOvershoot } from "../helpers.js";
+import { runKillableChild, timeoutOvershoot } from "../helpers.js";
 
 const TIMEOUT = 100;
 /**
@@ -121,9 +120,8 @@ interface Outcome {
 }
 
 /** Runs every shape in one child (a new MiniRacer each), killed after `killMs`. */
-function runShapes(shapes: Record<string, string>, asyncPath: boolean, killMs: number): Promise<Outcome[]> {
-  const script = `
-    const { MiniRacer } = require(${distEntry});
+async function runShapes(shapes: Record<string, string>, asyncPath: boolean, killMs: number): Promise<Outcome[]> {
+  const body = `
     const shapes = ${JSON.stringify(shapes)};
     (async () => {
       for (const [name, code] of Object.entries(shapes)) {
@@ -145,25 +143,14 @@ function runShapes(shapes: Record<string, string>, asyncPath: boolean, killMs: n
           code: error?.code ?? "", jsName: error?.jsName ?? "", message: String(error?.message ?? "") }) + "\\n");
       }
     })();`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const killer = setTimeout(() => child.kill("SIGKILL"), killMs);
-    child.on("exit", (code, signal) => {
-      clearTimeout(killer);
-      const lines = out.split("\n").filter(Boolean).map((line) => JSON.parse(line));
-      const done = lines.filter((line) => line.name !== undefined) as Outcome[];
-      if (code !== 0 || done.length !== Object.keys(shapes).length) {
-        const last = lines.filter((line) => line.started !== undefined).pop();
-        reject(new Error(`child ended (${signal ?? code}) during "${last?.started}": ${err.slice(-400)}`));
-        return;
-      }
-      resolve(done);
-    });
-  });
+  const { status, signal, stdout, stderr } = await runKillableChild(body, killMs);
+  const lines = stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+  const done = lines.filter((line) => line.name !== undefined) as Outcome[];
+  if (status !== 0 || done.length !== Object.keys(shapes).length) {
+    const last = lines.filter((line) => line.started !== undefined).pop();
+    throw new Error(`child ended (${signal ?? status}) during "${last?.started}": ${stderr.slice(-400)}`);
+  }
+  return done;
 }
 
 describe.each([
@@ -238,7 +225,7 @@ describe("the guard's limits, at their boundaries", () => {
       60_000,
     );
     expect(child.signal, "a call never returned").toBeNull();
-    expect(child.code).toBe(0);
+    expect(child.status).toBe(0);
     type Outcome = { value?: unknown; error?: string; jsName?: string; message?: string; ms: number };
     const out = JSON.parse(child.stdout) as Record<string, Outcome>;
     const refused = (message: string) => ({ error: "JSEvalError", jsName: "RangeError", message });

@@ -3,9 +3,8 @@
 // alive and, once the sandboxes are closed, gets its memory back.
 //
 // Cases that have crashed or hung the whole process run in a child process
-// (spawnChild) so that a regression shows as one failed test, not a dead run.
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+// (spawnChild, over test/helpers.ts's runKillableChild) so that a regression
+// shows as one failed test, not a dead run.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   JSEvalError,
@@ -14,7 +13,17 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../../src/index.js";
-import { distEntry, MB, medianWithin, SANITIZER_RSS_FACTOR, timed, timedAsync, timeoutOvershoot } from "../helpers.js";
+import {
+  distEntry,
+  MB,
+  medianWithin,
+  runKillableChild,
+  SANITIZER_RSS_FACTOR,
+  timed,
+  timedAsync,
+  timeoutOvershoot,
+  type ChildResult,
+} from "../helpers.js";
 
 // The sandbox runs on the host's V8: some shapes behave differently per Node line.
 const V8_MAJOR = Number(process.versions.v8.split(".")[0]);
@@ -71,12 +80,9 @@ function expectStackError(error: unknown): void {
   expect((error as JSEvalError).jsMessage).toMatch(/call stack/);
 }
 
-interface ChildResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  killed: string | undefined;
+interface ChildOutcome extends ChildResult {
+  /** The JSON line the script printed last, as its verdict. */
   out: Record<string, unknown> | undefined;
-  stderr: string;
 }
 
 /**
@@ -84,42 +90,15 @@ interface ChildResult {
  * after `limitMs` or when its RSS passes `rssLimit`. The script prints one
  * JSON line as its verdict.
  */
-function spawnChild(source: string, limitMs = 15_000, rssLimit = 2048 * MB): Promise<ChildResult> {
-  const script = `const { MiniRacer } = require(${entry});\n${source}`;
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let killed: string | undefined;
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const kill = (why: string): void => {
-      if (killed !== undefined) return;
-      killed = why;
-      child.kill("SIGKILL");
-    };
-    const timer = setTimeout(() => kill(`still running after ${limitMs} ms`), limitMs);
-    const poll = setInterval(() => {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        if (kb * 1024 > rssLimit) kill(`RSS passed ${rssLimit / MB} MB`);
-      } catch {
-        // exited
-      }
-    }, 100);
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      let out: Record<string, unknown> | undefined;
-      try {
-        out = JSON.parse(stdout.trim().split("\n").pop() ?? "") as Record<string, unknown>;
-      } catch {
-        out = undefined;
-      }
-      resolve({ status, signal, killed, out, stderr: stderr.slice(-600) });
-    });
-  });
+async function spawnChild(source: string, limitMs = 15_000, rssLimit = 2048 * MB): Promise<ChildOutcome> {
+  const child = await runKillableChild(source, limitMs, { rssLimit });
+  let out: Record<string, unknown> | undefined;
+  try {
+    out = JSON.parse(child.stdout.trim().split("\n").pop() ?? "") as Record<string, unknown>;
+  } catch {
+    out = undefined;
+  }
+  return { ...child, out, stderr: child.stderr.slice(-600) };
 }
 
 /** Child script: one eval in a 64 MB sandbox, the outcome as JSON. */
@@ -136,7 +115,7 @@ mr.close();
 console.log(JSON.stringify(out));`;
 }
 
-function expectChildSurvived(result: ChildResult): Record<string, unknown> {
+function expectChildSurvived(result: ChildOutcome): Record<string, unknown> {
   expect(
     { killed: result.killed, signal: result.signal, status: result.status },
     `child died or hung; stderr: ${result.stderr}`,

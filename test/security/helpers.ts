@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+/** Helpers of the security tests: what a host path looks like, whether the host was touched. */
 import * as path from "node:path";
 import { expect } from "vitest";
 
@@ -20,31 +20,10 @@ export const HOST_PATH = new RegExp(
   ].join("|"),
 );
 
-/** The body of `body()` threw this; fails the test if nothing was thrown. */
-export function caught(body: () => unknown): unknown {
-  try {
-    body();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a throw");
-}
-
-/** Resolves to the rejection reason of `promise`; fails the test if it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export { timed } from "../helpers.js";
 
 const objectProtoNames = Object.getOwnPropertyNames(Object.prototype).sort();
 const arrayProtoNames = Object.getOwnPropertyNames(Array.prototype).sort();
@@ -68,18 +47,4 @@ export function expectHostUntouched(): void {
   expect(Object.getOwnPropertyNames(Error.prototype).sort()).toEqual(errorProtoNames);
   expect(Promise.prototype.then).toBe(promiseThen);
   expect(Object.getOwnPropertyNames(globalThis).sort()).toEqual(globalNames);
-}
-
-/** Runs `body` (CommonJS, with `MiniRacer` etc. in scope from dist/) in a child node. */
-export function runChild(
-  body: string,
-  nodeArgs: string[] = [],
-): { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null } {
-  const entry = JSON.stringify(path.join(root, "dist/cjs/index.js"));
-  const child = spawnSync(
-    process.execPath,
-    [...nodeArgs, "-e", `const lib = require(${entry}); const { MiniRacer } = lib;\n${body}`],
-    { encoding: "utf8", timeout: 20_000 },
-  );
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr, signal: child.signal };
 }

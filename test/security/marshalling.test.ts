@@ -7,7 +7,8 @@ import {
   MiniRacer,
   ValueTransferError,
 } from "../../src/index.js";
-import { caught, expectHostUntouched, rejection, timed } from "./helpers.js";
+import { timed } from "../helpers.js";
+import { expectHostUntouched } from "./helpers.js";
 
 // Attacks on the copying of values across the boundary: code that runs while
 // a value is marshalled (getters, proxies, toJSON, toPrimitive), prototype
@@ -33,8 +34,7 @@ describe("code that runs while results are copied out", () => {
       globalThis.pa = new Proxy([1, 2], handler);
     `);
     for (const code of ["p", "pa", "({ inner: p })", "[1, pa]", "new Map([[1, p]])", "new Error('x', { cause: p })"]) {
-      const e = caught(() => mr.eval(code));
-      expect(e, code).toBeInstanceOf(ValueTransferError);
+      expect(() => mr.eval(code), code).toThrow(ValueTransferError);
     }
     expect(mr.eval("trapped")).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe("code that runs while results are copied out", () => {
       toString() { calls.push('toString'); return 'hijacked' },
     }`;
     // Plain copies refuse the hook functions themselves; the data stays data.
-    expect(caught(() => mr.eval(`({ a: 1, ...${hooks} })`))).toBeInstanceOf(ValueTransferError);
+    expect(() => mr.eval(`({ a: 1, ...${hooks} })`)).toThrow(ValueTransferError);
     mr.execute(`
       Date.prototype.toJSON = Date.prototype.valueOf = Date.prototype.toISOString = () => { calls.push('date'); return 0 };
       Object.prototype.toJSON = () => { calls.push('objToJSON'); return 'hijacked' };
@@ -319,8 +319,7 @@ describe("thenables and Promise species on async results", () => {
   it("evalAsync returning a thenable object: refused as a copy, never resolved through its then", async () => {
     using mr = new MiniRacer({ timeout: 1000 });
     mr.execute("globalThis.thenCalls = 0");
-    const e = await rejection(mr.evalAsync("({ then(resolve) { thenCalls++; resolve(typeof process) } })"));
-    expect(e).toBeInstanceOf(ValueTransferError);
+    await expect(mr.evalAsync("({ then(resolve) { thenCalls++; resolve(typeof process) } })")).rejects.toThrow(ValueTransferError);
     expect(await mr.evalAsync("({ then: 1, x: 2 })")).toEqual({ then: 1, x: 2 });
     // As a handle, a thenable stays an opaque JSObjectHandle: the host's promise does not adopt it.
     const h = await mr.evalAsync("({ then(resolve) { thenCalls++; resolve('hijacked') } })", { handle: true });
@@ -337,8 +336,7 @@ describe("thenables and Promise species on async results", () => {
     `);
     expect(await mr.evalAsync("Promise.resolve(7)")).toBe(7);
     expect(await mr.evalAsync("new Promise((r) => setTimeout(() => r({ v: 8 }), 1))")).toEqual({ v: 8 });
-    const rej = await rejection(mr.evalAsync("Promise.reject(new Error('no'))"));
-    expect(rej).toBeInstanceOf(JSEvalError);
+    await expect(mr.evalAsync("Promise.reject(new Error('no'))")).rejects.toThrow(JSEvalError);
     expect(await mr.callAsync("Promise.resolve", 9)).toBe(9);
   });
 

@@ -1,11 +1,15 @@
 /**
  * Loads the native addon (a prebuild when one matches, else the local build)
- * and describes its shape. Only this file and mini_racer.ts touch the binding.
+ * and describes its shape: the methods of a native sandbox and the wire
+ * values they take and return. The public classes never call the addon
+ * directly; everything goes through a NativeSandbox from here.
  * @internal
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { errorFromNative, NativeBuildError } from "./errors";
+import { NativeBuildError } from "../errors";
+import { errorFromNative } from "./native_errors";
+import type { CallFlag, HandleOp } from "./wire_constants";
 
 /** Heap figures as the binding reports them. */
 export interface NativeHeapStats {
@@ -18,12 +22,13 @@ export interface NativeHeapStats {
   memoryCapReached: boolean;
 }
 
-/** A primitive, V8 serialization bytes for other copies, or a handle as [type, id]. */
+/** A primitive, V8 serialization bytes for other copies, or a handle as [type, id] (type: HandleType). */
 export type WireValue = undefined | null | boolean | number | string | Uint8Array | [number, number];
 
 /**
  * A host function's answer: the wire value, or {promise: id} for a promise
- * the host settles later. A failure is thrown as {name, message}.
+ * the host settles later (MR_VALUE_HOST_PROMISE in the C API). A failure is
+ * thrown as {name, message}.
  */
 export type HostReply = WireValue | { promise: number };
 
@@ -32,8 +37,8 @@ export type AsyncCompletion = (id: number, ok: boolean, value: unknown) => void;
 
 /** One sandbox: an isolate and its context. */
 export interface NativeSandbox {
-  eval(code: string, timeoutMs: number, flags?: number): WireValue;
-  call(path: string, args: WireValue[], timeoutMs: number, flags?: number): WireValue;
+  eval(code: string, timeoutMs: number, flags?: CallFlag): WireValue;
+  call(path: string, args: WireValue[], timeoutMs: number, flags?: CallFlag): WireValue;
   cancel(): void;
   heapStats(): NativeHeapStats;
   lowMemoryNotification(): void;
@@ -42,15 +47,15 @@ export interface NativeSandbox {
   /** Opens the channel async results arrive through (idempotent). */
   startAsync(onComplete: AsyncCompletion): void;
   /** Queues an evaluation on the sandbox's thread; returns the call id. */
-  evalAsync(code: string, timeoutMs: number, flags?: number): number;
+  evalAsync(code: string, timeoutMs: number, flags?: CallFlag): number;
   /** Queues a call on the sandbox's thread; returns the call id. */
-  callAsync(path: string, args: WireValue[], timeoutMs: number, flags?: number): number;
-  /** A handle operation (see mr_handle_op in native/capi/mini_racer.h). */
-  handleOp(op: number, handle: number, args: WireValue[], timeoutMs: number, flags: number): WireValue;
+  callAsync(path: string, args: WireValue[], timeoutMs: number, flags?: CallFlag): number;
+  /** A handle operation (mr_handle_op_run in native/capi/mini_racer.h). */
+  handleOp(op: HandleOp, handle: number, args: WireValue[], timeoutMs: number, flags: CallFlag): WireValue;
   /** A function handle call with its arguments inline (the hot path). */
-  callHandle(handle: number, timeoutMs: number, flags: number, thisArg: WireValue, ...args: WireValue[]): WireValue;
+  callHandle(handle: number, timeoutMs: number, flags: CallFlag, thisArg: WireValue, ...args: WireValue[]): WireValue;
   /** Calls a function handle on the sandbox's thread; args[0] is `this`. Returns the call id. */
-  handleCallAsync(handle: number, args: WireValue[], timeoutMs: number, flags: number): number;
+  handleCallAsync(handle: number, args: WireValue[], timeoutMs: number, flags: CallFlag): number;
   releaseHandle(handle: number): void;
   handleCount(): number;
   /** Installs the host-function dispatcher (held weakly by the binding). */

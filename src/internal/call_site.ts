@@ -10,8 +10,11 @@
  */
 import * as path from "node:path";
 
-/** mini-racer's own files (src/ under the tests, dist/cjs/ when installed). */
-const OWN_DIR = path.dirname(__filename) + path.sep;
+/**
+ * mini-racer's own files (src/ under the tests, dist/cjs/ when installed):
+ * the folder above this one, internal/.
+ */
+const OWN_DIR = path.resolve(__dirname, "..") + path.sep;
 
 /** Rejection handler: gives `error` the awaiting callers' frames as its stack, and rethrows it. */
 export function rethrowWithCallerStack(error: unknown): never {

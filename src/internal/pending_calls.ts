@@ -1,0 +1,142 @@
+/**
+ * The async calls of one sandbox that have not settled: the promise each one
+ * returned, its abort wiring, and which calls run nested in which (a call
+ * made from a host function of another runs inside it). The addon reports
+ * every outcome to `complete`.
+ * @internal
+ */
+import { AbortError } from "../errors";
+import type { ConsoleHandler } from "../options";
+import type { NativeSandbox, WireValue } from "./addon";
+import { NO_CALL_ID } from "./wire_constants";
+
+/** An async call in flight. */
+export interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  /** Turns the binding's result into the host value. */
+  decode: (value: WireValue) => unknown;
+  onConsole: ConsoleHandler | undefined;
+  /** Keeps the MiniRacer (and so its sandbox) alive while the call runs. */
+  owner: object;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** What {@link PendingCalls.track} needs of a call besides its id. */
+export type CallSettings = Pick<PendingCall, "decode" | "onConsole" | "owner" | "signal">;
+
+/**
+ * The async calls of one sandbox that have not settled. The binding holds
+ * `complete`, and through it this table; the table holds no reference to the
+ * MiniRacer itself (only to the calls in flight), so an idle MiniRacer can
+ * still be garbage-collected.
+ */
+export class PendingCalls {
+  readonly #calls = new Map<number, PendingCall>();
+  // Calls rejected (aborted) while their script may still be unwinding on
+  // the sandbox's thread: nothing of theirs may reach the host any more.
+  readonly #abandoned = new Set<number>();
+  // Calls running nested in another (made from its host functions), by id:
+  // the call they run in. Aborting that one abandons them too.
+  readonly #outer = new Map<number, number>();
+
+  /**
+   * The async call whose host function is running right now (or NO_CALL_ID). A
+   * call made from there may be what that function's promise waits for; it
+   * runs nested in that call instead of queueing behind it forever.
+   */
+  hostFunctionOf: number = NO_CALL_ID;
+
+  /** Receives each call's outcome from the binding. */
+  readonly complete = (id: number, ok: boolean, value: unknown): void => {
+    const call = this.take(id);
+    this.#outer.delete(id);
+    if (call === undefined) {
+      this.#abandoned.delete(id); // aborted or closed already: now it is over
+      return;
+    }
+    if (!ok) {
+      call.reject(value);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = call.decode(value as WireValue);
+    } catch (error) {
+      call.reject(error);
+      return;
+    }
+    call.resolve(result);
+  };
+
+  /**
+   * Tracks call `id`, just queued on `sandbox`: nests it in the call whose
+   * host function made it, if any, and wires its signal to abort it.
+   * Resolves or rejects as the call ends.
+   */
+  track(sandbox: NativeSandbox, id: number, settings: CallSettings): Promise<unknown> {
+    const outer = this.hostFunctionOf;
+    if (outer !== NO_CALL_ID) {
+      sandbox.nestCall(id, outer);
+      this.#outer.set(id, outer);
+    }
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = {
+        resolve,
+        reject,
+        decode: settings.decode,
+        onConsole: settings.onConsole,
+        owner: settings.owner,
+        signal: settings.signal,
+        onAbort: undefined,
+      };
+      const signal = settings.signal;
+      if (signal !== undefined) {
+        call.onAbort = () => {
+          if (this.abandon(id) === undefined) return;
+          sandbox.cancelCall(id);
+          reject(new AbortError(signal.reason));
+        };
+        signal.addEventListener("abort", call.onAbort, { once: true });
+      }
+      this.#calls.set(id, call);
+    });
+  }
+
+  get(id: number): PendingCall | undefined {
+    return this.#calls.get(id);
+  }
+
+  take(id: number): PendingCall | undefined {
+    const call = this.#calls.get(id);
+    if (call === undefined) return undefined;
+    this.#calls.delete(id);
+    if (call.onAbort !== undefined) call.signal?.removeEventListener("abort", call.onAbort);
+    return call;
+  }
+
+  /** Takes the call out before the sandbox has ended it; see isAbandoned. */
+  abandon(id: number): PendingCall | undefined {
+    const call = this.take(id);
+    if (call !== undefined) this.#abandoned.add(id);
+    return call;
+  }
+
+  /** Whether `id`, or a call it runs nested in, was rejected early and has not ended yet. */
+  isAbandoned(id: number): boolean {
+    if (this.#abandoned.size === 0) return false;
+    for (let call: number | undefined = id; call !== undefined; call = this.#outer.get(call)) {
+      if (this.#abandoned.has(call)) return true;
+    }
+    return false;
+  }
+
+  rejectAll(error: () => Error): void {
+    for (const id of [...this.#calls.keys()]) this.take(id)?.reject(error());
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+}

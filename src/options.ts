@@ -1,0 +1,212 @@
+/**
+ * The options of a MiniRacer and of its calls: the public option types, and
+ * the checks that turn what a caller passed into the numbers the addon takes
+ * (a bad option is a TypeError or RangeError naming it). The types are part
+ * of the public API (re-exported by index.ts); the check functions are
+ * internal, used by mini_racer.ts and internal/.
+ */
+import { CallFlag } from "./internal/wire_constants";
+
+/** The levels of `console` output from the sandbox. */
+export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
+
+/**
+ * Receives the sandbox's `console.log/info/warn/error/debug` output: the
+ * level and copies of the logged values (what cannot be copied, such as a
+ * function, arrives as its string rendering).
+ */
+export type ConsoleHandler = (level: ConsoleLevel, args: unknown[]) => void;
+
+/** Options for {@link MiniRacer}'s constructor. */
+export interface MiniRacerOptions {
+  /**
+   * Hard cap, in bytes, on everything the sandbox allocates: its V8 heap and
+   * its off-heap buffers (ArrayBuffers) together. At least 8 MiB, any byte
+   * count; default 128 MiB. Reaching it ends the call with {@link JSOOMError}.
+   * A host value larger than it is refused with {@link ValueTransferError}.
+   */
+  maxMemory?: number;
+  /**
+   * Soft limit in bytes: when a call leaves the sandbox above it, the sandbox
+   * collects garbage and {@link HeapStats.softLimitReached} becomes true.
+   * Default: none.
+   */
+  softMemoryLimit?: number;
+  /**
+   * Default wall-clock limit of each call, in milliseconds (a positive finite
+   * number). Reaching it ends the call with {@link JSTimeoutError}. Default: none.
+   */
+  timeout?: number;
+  /** Receives the sandbox's console output (default: dropped, never printed). */
+  onConsole?: ConsoleHandler;
+  /**
+   * Most bytes one crossing may copy out of the sandbox: a result, or all
+   * the arguments of one host-function or console call together (one big
+   * value passed many times counts each time). Past it a result fails with
+   * {@link ValueTransferError}, a host call with a `RangeError` in the
+   * sandbox, and console arguments arrive as `undefined`, before the host
+   * allocates the copy. An error's name, message and stack are each cut to
+   * a ninth of it. At least 1024; default: `maxMemory`.
+   */
+  maxResultBytes?: number;
+}
+
+/** Options of a single call. */
+export interface CallOptions {
+  /** Wall-clock limit of this call in ms; overrides the MiniRacer's default. */
+  timeout?: number;
+  /**
+   * Return an object result (plain object, array, function, ...) as a handle
+   * ({@link JSObjectHandle}, {@link JSArrayHandle}, {@link JSFunctionHandle})
+   * that stays in the sandbox, instead of a copy. Functions and symbols come
+   * back as handles anyway, since they cannot be copied.
+   */
+  handle?: boolean;
+  /** Receives this call's console output, instead of the MiniRacer's `onConsole`. */
+  onConsole?: ConsoleHandler;
+}
+
+/** Options of a single asynchronous call. */
+export interface AsyncCallOptions extends CallOptions {
+  /**
+   * Aborting it ends the call: a queued call never runs, a running script is
+   * terminated, and the promise rejects with {@link AbortError} (its `cause`
+   * is the signal's reason). The MiniRacer stays usable.
+   */
+  signal?: AbortSignal;
+}
+
+// ---------------------------------------------------------------------------
+// Checks (internal). Each throws TypeError for a wrong type and RangeError for
+// a number out of range, with a message naming the option and the value.
+
+const MIN_MAX_MEMORY = 8 * 1024 * 1024;
+const MAX_BYTES = 2 ** 50;
+const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole", "maxResultBytes"]);
+const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** A short rendering of a bad value, for error messages. @internal */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  if (Object.is(value, -0)) return "-0";
+  if (value === null || typeof value !== "object") return String(value);
+  return Array.isArray(value) ? "an array" : "an object";
+}
+
+function checkBytes(name: string, value: unknown, min: number): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`${name} must be a number of bytes, got ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(Math.floor(value)) || value < min || value > MAX_BYTES) {
+    throw new RangeError(
+      `${name} must be a finite number of bytes from ${min} to ${MAX_BYTES} (1 PiB), got ${describe(value)}`,
+    );
+  }
+  return Math.floor(value);
+}
+
+/** Validates a timeout; 0 means "no limit" to the binding. @internal */
+export function checkTimeout(value: unknown): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`timeout must be a number of milliseconds, got ${describe(value)}`);
+  }
+  if (!(value > 0) || value === Infinity) {
+    throw new RangeError(`timeout must be a positive finite number of milliseconds, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** What the addon's Sandbox constructor and the MiniRacer take from {@link MiniRacerOptions}. @internal */
+export interface SandboxSettings {
+  /** Bytes; 0: the default. */
+  maxMemory: number;
+  /** Bytes; 0: none. */
+  softMemory: number;
+  /** Bytes; 0: maxMemory. */
+  maxResultBytes: number;
+  /** Milliseconds; 0: no limit. */
+  timeout: number;
+  onConsole: ConsoleHandler | undefined;
+}
+
+/** Checks the constructor's options. @internal */
+export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSettings {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}`);
+  }
+  const maxMemory =
+    options.maxMemory === undefined ? 0 : checkBytes("maxMemory", options.maxMemory, MIN_MAX_MEMORY);
+  const softMemory =
+    options.softMemoryLimit === undefined ? 0 : checkBytes("softMemoryLimit", options.softMemoryLimit, 1);
+  const timeout = options.timeout === undefined ? 0 : checkTimeout(options.timeout);
+  const onConsole = checkConsole(options.onConsole);
+  const maxResultBytes =
+    options.maxResultBytes === undefined ? 0 : checkBytes("maxResultBytes", options.maxResultBytes, 1024);
+  return { maxMemory, softMemory, maxResultBytes, timeout, onConsole };
+}
+
+/** @internal */
+export function checkCode(code: unknown): asserts code is string {
+  if (typeof code !== "string") {
+    throw new TypeError(`code must be a string, got ${describe(code)}`);
+  }
+}
+
+/** The name of a global function to call. @internal */
+export function checkName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`name must be a non-empty string, got ${describe(name)}`);
+  }
+}
+
+/** Where expose() puts a host function: a dotted path of identifiers. @internal */
+export function checkPath(name: unknown): asserts name is string {
+  if (typeof name !== "string" || !PATH.test(name)) {
+    throw new TypeError(`name must be a dotted path of identifiers, got ${describe(name)}`);
+  }
+}
+
+/** A call's time limit: its own `timeout`, else `fallback`. @internal */
+export function callTimeout(options: CallOptions | undefined, fallback: number): number {
+  if (options === undefined) return fallback;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  return options.timeout === undefined ? fallback : checkTimeout(options.timeout);
+}
+
+/** The addon flags a call's options ask for. @internal */
+export function resultFlags(options: CallOptions | undefined): CallFlag {
+  return options?.handle === true ? CallFlag.ResultHandles : CallFlag.None;
+}
+
+/** @internal */
+export function checkConsole(handler: unknown): ConsoleHandler | undefined {
+  if (handler === undefined) return undefined;
+  if (typeof handler !== "function") throw new TypeError(`onConsole must be a function, got ${describe(handler)}`);
+  return handler as ConsoleHandler;
+}
+
+/** An async call's abort signal, if it has one. @internal */
+export function callSignal(options: AsyncCallOptions | undefined): AbortSignal | undefined {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  const signal = options?.signal;
+  if (signal === undefined) return undefined;
+  // Duck-typed: AbortSignals of another realm (a vm context) qualify too.
+  if (
+    typeof signal !== "object" ||
+    signal === null ||
+    typeof signal.aborted !== "boolean" ||
+    typeof signal.addEventListener !== "function"
+  ) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return signal;
+}
