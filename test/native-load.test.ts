@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect, it } from "vitest";
-import { binding } from "../src/native.js";
+import { binding } from "../src/internal/addon.js";
+import { C_NAMES } from "../src/internal/wire_constants.js";
 import { distEntry, repoRoot } from "./helpers.js";
 
 // Loading the addon when no build fits the running Node: node-gyp-build is
@@ -92,8 +93,19 @@ it("the addon's `constants` are every enumerator of native/capi/mini_racer.h und
     }
   }
   expect(Object.keys(expected)).toEqual(expect.arrayContaining(["MR_VALUE_UNDEFINED", "MR_ERROR_CLOSED", "MR_HANDLE_KEYS", "MR_RESULT_HANDLES", "MR_EVAL_DISCARD_RESULT"]));
-  const { constants } = binding as unknown as { constants: Record<string, number> };
+  const { constants } = binding;
   expect(constants).toStrictEqual(expected);
   expect(Object.isFrozen(constants)).toBe(true);
   expect(Object.getPrototypeOf(constants)).toBe(Object.prototype);
+});
+
+// src/internal/wire_constants.ts holds TypeScript's copies (const enums, inlined
+// by tsc): each must equal the addon's number under the same C name.
+it("every constant src/ shares with the C API equals the addon's under its C name", () => {
+  const names = Object.keys(C_NAMES);
+  expect(names.length).toBeGreaterThanOrEqual(20);
+  expect(names).toEqual(expect.arrayContaining(["MR_ERROR_TIMEOUT", "MR_VALUE_FUNCTION", "MR_HANDLE_KEYS", "MR_RESULT_HANDLES", "MR_EVAL_DISCARD_RESULT"]));
+  for (const [name, value] of Object.entries(C_NAMES)) {
+    expect({ name, value: binding.constants[name] }).toStrictEqual({ name, value });
+  }
 });

@@ -73,6 +73,8 @@ interface Binding {
   Sandbox: new (maxMemory: number, softMemory: number, maxResultBytes?: number) => NativeSandbox;
   setErrorFactory(factory: (kind: number, name: string, message: string, stack: string) => Error): void;
   v8Version: string;
+  /** The C API's enumerators by their C names (native/binding/constants.cc). */
+  constants: Readonly<Record<string, number>>;
 }
 
 /** The package root: the nearest folder above this file with our package.json. */
