@@ -4,7 +4,8 @@ namespace mini_racer {
 
 bool RunContextBootstrap(v8::Isolate* isolate, v8::Local<v8::Context> context,
                          const char* source, int argc,
-                         v8::Local<v8::Value>* argv) {
+                         v8::Local<v8::Value>* argv,
+                         v8::Local<v8::Value>* result) {
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::String> text;
@@ -15,9 +16,14 @@ bool RunContextBootstrap(v8::Isolate* isolate, v8::Local<v8::Context> context,
       !script->Run(context).ToLocal(&installer) || !installer->IsFunction()) {
     return false;
   }
-  return !installer.As<v8::Function>()
-              ->Call(context, context->Global(), argc, argv)
-              .IsEmpty();
+  v8::Local<v8::Value> returned;
+  if (!installer.As<v8::Function>()
+           ->Call(context, context->Global(), argc, argv)
+           .ToLocal(&returned)) {
+    return false;
+  }
+  if (result != nullptr) *result = returned;
+  return true;
 }
 
 }  // namespace mini_racer

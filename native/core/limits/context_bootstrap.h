@@ -11,10 +11,12 @@
 namespace mini_racer {
 
 // Call inside a HandleScope. Returns false if the script did not compile,
-// did not evaluate to a function, or the function threw.
+// did not evaluate to a function, or the function threw; else the
+// function's return value goes to *result, if given.
 bool RunContextBootstrap(v8::Isolate* isolate, v8::Local<v8::Context> context,
                          const char* source, int argc,
-                         v8::Local<v8::Value>* argv);
+                         v8::Local<v8::Value>* argv,
+                         v8::Local<v8::Value>* result = nullptr);
 
 }  // namespace mini_racer
 

@@ -1,0 +1,15 @@
+// The JavaScript of BuiltinGuard's three stages (see builtin_guard.h), one
+// file each. Each source evaluates to a function: the kit stage takes the
+// memory cap and returns the kit; the others take the kit and the cap.
+#ifndef MINI_RACER_CORE_LIMITS_BUILTIN_GUARD_SOURCES_H_
+#define MINI_RACER_CORE_LIMITS_BUILTIN_GUARD_SOURCES_H_
+
+namespace mini_racer {
+
+extern const char kBuiltinGuardKit[];
+extern const char kBuiltinGuardArrays[];
+extern const char kBuiltinGuardCallsAndTyped[];
+
+}  // namespace mini_racer
+
+#endif  // MINI_RACER_CORE_LIMITS_BUILTIN_GUARD_SOURCES_H_
