@@ -172,16 +172,7 @@ void mr_value_release(mr_value* value) {
 }
 
 int mr_value_copy(const mr_value* value, mr_value* out) {
-  *out = *value;
-  out->data = nullptr;
-  out->length = 0;
-  if (value->data == nullptr || value->length == 0) return 0;
-  auto* bytes = static_cast<uint8_t*>(std::malloc(value->length));
-  if (bytes == nullptr) return -1;
-  std::memcpy(bytes, value->data, value->length);
-  out->data = bytes;
-  out->length = value->length;
-  return 0;
+  return mini_racer::TryCopyValue(*value, out) ? 0 : -1;
 }
 
 void mr_failure_new(int type, const char* name, size_t name_length,

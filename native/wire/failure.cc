@@ -70,19 +70,23 @@ FailureParts ReadFailure(const mr_value& failure) {
   return parts;
 }
 
+bool TryCopyValue(const mr_value& in, mr_value* out) {
+  *out = in;
+  out->data = nullptr;
+  out->length = 0;
+  if (in.data == nullptr || in.length == 0) return true;
+  auto* bytes = static_cast<uint8_t*>(std::malloc(in.length));
+  if (bytes == nullptr) return false;
+  std::memcpy(bytes, in.data, in.length);
+  out->data = bytes;
+  out->length = in.length;
+  return true;
+}
+
 mr_value CopyValue(const mr_value& in) {
-  mr_value copy = in;
-  copy.data = nullptr;
-  if (in.data != nullptr && in.length > 0) {
-    auto* bytes = static_cast<uint8_t*>(std::malloc(in.length));
-    if (bytes == nullptr) {
-      SetFailure(&copy, MR_ERROR_EXCEPTION, "RangeError", "out of memory");
-      return copy;
-    }
-    std::memcpy(bytes, in.data, in.length);
-    copy.data = bytes;
-  } else {
-    copy.length = 0;
+  mr_value copy{};
+  if (!TryCopyValue(in, &copy)) {
+    SetFailure(&copy, MR_ERROR_EXCEPTION, "RangeError", "out of memory");
   }
   return copy;
 }

@@ -29,8 +29,12 @@ struct FailureParts {
 };
 FailureParts ReadFailure(const mr_value& failure);
 
-// A deep copy of a value whose bytes are borrowed. A copy that cannot be
-// allocated becomes a RangeError failure.
+// A deep copy of a value whose bytes are borrowed, into *out (malloc'd
+// bytes, freed by mr_value_release). False, with *out holding no bytes,
+// when they cannot be allocated.
+bool TryCopyValue(const mr_value& in, mr_value* out);
+// The same, where a copy that cannot be allocated becomes a RangeError
+// failure.
 mr_value CopyValue(const mr_value& in);
 
 // A sandbox Error made from a host failure: the name picks the constructor
