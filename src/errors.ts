@@ -4,7 +4,13 @@
  * Bad arguments from the host get the built-in `TypeError` / `RangeError`.
  */
 
-/** Stable error codes, one per error class. */
+/**
+ * Stable error codes: one per error class, and for {@link MiniRacerError}
+ * itself one per kind of failure it reports (`internal`: a bug in
+ * mini-racer; `unsafeHostFlags`: the host process's V8 flags, such as
+ * `--allow-natives-syntax`, make sandboxes unsafe, so none is created and no
+ * call runs until they are off).
+ */
 export const ErrorCodes = {
   eval: "ERR_MINI_RACER_EVAL",
   parse: "ERR_MINI_RACER_PARSE",
@@ -17,6 +23,7 @@ export const ErrorCodes = {
   closed: "ERR_MINI_RACER_CLOSED",
   handleReleased: "ERR_MINI_RACER_HANDLE_RELEASED",
   internal: "ERR_MINI_RACER_INTERNAL",
+  unsafeHostFlags: "ERR_MINI_RACER_UNSAFE_HOST_FLAGS",
   noNativeBuild: "ERR_MINI_RACER_NO_NATIVE_BUILD",
 } as const;
 

@@ -621,15 +621,25 @@ describe("mixed use and ordering", () => {
            const results = await Promise.all(calls);
            results.forEach((value, i) => { if (value !== (i % 2 === 0 ? i * 2 : i)) wrong++; });
          };
-         const collect = () => { for (const mr of sandboxes) mr.lowMemoryNotification(); gc(); };
+         // Freed pages go back to the system on V8's background threads: RSS
+         // read at once may still hold the last window's garbage (seen: +11 MB
+         // in every window, gone by the next, flat over 1M calls). Two passes
+         // 50 ms apart let it settle.
+         const collect = async () => {
+           for (let pass = 0; pass < 2; pass++) {
+             for (const mr of sandboxes) mr.lowMemoryNotification();
+             gc();
+             await new Promise((resolve) => setTimeout(resolve, 50));
+           }
+         };
          for (let i = 0; i < 60; i++) await round();
          const growths = [];
          const settled = () => growths.length >= 2 && growths.slice(-2).every((g) => g < 5);
          for (let window = 0; window < 16 && !settled(); window++) {
-           collect();
+           await collect();
            const before = process.memoryUsage().rss;
            for (let i = 0; i < 40; i++) await round();
-           collect();
+           await collect();
            growths.push((process.memoryUsage().rss - before) / 1024 / 1024);
          }
          const pending = sandboxes.reduce((n, mr) => n + mr.pendingCalls, 0);

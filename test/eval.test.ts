@@ -223,6 +223,7 @@ describe("errors from the script", () => {
       ["JSCancelledError", new JSCancelledError(), "ERR_MINI_RACER_CANCELLED"],
       ["NativeBuildError", new NativeBuildError("m"), "ERR_MINI_RACER_NO_NATIVE_BUILD"],
       ["MiniRacerError", new MiniRacerError("m"), "ERR_MINI_RACER_INTERNAL"],
+      ["MiniRacerError", new MiniRacerError("m", ErrorCodes.unsafeHostFlags), "ERR_MINI_RACER_UNSAFE_HOST_FLAGS"],
     ];
     for (const [name, error, code] of table) {
       expect(error, name).toBeInstanceOf(MiniRacerError);
@@ -230,7 +231,7 @@ describe("errors from the script", () => {
       expect((error as MiniRacerError).code, name).toBe(code);
       expect(error.name, name).toBe(name);
     }
-    // The codes are exactly these, one per class.
+    // The codes are exactly these: one per class, and MiniRacerError's two.
     expect(Object.values(ErrorCodes).sort()).toEqual(table.map(([, , code]) => code).sort());
     // JSParseError and JSPromiseError are JSEvalErrors; AbortError carries the reason.
     expect(table[1]![1]).toBeInstanceOf(JSEvalError);

@@ -55,7 +55,11 @@ typedef enum mr_value_type {
   MR_ERROR_INVALID_ARGUMENT = 22, /* bad input from the host */
   MR_ERROR_CLOSED = 23,           /* mr_sandbox_close or _free ended it */
   MR_ERROR_INTERNAL = 24,
-  MR_ERROR_PROMISE_REJECTED = 25  /* the result was a rejected promise */
+  MR_ERROR_PROMISE_REJECTED = 25, /* the result was a rejected promise */
+  /* The host process's V8 flags make sandboxes unsafe (today: natives
+     syntax, `%` calls into V8's runtime, turned on); no call runs until
+     they are off again. */
+  MR_ERROR_UNSAFE_FLAGS = 26
 } mr_value_type;
 
 /* A value or failure. Input values borrow their data; output values own it

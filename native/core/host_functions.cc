@@ -200,6 +200,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
   if (!natives_guard_.Safe(isolate_, context)) {
     // The host function turned --allow-natives-syntax on: the script must
     // not go on to eval `%` code.
+    stopped_for_unsafe_flags_ = true;
     isolate_->TerminateExecution();
     return;
   }

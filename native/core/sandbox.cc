@@ -17,6 +17,14 @@ bool Check(bool ok, const char* what, mr_value* error) {
   return ok;
 }
 
+// The host's V8 flags refuse sandboxes: a kind of its own, not internal.
+bool CheckSafeFlags(bool safe, mr_value* error) {
+  if (!safe) {
+    SetFailure(error, MR_ERROR_UNSAFE_FLAGS, "", NativesSyntaxGuard::kRefusal);
+  }
+  return safe;
+}
+
 }  // namespace
 
 Sandbox::Sandbox(size_t max_memory)
@@ -72,8 +80,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     // and instantiate they wrap.
     if (!Check(self.owned_promises_->Install(context),
                "could not install the call-owned promises", error) ||
-        !Check(self.natives_guard_.ProbeSafe(isolate, context),
-               NativesSyntaxGuard::kRefusal, error) ||
+        !CheckSafeFlags(self.natives_guard_.ProbeSafe(isolate, context),
+                        error) ||
         !Check(self.InstallConsole(context), "could not install the console",
                error) ||
         !Check(v8::Script::Compile(context, v8::String::NewFromUtf8Literal(

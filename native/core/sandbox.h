@@ -257,6 +257,9 @@ class Sandbox {
   v8::Global<v8::Function> interrupt_probe_;
   // Checked at the start of every slice and after every host function.
   NativesSyntaxGuard natives_guard_;
+  // Set when a host function turned unsafe flags on mid-call, and the call
+  // was ended for it (the slice runner's thread only).
+  bool stopped_for_unsafe_flags_ = false;
   // Set when a memory-cap hit left no room to go on.
   std::atomic<bool> exhausted_{false};
   StackLimit stack_limit_;

@@ -103,6 +103,7 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     ~OwnerReset() { owner->store(std::thread::id(), std::memory_order_release); }
   } owner_reset{&slice_owner_};
   current_call_id_ = call_id;
+  stopped_for_unsafe_flags_ = false;
   tasks_->SetRunningCall(call_id, std::this_thread::get_id());
   v8::Isolate::Scope isolate_scope(isolate_);
   stack_limit_.FitToThisThread(isolate_);
@@ -255,7 +256,7 @@ Sandbox::Acquired Sandbox::AcquireOnHostThread(
 
 bool Sandbox::RefuseIfUnsafeFlags(Slice& slice) {
   if (natives_guard_.Safe(isolate_, slice.context())) return false;
-  slice.failure = MR_ERROR_INTERNAL;
+  slice.failure = MR_ERROR_UNSAFE_FLAGS;
   isolate_->ThrowException(v8::Exception::Error(
       v8::String::NewFromUtf8Literal(isolate_, NativesSyntaxGuard::kRefusal)));
   return true;
@@ -303,6 +304,8 @@ void Sandbox::SetCallFailure(mr_value* out, bool cap_reached,
   } else if (described->data != nullptr && !terminated) {
     *out = *described;
     *described = mr_value{};
+  } else if (terminated && stopped_for_unsafe_flags_) {
+    SetFailure(out, MR_ERROR_UNSAFE_FLAGS, "", NativesSyntaxGuard::kRefusal);
   } else {
     SetFailure(out, MR_ERROR_INTERNAL, "Error",
                terminated ? "the call was terminated"

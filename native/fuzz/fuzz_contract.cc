@@ -41,7 +41,7 @@ void Bump(uint64_t h) { g_extra_counters[h % kExtraCounters] = 1; }
 
 bool ValidType(int32_t t) {
   return (t >= MR_VALUE_UNDEFINED && t <= MR_VALUE_SYMBOL) ||
-         (t >= MR_ERROR_FIRST && t <= MR_ERROR_PROMISE_REJECTED);
+         (t >= MR_ERROR_FIRST && t <= MR_ERROR_UNSAFE_FLAGS);
 }
 
 const bool g_trace = std::getenv("MR_FUZZ_TRACE") != nullptr;

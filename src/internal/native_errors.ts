@@ -40,6 +40,8 @@ export function errorFromNative(kind: number, name: string, message: string, sta
       return new TypeError(message);
     case FailureKind.Closed:
       return new ContextClosedError(message || undefined);
+    case FailureKind.UnsafeFlags:
+      return new MiniRacerError(message, ErrorCodes.unsafeHostFlags);
     default: // FailureKind.Internal, and any kind this side does not know
       return new MiniRacerError(name ? `${name}: ${message}` : message, ErrorCodes.internal);
   }

@@ -31,6 +31,8 @@ export const enum FailureKind {
   Internal = 24,
   /** MR_ERROR_PROMISE_REJECTED: the result was a rejected promise. */
   PromiseRejected = 25,
+  /** MR_ERROR_UNSAFE_FLAGS: the host's V8 flags make sandboxes unsafe. */
+  UnsafeFlags = 26,
 }
 
 /** Kinds of handle, the `mr_value_type` a handle crosses as (its first wire element). */
@@ -100,6 +102,7 @@ export const C_NAMES = Object.freeze({
   MR_ERROR_CLOSED: FailureKind.Closed,
   MR_ERROR_INTERNAL: FailureKind.Internal,
   MR_ERROR_PROMISE_REJECTED: FailureKind.PromiseRejected,
+  MR_ERROR_UNSAFE_FLAGS: FailureKind.UnsafeFlags,
   MR_VALUE_FUNCTION: HandleType.Function,
   MR_VALUE_OBJECT: HandleType.Object,
   MR_VALUE_ARRAY: HandleType.Array,
