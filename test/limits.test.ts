@@ -243,9 +243,12 @@ describe("memory cap (64 MB)", () => {
 describe("soft memory limit", () => {
   it("turns true only when a call leaves the heap plus buffers above it, not just under", () => {
     using mr = new MiniRacer({ maxMemory: 64 * MB, softMemoryLimit: 16 * MB });
+    // A fresh sandbox's heap: 1.6 MiB on Node 20, 2.7 or 3.5 MiB on Node
+    // 24 and 26 (whether a GC ran after setup); under 4 MiB is what "just
+    // under" below needs.
     const { usedHeapSize } = mr.heapStats();
-    expect(usedHeapSize).toBeLessThan(3 * MB);
-    // Just under: the heap (< 3 MiB) and a 12 MiB buffer.
+    expect(usedHeapSize).toBeLessThan(4 * MB);
+    // Just under: the heap (< 4 MiB) and a 12 MiB buffer.
     mr.execute("globalThis.keep = [new ArrayBuffer(12 * 1024 * 1024)]");
     expect(mr.heapStats().softLimitReached).toBe(false);
     // Over: 4 MiB more.
