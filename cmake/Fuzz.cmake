@@ -37,8 +37,8 @@ function(mini_racer_add_fuzz_target)
   # The core and the C API (MINI_RACER_CORE_SOURCES, not the
   # mini_racer_core library: these are built with the fuzzer's
   # instrumentation) in a library of their own, and the fuzz target over
-  # them; not the Node-API binding. Like the binding, fuzz_addon.cc sees the
-  # C API's folder only.
+  # them; not the Node-API binding. Like the binding, native/fuzz/*.cc see
+  # the C API's folder only.
   file(GLOB _fuzz_sources CONFIGURE_DEPENDS
     "${CMAKE_CURRENT_SOURCE_DIR}/native/fuzz/*.cc")
 
