@@ -105,19 +105,16 @@ export class HostDispatcher {
     const fn = this.#functions[functionId - 1];
     if (fn === undefined) throw { name: "TypeError", message: "no such host function" };
     let result: unknown;
-    const outer = calls.hostFunctionOf;
     try {
       for (let i = 0; i < args.length; i++) {
         const arg = args[i];
         if (typeof arg === "object" && arg !== null) args[i] = valueFromWire(owner, arg) as WireValue;
       }
-      if (calls.get(callId) !== undefined) calls.hostFunctionOf = callId;
-      result = fn(...args);
+      // Of an async call: the calls it makes run nested in that one.
+      result = calls.get(callId) !== undefined ? calls.runHostFunction(callId, () => fn(...args)) : fn(...args);
     } catch (error) {
       const [name, message] = errorParts(error);
       throw { name, message };
-    } finally {
-      calls.hostFunctionOf = outer;
     }
     if (isThenable(result)) {
       const promiseId = this.#nextPromiseId++;
