@@ -11,18 +11,14 @@ namespace {
 
 constexpr size_t kDefaultMaxMemory = 128u << 20;
 
-// The first setup step that fails names the failure.
-bool Check(bool ok, const char* what, mr_value* error) {
-  if (!ok) SetFailure(error, MR_ERROR_INTERNAL, "Error", what);
-  return ok;
-}
-
-// The host's V8 flags refuse sandboxes: a kind of its own, not internal.
-bool CheckSafeFlags(bool safe, mr_value* error) {
-  if (!safe) {
-    SetFailure(error, MR_ERROR_UNSAFE_FLAGS, "", NativesSyntaxGuard::kRefusal);
+// The first setup step that fails names the failure: an internal one, or
+// a refusal of its own kind (unsafe host flags).
+bool Check(bool ok, const char* what, mr_value* error,
+           mr_value_type kind = MR_ERROR_INTERNAL) {
+  if (!ok) {
+    SetFailure(error, kind, kind == MR_ERROR_INTERNAL ? "Error" : "", what);
   }
-  return safe;
+  return ok;
 }
 
 }  // namespace
@@ -80,8 +76,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     // and instantiate they wrap.
     if (!Check(self.owned_promises_->Install(context),
                "could not install the call-owned promises", error) ||
-        !CheckSafeFlags(self.natives_guard_.ProbeSafe(isolate, context),
-                        error) ||
+        !Check(self.natives_guard_.ProbeSafe(isolate, context),
+               NativesSyntaxGuard::kRefusal, error, MR_ERROR_UNSAFE_FLAGS) ||
         !Check(self.InstallConsole(context), "could not install the console",
                error) ||
         !Check(v8::Script::Compile(context, v8::String::NewFromUtf8Literal(

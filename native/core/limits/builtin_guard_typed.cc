@@ -5,13 +5,11 @@
 namespace mini_racer {
 
 const char kBuiltinGuardCallsAndTyped[] = R"JS(
-(function (kit, maxBytes) {
+(function (kit) {
   "use strict";
   const {
-    apply, construct, getOwnPropertyDescriptor, reflectSet, NativeArray, ArrayProto, isArray,
-    ObjectOf, TypeErr, RangeErr, speciesSymbol, spreadableSymbol, MAX_SAFE, CHEAP, COPY, HEAVY,
-    LOCALE, DEFAULT_COMPARE_MIN, SORT_MAX, replace, isProxy, interruptible, toLength,
-    makeWrapper, viaProxy, viaProxyWithCallback,
+    apply, construct, getOwnPropertyDescriptor, NativeArray, isArray, RangeErr, LOCALE, replace,
+    isProxy, toLength,
   } = kit;
   // -------------------------------------------------- argument lists
   // Function.prototype.apply, Reflect.apply and Reflect.construct copy an
