@@ -1,5 +1,8 @@
 #include "async_channel.h"
 
+#include <cstdint>
+#include <utility>
+
 #include "errors.h"
 #include "sandbox_wrap.h"
 #include "values.h"
@@ -53,6 +56,69 @@ void AsyncChannel::Release() {
   function_.Release();
 }
 
+void AsyncChannel::FreeSandbox(Napi::Env env, mr_sandbox* sandbox,
+                               bool at_teardown) {
+  auto relay = std::make_unique<StopRelay>(this);
+  if (mr_sandbox_stop(sandbox, at_teardown ? kTeardownWaitMs : kStopGraceMs,
+                      &StopRelay::OnStopped, relay.get()) == 1) {
+    mr_sandbox_free(sandbox);
+    Release();
+    return;
+  }
+  stuck_sandbox_ = sandbox;
+  relay_ = std::move(relay);
+  if (at_teardown) {
+    GiveUp(std::move(relay_));
+    return;
+  }
+  env_ = env;
+  // Like the sandbox's own hook (see SandboxWrap::StartAsync), this runs
+  // before the thread-safe function's teardown.
+  napi_add_env_cleanup_hook(env, &AsyncChannel::OnEnvCleanup, this);
+}
+
+void AsyncChannel::StopRelay::OnStopped(void* user_data) {
+  auto* relay = static_cast<StopRelay*>(user_data);
+  std::lock_guard<std::mutex> lock(relay->mutex_);
+  if (relay->channel_ != nullptr) {
+    relay->channel_->Post(new Item{kStoppedId, {}});
+  }
+}
+
+void AsyncChannel::StopRelay::Disconnect() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  channel_ = nullptr;
+}
+
+void AsyncChannel::OnEnvCleanup(void* data) {
+  static_cast<AsyncChannel*>(data)->FreeStopped(/*at_teardown=*/true);
+}
+
+void AsyncChannel::FreeStopped(bool at_teardown) {
+  if (stuck_sandbox_ == nullptr) return;
+  if (at_teardown) {
+    if (mr_sandbox_stop(stuck_sandbox_, kTeardownWaitMs,
+                        &StopRelay::OnStopped, relay_.get()) == 0) {
+      GiveUp(std::move(relay_));
+      return;
+    }
+  } else {
+    napi_remove_env_cleanup_hook(env_, &AsyncChannel::OnEnvCleanup, this);
+  }
+  mr_sandbox_free(std::exchange(stuck_sandbox_, nullptr));
+  relay_.reset();
+  Release();
+}
+
+void AsyncChannel::GiveUp(std::unique_ptr<StopRelay> relay) {
+  // The thread may still call the relay, and owns the sandbox's memory
+  // from here: both are left to the process's (or worker's) end.
+  relay->Disconnect();
+  relay.release();  // NOLINT(bugprone-unused-return-value): left on purpose
+  stuck_sandbox_ = nullptr;
+  Release();
+}
+
 // On Node's thread: answers host calls, or hands (id, ok, value or error) to
 // the completion handler. env is null when the channel is torn down with
 // the item unsent.
@@ -63,6 +129,10 @@ void AsyncChannel::Deliver(Napi::Env env, Napi::Function handler,
   uint64_t id = item->id;
   delete item;
   if (static_cast<napi_env>(env) == nullptr) return;
+  if (id == kStoppedId) {
+    channel->FreeStopped(/*at_teardown=*/false);
+    return;
+  }
   if (id == 0) {
     if (channel->owner_ != nullptr) channel->owner_->RunHostRequests();
     return;

@@ -9,6 +9,10 @@
 
 #include <napi.h>
 
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
 #include "mini_racer.h"
 
 namespace mr_binding {
@@ -38,6 +42,15 @@ class AsyncChannel {
   // free produced) has been delivered.
   void Release();
 
+  // Frees the sandbox (its async calls end as closed) and then lets the
+  // channel go. A call stuck in a builtin that ignores the interrupt does
+  // not hold close() up: after a short grace the sandbox is freed on
+  // Node's thread once that call is out, the channel meanwhile not keeping
+  // the event loop alive. At Node's teardown (`at_teardown`) it is waited
+  // for a while, then left running: the process or worker must be able to
+  // exit. Node's thread.
+  void FreeSandbox(Napi::Env env, mr_sandbox* sandbox, bool at_teardown);
+
  private:
   struct Item {
     uint64_t id;  // 0: not a completion, but host calls to answer
@@ -48,13 +61,47 @@ class AsyncChannel {
   using Function = Napi::TypedThreadSafeFunction<AsyncChannel, Item,
                                                  &AsyncChannel::Deliver>;
 
+  // What a stuck sandbox's thread reaches when it gets out (the user data
+  // of mr_sandbox_stopped): the channel, until the channel gives the
+  // sandbox up at teardown; then nothing, and it outlives the channel.
+  class StopRelay {
+   public:
+    explicit StopRelay(AsyncChannel* channel) : channel_(channel) {}
+    static void OnStopped(void* user_data);
+    void Disconnect();
+
+   private:
+    std::mutex mutex_;
+    AsyncChannel* channel_;
+  };
+
+  // Item id of StopRelay::OnStopped; call ids start at 1, never reach it.
+  static constexpr uint64_t kStoppedId = UINT64_MAX;
+  // How long close() waits for a stopped async call before it leaves the
+  // sandbox to be freed later. A call stops within milliseconds unless a
+  // builtin ignores the interrupt.
+  static constexpr uint32_t kStopGraceMs = 50;
+  // How long Node's teardown waits for such a call.
+  static constexpr uint32_t kTeardownWaitMs = 1000;
+
   void Post(Item* item);
+  static void OnEnvCleanup(void* data);
+  // Frees the sandbox left stuck by FreeSandbox (once its thread is out,
+  // or, at teardown, after waiting) and lets the channel go.
+  void FreeStopped(bool at_teardown);
+  // At teardown, the sandbox's thread still stuck: the sandbox and relay
+  // are left to it (never freed), the channel goes.
+  void GiveUp(std::unique_ptr<StopRelay> relay);
 
   Function function_;
   SandboxWrap* owner_ = nullptr;
   // Calls issued and not yet delivered. Node's thread only.
   size_t pending_ = 0;
   bool released_ = false;
+  // A sandbox stuck in a builtin, until FreeStopped. Node's thread only.
+  mr_sandbox* stuck_sandbox_ = nullptr;
+  std::unique_ptr<StopRelay> relay_;
+  napi_env env_ = nullptr;
 };
 
 }  // namespace mr_binding

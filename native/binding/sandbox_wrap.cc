@@ -1,5 +1,7 @@
 #include "sandbox_wrap.h"
 
+#include <utility>
+
 #include "args.h"
 #include "host_calls.h"
 
@@ -326,7 +328,7 @@ void SandboxWrap::WakeHost(void* user_data) {
 }
 
 void SandboxWrap::OnEnvCleanup(void* data) {
-  static_cast<SandboxWrap*>(data)->FreeNow();
+  static_cast<SandboxWrap*>(data)->FreeNow(/*at_teardown=*/true);
 }
 
 // Closes the sandbox: now, or, when called from inside a call on it, as
@@ -345,17 +347,21 @@ bool SandboxWrap::CloseNow() {
 
 // Frees the sandbox (its thread completes what is pending, as closed) and
 // then lets the channel go once it has delivered that.
-void SandboxWrap::FreeNow() {
+void SandboxWrap::FreeNow(bool at_teardown) {
   close_pending_ = false;
-  if (channel_ != nullptr) channel_->Detach();
-  if (sandbox_ != nullptr) {
-    mr_sandbox_free(sandbox_);
-    sandbox_ = nullptr;
+  mr_sandbox* sandbox = std::exchange(sandbox_, nullptr);
+  AsyncChannel* channel = std::exchange(channel_, nullptr);
+  if (channel == nullptr) {
+    // No async call was ever made, so no thread to wait for.
+    if (sandbox != nullptr) mr_sandbox_free(sandbox);
+    return;
   }
-  if (channel_ != nullptr) {
-    napi_remove_env_cleanup_hook(Env(), &SandboxWrap::OnEnvCleanup, this);
-    channel_->Release();
-    channel_ = nullptr;
+  channel->Detach();
+  napi_remove_env_cleanup_hook(Env(), &SandboxWrap::OnEnvCleanup, this);
+  if (sandbox != nullptr) {
+    channel->FreeSandbox(Env(), sandbox, at_teardown);
+  } else {
+    channel->Release();
   }
 }
 

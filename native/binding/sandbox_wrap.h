@@ -134,7 +134,9 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   static void OnEnvCleanup(void* data);
 
   bool CloseNow();
-  void FreeNow();
+  // Frees the sandbox; see AsyncChannel::FreeSandbox for an async call
+  // stuck in a builtin, and `at_teardown`.
+  void FreeNow(bool at_teardown = false);
 
   mr_sandbox* sandbox_ = nullptr;
   AsyncChannel* channel_ = nullptr;

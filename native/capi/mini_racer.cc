@@ -64,6 +64,15 @@ void mr_sandbox_free(mr_sandbox* sandbox) {
   mini_racer::MemoryMonitor::ReturnFreedMemory(/*at_most_every_second=*/true);
 }
 
+int mr_sandbox_stop(mr_sandbox* sandbox, uint32_t grace_ms,
+                    mr_sandbox_stopped on_stopped, void* user_data) {
+  return Unwrap(sandbox)->StopWithin(
+             std::chrono::milliseconds(grace_ms),
+             [on_stopped, user_data] { on_stopped(user_data); })
+             ? 1
+             : 0;
+}
+
 void mr_sandbox_close(mr_sandbox* sandbox) {
   sandbox->closing.store(true, std::memory_order_release);
   Unwrap(sandbox)->Cancel();

@@ -108,9 +108,26 @@ int mr_init(void);
  * caller releases) when it cannot. */
 mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
 
-/* Frees a sandbox. A call running on another thread is cancelled first;
- * pending asynchronous calls complete with MR_ERROR_CLOSED before it returns. */
+/* Frees a sandbox. A call running on another thread is cancelled first
+ * (and waited for: see mr_sandbox_stop to bound that); pending asynchronous
+ * calls complete with MR_ERROR_CLOSED before it returns. */
 void mr_sandbox_free(mr_sandbox* sandbox);
+
+/* Called once, from the sandbox's own thread, when a sandbox that
+ * mr_sandbox_stop could not stop in time has stopped. */
+typedef void (*mr_sandbox_stopped)(void* user_data);
+
+/* Stops a sandbox's asynchronous calls before mr_sandbox_free, waiting at
+ * most grace_ms for the running one to end. Returns 1 when they have all
+ * ended (mr_sandbox_free then returns at once). Returns 0 when the running
+ * call is stuck in code that never checks for interrupts (a V8 builtin
+ * working through a huge input): every asynchronous call has then been
+ * completed with MR_ERROR_CLOSED, no completion or host wake-up comes any
+ * more, and on_stopped(user_data) is called from the sandbox's thread once
+ * that code returns; call mr_sandbox_free after it, and nothing else on
+ * the sandbox meanwhile. Not from inside a call on the sandbox. */
+int mr_sandbox_stop(mr_sandbox* sandbox, uint32_t grace_ms,
+                    mr_sandbox_stopped on_stopped, void* user_data);
 
 /* Closes a sandbox from inside a call on it (from one of its host functions
  * or console calls, on the host thread), where mr_sandbox_free must not be

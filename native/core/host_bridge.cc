@@ -12,7 +12,10 @@ HostBridge::~HostBridge() = default;
 void HostBridge::SetHost(mr_host_function function, mr_host_wakeup wakeup,
                          void* user_data) {
   function_ = function;
-  wakeup_ = wakeup;
+  {
+    MutexLock lock(wakeup_mutex_);
+    wakeup_ = wakeup;
+  }
   user_data_ = user_data;
   host_thread_ = std::this_thread::get_id();
 }
@@ -42,8 +45,14 @@ size_t HostBridge::BytesOf(const Request& request) {
 
 void HostBridge::PostWakeup() {
   if (!wakeup_posted_.exchange(true, std::memory_order_acq_rel)) {
-    wakeup_(user_data_);
+    MutexLock lock(wakeup_mutex_);
+    if (wakeup_ != nullptr) wakeup_(user_data_);
   }
+}
+
+void HostBridge::DisconnectWakeups() {
+  MutexLock lock(wakeup_mutex_);
+  wakeup_ = nullptr;
 }
 
 bool HostBridge::CallFromSandboxThread(std::shared_ptr<Request> request,

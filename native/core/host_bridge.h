@@ -55,6 +55,9 @@ class HostBridge {
   void SetHost(mr_host_function function, mr_host_wakeup wakeup,
                void* user_data);
   bool has_host() const { return function_ != nullptr; }
+  // From now on no wake-up reaches the host (whose user data may be gone
+  // once this returns). Any thread.
+  void DisconnectWakeups();
   bool OnHostThread() const {
     return has_host() && std::this_thread::get_id() == host_thread_;
   }
@@ -120,7 +123,9 @@ class HostBridge {
   };
 
   mr_host_function function_ = nullptr;
-  mr_host_wakeup wakeup_ = nullptr;
+  // Guards the call of wakeup_ against DisconnectWakeups().
+  Mutex wakeup_mutex_;
+  mr_host_wakeup wakeup_ MR_GUARDED_BY(wakeup_mutex_) = nullptr;
   void* user_data_ = nullptr;
   std::thread::id host_thread_;
   int host_depth_ = 0;  // host thread only

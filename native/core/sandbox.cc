@@ -92,7 +92,10 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     self.interrupt_probe_.Reset(isolate, probe.As<v8::Function>());
     self.context_.Reset(isolate, context);
   }
-  self.watchdog_ = std::make_unique<Watchdog>(isolate);
+  self.watchdog_ = std::make_unique<Watchdog>(
+      isolate, [raw = &self](uint64_t call_id) {
+        raw->SettleOverdueCall(call_id);
+      });
   return sandbox;
 }
 
@@ -125,6 +128,42 @@ Sandbox::~Sandbox() {
   }
   holder_.reset();
   tasks_->Clear();
+}
+
+void Sandbox::SettleOverdueCall(uint64_t call_id) {
+  SandboxThread* thread;
+  {
+    MutexLock lock(thread_mutex_);
+    thread = thread_.get();
+  }
+  // (A synchronous call holds Node's thread itself: nothing to settle.)
+  if (thread == nullptr) return;
+  mr_value failure{};
+  SetFailure(&failure, MR_ERROR_TIMEOUT, "",
+             "the call exceeded its time limit inside a builtin that does "
+             "not stop when asked; the sandbox stays busy until it returns");
+  thread->CompleteRunning(call_id, failure);
+  mr_value_release(&failure);
+}
+
+bool Sandbox::StopWithin(Clock::duration grace,
+                         std::function<void()> on_stopped) {
+  closing_.store(true, std::memory_order_release);
+  SandboxThread* thread;
+  {
+    // Not held while waiting: thread_ itself changes only in the
+    // destructor.
+    MutexLock lock(thread_mutex_);
+    thread = thread_.get();
+  }
+  if (thread == nullptr) return true;
+  tasks_->SetWaker(nullptr);
+  if (thread->StopWithin(grace, [this] { watchdog_->Cancel(); },
+                         std::move(on_stopped))) {
+    return true;
+  }
+  bridge_.DisconnectWakeups();
+  return false;
 }
 
 void Sandbox::GetHeapStats(mr_heap_stats* out) {

@@ -104,6 +104,14 @@ class Sandbox {
   void GetHeapStats(mr_heap_stats* out);
   void LowMemoryNotification();
 
+  // Before the destructor, so that it never waits long: stops the async
+  // thread, waiting at most `grace` for a running call to end (see
+  // SandboxThread::StopWithin). On false the calls have ended as closed
+  // and the host hears nothing more (no completion, no wake-up);
+  // `on_stopped` is called from the thread once it is out, and the
+  // destructor may run after that.
+  bool StopWithin(Clock::duration grace, std::function<void()> on_stopped);
+
  private:
   explicit Sandbox(size_t max_memory);
   // Isolate data slot holding the Sandbox, for V8 callbacks.
@@ -202,6 +210,10 @@ class Sandbox {
   // After a sync call or a host promise's result: the async call waiting
   // meanwhile may be able to go on.
   void WakeAsyncCall();
+  // The watchdog's OverdueHandler: an async call past its deadline is
+  // stuck in a builtin; it is settled (JSTimeoutError) now, and the
+  // sandbox stays busy until that builtin returns.
+  void SettleOverdueCall(uint64_t call_id);
   bool closing() const { return closing_.load(std::memory_order_acquire); }
   // On the sandbox's own thread only: thread_ is set before that thread
   // starts and reset only after it has been joined, so it needs no lock

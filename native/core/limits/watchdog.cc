@@ -1,6 +1,7 @@
 #include "core/limits/watchdog.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace mini_racer {
 namespace {
@@ -40,7 +41,8 @@ std::string CurrentStack(v8::Isolate* isolate) {
 
 }  // namespace
 
-Watchdog::Watchdog(v8::Isolate* isolate) : isolate_(isolate) {}
+Watchdog::Watchdog(v8::Isolate* isolate, OverdueHandler on_overdue)
+    : isolate_(isolate), on_overdue_(std::move(on_overdue)) {}
 
 Watchdog::~Watchdog() {
   {
@@ -78,6 +80,7 @@ void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id) {
   in_call_ = true;
   call_id_ = call_id;
   stop_ = Stop::kNone;
+  overdue_at_ = Clock::time_point::max();
   frames_.clear();
   stopped_stack_.clear();
   deadline_ = deadline;
@@ -89,6 +92,7 @@ Watchdog::Stop Watchdog::End() {
   in_call_ = false;
   armed_ = false;
   force_at_ = Clock::time_point::max();
+  overdue_at_ = Clock::time_point::max();
   frames_.clear();
   Stop stop = stop_;
   stop_ = Stop::kNone;
@@ -163,6 +167,7 @@ void Watchdog::TimeOutLocked() {
   recorded_ = false;
   interrupt_arming_ = arming_;
   force_at_ = Clock::now() + kStackGrace;
+  overdue_at_ = Clock::now() + kOverdue;
   isolate_->RequestInterrupt(&Watchdog::OnTimeoutInterrupt, this);
 }
 
@@ -210,6 +215,16 @@ void Watchdog::Run() {
       }
       sleeping_until_ = force_at_;
       wake_.WaitUntil(lock, force_at_);
+      continue;
+    }
+    if (in_call_ && stop_ == Stop::kTimedOut && Clock::now() >= overdue_at_) {
+      overdue_at_ = Clock::time_point::max();
+      if (on_overdue_) {
+        uint64_t call_id = call_id_;
+        lock.Unlock();
+        on_overdue_(call_id);
+        lock.Lock();
+      }
       continue;
     }
     if (in_call_ && stop_ != Stop::kNone) {

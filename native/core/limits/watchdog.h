@@ -12,7 +12,11 @@
 // passing, stops both.
 //
 // At a deadline the script is interrupted once before it is terminated, to
-// record where it was stopped (JSTimeoutError's jsStack).
+// record where it was stopped (JSTimeoutError's jsStack). A script still
+// running kOverdue after its deadline is inside code that never looks at
+// the termination request (a V8 builtin working through a huge input): the
+// watchdog then tells the sandbox, which settles an async call at once
+// rather than when that code returns.
 #ifndef MINI_RACER_WATCHDOG_H_
 #define MINI_RACER_WATCHDOG_H_
 
@@ -21,6 +25,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -35,7 +40,12 @@ class Watchdog {
   using Clock = std::chrono::steady_clock;
   enum class Stop { kNone, kTimedOut, kCancelled };
 
-  explicit Watchdog(v8::Isolate* isolate);
+  // Called on the watchdog's thread, with no lock held, with the id of a
+  // call still running kOverdue after its deadline.
+  using OverdueHandler = std::function<void(uint64_t call_id)>;
+  static constexpr std::chrono::milliseconds kOverdue{100};
+
+  Watchdog(v8::Isolate* isolate, OverdueHandler on_overdue);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -96,6 +106,7 @@ class Watchdog {
   static constexpr std::chrono::milliseconds kRepeatStop{5};
 
   v8::Isolate* isolate_;
+  const OverdueHandler on_overdue_;
   Mutex mutex_;
   CondVar wake_;
   std::thread thread_;
@@ -116,6 +127,10 @@ class Watchdog {
   uint64_t arming_ MR_GUARDED_BY(mutex_) = 0;
   uint64_t interrupt_arming_ MR_GUARDED_BY(mutex_) = 0;
   Clock::time_point force_at_ MR_GUARDED_BY(mutex_) = Clock::time_point::max();
+  // When a timed-out call that is still running is overdue; max() when
+  // none is, or it has been reported.
+  Clock::time_point overdue_at_ MR_GUARDED_BY(mutex_) =
+      Clock::time_point::max();
   std::string stopped_stack_ MR_GUARDED_BY(mutex_);
   bool recorded_ MR_GUARDED_BY(mutex_) = false;
 };

@@ -1,5 +1,8 @@
 #include "core/runtime/sandbox_thread.h"
 
+#include <algorithm>
+
+#include "wire/failure.h"
 #include "wire/value_codec.h"
 
 namespace mini_racer {
@@ -23,8 +26,7 @@ void AsyncCall::CopyArgs(const mr_value* values, size_t count) {
 }
 
 void AsyncCall::Complete(mr_value* result) {
-  mr_completion done = completion;
-  completion = nullptr;
+  mr_completion done = completion.exchange(nullptr, std::memory_order_acq_rel);
   if (done != nullptr) {
     // The receiver owns the result from here on.
     done(user_data, id, result);
@@ -134,6 +136,22 @@ bool SandboxThread::RunNestedCalls(AsyncCall& parent,
   }
 }
 
+void SandboxThread::CompleteRunning(uint64_t id, const mr_value& failure) {
+  MutexLock lock(mutex_);
+  // The thread removes calls from running_ / nested_ under this lock
+  // before it frees them, so those found here are alive.
+  std::vector<AsyncCall*> chain;
+  if (running_ != nullptr) chain.push_back(running_);
+  chain.insert(chain.end(), nested_.begin(), nested_.end());
+  auto first = std::find_if(chain.begin(), chain.end(),
+                            [id](AsyncCall* call) { return call->id == id; });
+  for (auto it = chain.end(); it != first;) {
+    --it;
+    mr_value copy = CopyValue(failure);
+    (*it)->Complete(&copy);
+  }
+}
+
 void SandboxThread::WaitUntil(Clock::time_point until) {
   MutexLock lock(mutex_);
   if (!woken_ && !stopping()) {
@@ -169,6 +187,45 @@ void SandboxThread::Stop(const std::function<void()>& interrupt) {
   thread_.join();
 }
 
+bool SandboxThread::StopWithin(Clock::duration grace,
+                               const std::function<void()>& interrupt,
+                               std::function<void()> on_exit) {
+  if (!thread_.joinable()) return true;
+  {
+    MutexLock lock(mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  interrupt();
+  wake_.NotifyAll();
+  {
+    MutexLock lock(mutex_);
+    auto until = Clock::now() + grace;
+    while (!exited_ && exited_cv_.WaitUntil(lock, until)) {
+    }
+    if (!exited_) {
+      on_exit_ = std::move(on_exit);
+      // Still inside the call: its result, and its nested calls', are now
+      // decided. The thread removes them from running_ / nested_ under
+      // this lock before it frees them, so they are alive here.
+      std::vector<AsyncCall*> running(nested_.rbegin(), nested_.rend());
+      if (running_ != nullptr) running.push_back(running_);
+      for (AsyncCall* call : running) {
+        mr_value closed{};
+        SetFailure(&closed, MR_ERROR_CLOSED, "ContextClosedError",
+                   "the MiniRacer was closed before the call finished");
+        call->Complete(&closed);
+      }
+    }
+  }
+  // (Calls queued now never start: the thread is stopping.)
+  CloseQueued();
+  MutexLock lock(mutex_);
+  if (!exited_) return false;
+  lock.Unlock();
+  thread_.join();
+  return true;
+}
+
 void SandboxThread::Run() {
   for (;;) {
     // A caller awaiting one call after another sends the next one within
@@ -196,6 +253,19 @@ void SandboxThread::Run() {
       running_ = nullptr;
     }
   }
+  CloseQueued();
+  std::function<void()> on_exit;
+  {
+    MutexLock lock(mutex_);
+    exited_ = true;
+    on_exit.swap(on_exit_);
+  }
+  exited_cv_.NotifyAll();
+  // From here the thread touches nothing of this object.
+  if (on_exit) on_exit();
+}
+
+void SandboxThread::CloseQueued() {
   // Calls that never started end as closed.
   std::deque<std::unique_ptr<AsyncCall>> left;
   {

@@ -41,7 +41,9 @@ struct AsyncCall {
   int flags = 0;
   // kHandleCall: the function's handle; args[0] is `this`.
   uint32_t handle = 0;
-  mr_completion completion = nullptr;
+  // Taken by the one Complete() that delivers: the sandbox's thread, or
+  // the thread that gave up waiting for it (SandboxThread::StopWithin).
+  std::atomic<mr_completion> completion{nullptr};
   void* user_data = nullptr;
   std::atomic<bool> cancelled{false};
   // The running call this one was made for (see mr_call_nest), 0 if none;
@@ -56,7 +58,8 @@ struct AsyncCall {
   }
   // Copies the arguments (borrowed by the caller) into `args`.
   void CopyArgs(const mr_value* values, size_t count);
-  // Hands the result to the completion (exactly once) and releases it.
+  // Hands the result to the completion (exactly once, from any thread)
+  // and releases it.
   void Complete(mr_value* result);
   // Whether it, or a call it runs nested in, was cancelled.
   bool Cancelled() const;
@@ -94,6 +97,11 @@ class SandboxThread {
   bool RunNestedCalls(AsyncCall& parent,
                       const std::function<void(AsyncCall&)>& run);
 
+  // Completes running call `id`, and the calls running nested in it, with
+  // `failure` now, from any thread; the thread's own completion of them
+  // later does nothing. Does nothing if `id` is not running.
+  void CompleteRunning(uint64_t id, const mr_value& failure);
+
   // For the running call: sleeps until `until`, or earlier if woken.
   void WaitUntil(Clock::time_point until);
   // Ends the running call's WaitUntil early (or the next one, if it is not
@@ -107,8 +115,21 @@ class SandboxThread {
   // called once stopping is visible, to terminate a running script.
   void Stop(const std::function<void()>& interrupt);
 
+  // Stop() that waits at most `grace` for the running call to end. A call
+  // stuck in code that never checks for interrupts (a V8 builtin working
+  // through a huge input) may not: then the running, nested and queued
+  // calls are completed with MR_ERROR_CLOSED at once (no completion comes
+  // from the thread afterwards), and false is returned. The thread ends on
+  // its own once that code returns, calling `on_exit` from the thread on
+  // its way out; Stop() then joins it without waiting.
+  bool StopWithin(Clock::duration grace,
+                  const std::function<void()>& interrupt,
+                  std::function<void()> on_exit);
+
  private:
   void Run();
+  // Completes the queued calls with MR_ERROR_CLOSED.
+  void CloseQueued();
 
   Runner runner_;
   Mutex mutex_;
@@ -122,6 +143,11 @@ class SandboxThread {
   std::atomic<size_t> queued_{0};
   bool woken_ MR_GUARDED_BY(mutex_) = false;
   std::atomic<bool> stopping_{false};
+  // Run() has returned from its last call; signalled on exited_cv_.
+  bool exited_ MR_GUARDED_BY(mutex_) = false;
+  CondVar exited_cv_;
+  // Set by a StopWithin() that gave up waiting.
+  std::function<void()> on_exit_ MR_GUARDED_BY(mutex_);
   std::thread thread_;
 };
 
