@@ -85,9 +85,10 @@ void AsyncChannel::StopRelay::OnStopped(void* user_data) {
   }
 }
 
-void AsyncChannel::StopRelay::Disconnect() {
+void AsyncChannel::StopRelay::Disconnect(mr_sandbox* left_behind) {
   std::lock_guard<std::mutex> lock(mutex_);
   channel_ = nullptr;
+  left_behind_ = left_behind;
 }
 
 void AsyncChannel::OnEnvCleanup(void* data) {
@@ -113,9 +114,8 @@ void AsyncChannel::FreeStopped(bool at_teardown) {
 void AsyncChannel::GiveUp(std::unique_ptr<StopRelay> relay) {
   // The thread may still call the relay, and owns the sandbox's memory
   // from here: both are left to the process's (or worker's) end.
-  relay->Disconnect();
+  relay->Disconnect(std::exchange(stuck_sandbox_, nullptr));
   relay.release();  // NOLINT(bugprone-unused-return-value): left on purpose
-  stuck_sandbox_ = nullptr;
   Release();
 }
 

@@ -63,16 +63,18 @@ class AsyncChannel {
 
   // What a stuck sandbox's thread reaches when it gets out (the user data
   // of mr_sandbox_stopped): the channel, until the channel gives the
-  // sandbox up at teardown; then nothing, and it outlives the channel.
+  // sandbox up at teardown; then nothing, and the relay, holding the
+  // sandbox, is left to that thread (reachable from it, never freed).
   class StopRelay {
    public:
     explicit StopRelay(AsyncChannel* channel) : channel_(channel) {}
     static void OnStopped(void* user_data);
-    void Disconnect();
+    void Disconnect(mr_sandbox* left_behind);
 
    private:
     std::mutex mutex_;
     AsyncChannel* channel_;
+    mr_sandbox* left_behind_ = nullptr;
   };
 
   // Item id of StopRelay::OnStopped; call ids start at 1, never reach it.
