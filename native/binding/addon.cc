@@ -11,6 +11,7 @@
 //   args.*           reading a method's arguments
 //   errors.*         failures thrown through src/'s error factory
 //   constants.*      the C API's constants, exported as `constants`
+//   process_exit.*   the end of a process that had to leave a sandbox running
 #include <napi.h>
 #include <node_version.h>
 
@@ -19,6 +20,7 @@
 #include "constants.h"
 #include "errors.h"
 #include "mini_racer.h"
+#include "process_exit.h"
 #include "sandbox_wrap.h"
 
 namespace {
@@ -59,6 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory));
   exports.Set("v8Version", Napi::String::New(env, mr_v8_version()));
   exports.Set("constants", MakeConstants(env));
+  exports.Set("guardProcessExit", Napi::Function::New(env, GuardProcessExit));
   return exports;
 }
 

@@ -114,6 +114,7 @@ void AsyncChannel::FreeStopped(bool at_teardown) {
 void AsyncChannel::GiveUp(std::unique_ptr<StopRelay> relay) {
   // The thread may still call the relay, and owns the sandbox's memory
   // from here: both are left to the process's (or worker's) end.
+  mr_sandbox_abandon(stuck_sandbox_);
   relay->Disconnect(std::exchange(stuck_sandbox_, nullptr));
   relay.release();  // NOLINT(bugprone-unused-return-value): left on purpose
   Release();

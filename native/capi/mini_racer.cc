@@ -38,6 +38,10 @@ void ReportClose(mr_sandbox* sandbox, mr_value* out) {
   mini_racer::SetFailure(out, MR_ERROR_CLOSED, "ContextClosedError",
                          "the MiniRacer was closed during the call");
 }
+
+// Process-wide, like the V8 state it mirrors: V8 counts every isolate of
+// the process, and refuses to tear down while one is left.
+std::atomic<size_t> abandoned_sandboxes{0};
 }  // namespace
 
 extern "C" {
@@ -71,6 +75,14 @@ int mr_sandbox_stop(mr_sandbox* sandbox, uint32_t grace_ms,
              [on_stopped, user_data] { on_stopped(user_data); })
              ? 1
              : 0;
+}
+
+void mr_sandbox_abandon(mr_sandbox*) {
+  abandoned_sandboxes.fetch_add(1, std::memory_order_acq_rel);
+}
+
+size_t mr_abandoned_sandboxes(void) {
+  return abandoned_sandboxes.load(std::memory_order_acquire);
 }
 
 void mr_sandbox_close(mr_sandbox* sandbox) {

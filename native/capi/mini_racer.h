@@ -129,6 +129,16 @@ typedef void (*mr_sandbox_stopped)(void* user_data);
 int mr_sandbox_stop(mr_sandbox* sandbox, uint32_t grace_ms,
                     mr_sandbox_stopped on_stopped, void* user_data);
 
+/* Gives up a sandbox whose thread mr_sandbox_stop could not stop, when the
+ * host cannot wait any longer (Node's environment is going away): it is
+ * never freed, and its thread finishes on its own. */
+void mr_sandbox_abandon(mr_sandbox* sandbox);
+
+/* How many sandboxes this process has given up. While any is left, V8
+ * cannot be torn down (it checks that every isolate is gone), so a process
+ * with one must end without tearing V8 down. */
+size_t mr_abandoned_sandboxes(void);
+
 /* Closes a sandbox from inside a call on it (from one of its host functions
  * or console calls, on the host thread), where mr_sandbox_free must not be
  * called yet: cancels the running call, and from now on a synchronous call

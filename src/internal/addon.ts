@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { NativeBuildError } from "../errors";
 import { errorFromNative } from "./native_errors";
 import type { CallFlag, HandleOp } from "./wire_constants";
@@ -73,6 +74,8 @@ interface Binding {
   Sandbox: new (maxMemory: number, softMemory: number, maxResultBytes?: number) => NativeSandbox;
   setErrorFactory(factory: (kind: number, name: string, message: string, stack: string) => Error): void;
   v8Version: string;
+  /** Main thread, once: the returned function must get the exit code from process.on("exit"). */
+  guardProcessExit(): (exitCode: number) => void;
   /** The C API's enumerators by their C names (native/binding/constants.cc). */
   constants: Readonly<Record<string, number>>;
 }
@@ -126,6 +129,13 @@ export function loadBinding(root: string): Binding {
     );
   }
   binding.setErrorFactory(errorFromNative);
+  if (isMainThread) {
+    // A sandbox left running at teardown (a builtin that never returns)
+    // ends the process with this code instead of Node's V8 teardown, which
+    // would abort on it (native/binding/process_exit.h).
+    const noteExitCode = binding.guardProcessExit();
+    process.on("exit", (code) => noteExitCode(code));
+  }
   return binding;
 }
 
