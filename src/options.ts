@@ -17,6 +17,28 @@ export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
  */
 export type ConsoleHandler = (level: ConsoleLevel, args: unknown[]) => void;
 
+/** A host function made callable from the sandbox with `MiniRacer.expose`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HostFunction = (...args: any[]) => unknown;
+
+/** Memory figures of a sandbox, in bytes. */
+export interface HeapStats {
+  /** Heap memory V8 has reserved for the sandbox. */
+  totalHeapSize: number;
+  /** Heap memory in use by live objects and not yet collected garbage. */
+  usedHeapSize: number;
+  /** V8's own heap limit (set well above `maxMemory`; the cap is enforced separately). */
+  heapSizeLimit: number;
+  /** Off-heap memory (ArrayBuffer contents) charged to the cap. */
+  externalMemory: number;
+  /** The cap, `maxMemory`. */
+  maxMemory: number;
+  /** Whether a call has left the sandbox above `softMemoryLimit`. */
+  softLimitReached: boolean;
+  /** Whether a call has ever hit the memory cap. */
+  memoryCapReached: boolean;
+}
+
 /** Options for {@link MiniRacer}'s constructor. */
 export interface MiniRacerOptions {
   /**
