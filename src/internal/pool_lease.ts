@@ -8,7 +8,8 @@
  * The view is a Proxy of the MiniRacer: `instanceof MiniRacer` holds, and
  * each method is a wrapper that checks the lease first, so a method read
  * off the view during the run (`const run = mr.evalAsync`) is revoked too.
- * After the run every use throws {@link ContextClosedError}. The view cannot
+ * After the run every use throws {@link ContextClosedError} (an async
+ * method rejects with it) and `closed` is true. The view cannot
  * be written to: nothing a run stores on it reaches a later run.
  * @internal
  */
@@ -57,14 +58,19 @@ export class Lease {
     };
     this.view = new Proxy(mr, {
       get: (target, key) => {
-        check();
+        if (key === "closed" && this.#revoked) return true;
         const value: unknown = Reflect.get(target, key, target);
-        if (typeof value !== "function" || key === "constructor") return value;
+        if (typeof value !== "function" || key === "constructor") {
+          check();
+          return value;
+        }
         let wrapper = wrappers.get(key);
         if (wrapper === undefined) {
           const method = value as (...args: unknown[]) => unknown;
+          // An async method rejects, as it does on a closed MiniRacer.
+          const async = typeof key === "string" && key.endsWith("Async");
           wrapper = (...args: unknown[]): unknown => {
-            check();
+            if (this.#revoked) return async ? Promise.reject(ended()) : check();
             let result: unknown;
             try {
               result = method.apply(target, args);
