@@ -70,7 +70,7 @@ const formulas = [
 const ordinary = Array.from({ length: 40 }, (_, i) => ask(formulas[i % formulas.length]));
 const hostile = [
   ask("(() => { for (;;); })()"), // never ends: 422 at the 200 ms limit
-  ask("(() => { const a = []; for (;;) a.push(new Array(1e5).fill(1)); })()"), // 422 at the memory cap
+  ask("(() => { const a = []; for (;;) a.push(new Float64Array(1e6)); })()"), // 422 at the memory cap
   ask("sum = null"), // breaks nothing for anyone else
 ];
 const answers = await Promise.all([...ordinary, ...hostile]);

@@ -10,7 +10,7 @@
  */
 export { MiniRacer } from "./mini_racer";
 export { MiniRacerPool } from "./pool";
-export type { MiniRacerPoolOptions, PoolCallOptions, PoolRunOptions, PoolStats } from "./pool";
+export type { PoolStats } from "./pool";
 export type {
   AsyncCallOptions,
   CallOptions,
@@ -19,6 +19,9 @@ export type {
   HeapStats,
   HostFunction,
   MiniRacerOptions,
+  MiniRacerPoolOptions,
+  PoolCallOptions,
+  PoolRunOptions,
 } from "./options";
 export { JSArrayHandle, JSFunctionHandle, JSHandle, JSObjectHandle, JSSymbolHandle } from "./handles";
 export type { GetOptions, InvokeOptions, PropertyKey, PropertyOptions } from "./handles";

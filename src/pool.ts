@@ -13,44 +13,16 @@ import { Lease, retiresSandbox } from "./internal/pool_lease";
 import { WaitQueue } from "./internal/pool_queue";
 import { checkPoolOptions, type PoolSettings } from "./internal/pool_settings";
 import { MiniRacer } from "./mini_racer";
-import { callSignal, checkName, describe, type AsyncCallOptions, type MiniRacerOptions } from "./options";
+import {
+  callSignal,
+  checkName,
+  describe,
+  type AsyncCallOptions,
+  type MiniRacerPoolOptions,
+  type PoolCallOptions,
+  type PoolRunOptions,
+} from "./options";
 
-/** Options of a {@link MiniRacerPool}: its own, and any {@link MiniRacerOptions}, given to every sandbox. */
-export interface MiniRacerPoolOptions extends MiniRacerOptions {
-  /** How many sandboxes the pool keeps (a whole number from 1). Default: `os.availableParallelism()`. */
-  size?: number;
-  /**
-   * Run once in each new sandbox before its first run: code (run as
-   * `executeAsync` on the sandbox's own thread, under `timeout`), or a
-   * function given the sandbox (on Node's thread; it may be async). A
-   * sandbox whose setup fails is closed, and the oldest waiting run rejects
-   * with the error.
-   */
-  setup?: string | ((mr: MiniRacer) => void | Promise<void>);
-  /** Runs a sandbox serves before it is closed and replaced (a whole number from 1, or Infinity, the default). */
-  maxUses?: number;
-  /**
-   * `true`: every run gets a sandbox no earlier run has used (only `setup`
-   * ran in it): a new isolate each time, prepared ahead in the background.
-   * Default `false`: a sandbox keeps the globals earlier runs left.
-   */
-  fresh?: boolean;
-  /** Most runs that may wait for a sandbox; one more is refused with {@link PoolQueueFullError}. Default: Infinity. */
-  maxQueue?: number;
-}
-
-/** Options of {@link MiniRacerPool.run}. */
-export interface PoolRunOptions {
-  /**
-   * Aborting it gives up the run with {@link AbortError} (`cause`: the
-   * signal's reason): a waiting run leaves the line; a running one loses
-   * its sandbox, which is closed (its calls end) and replaced.
-   */
-  signal?: AbortSignal;
-}
-
-/** Options of the pool's call shortcuts: a call's own (no `handle`: results are copies) and `signal`. */
-export type PoolCallOptions = Omit<AsyncCallOptions, "handle">;
 
 /** What {@link MiniRacerPool.stats} reports. */
 export interface PoolStats {
@@ -262,6 +234,11 @@ export class MiniRacerPool {
     fn: (mr: MiniRacer) => T | PromiseLike<T>,
     guard: boolean,
   ): Promise<Awaited<T>> {
+    if (signal?.aborted) {
+      // Aborted between being served and starting: nothing ran.
+      this.#giveBack(slot, false);
+      return Promise.reject(new AbortError(signal.reason));
+    }
     const lease = guard ? new Lease(slot.mr) : undefined;
     return new Promise<Awaited<T>>((resolve, reject) => {
       let done = false;
@@ -279,14 +256,20 @@ export class MiniRacerPool {
       const onAbort = (): void => abandon(new AbortError(signal?.reason));
       this.#active.add(abandon);
       signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        Promise.resolve(fn(lease === undefined ? slot.mr : lease.view)).then(
-          (value) => end(true, value, false),
-          (error: unknown) => end(false, error, false),
-        );
-      } catch (error) {
-        end(false, error, false);
-      }
+      const start = (): void => {
+        if (done) return;
+        try {
+          Promise.resolve(fn(lease === undefined ? slot.mr : lease.view)).then(
+            (value) => end(true, value, false),
+            (error: unknown) => end(false, error, false),
+          );
+        } catch (error) {
+          end(false, error, false);
+        }
+      };
+      // A caller's callback always runs after run() has returned, sandbox idle or not.
+      if (lease === undefined) start();
+      else queueMicrotask(start);
     });
   }
 

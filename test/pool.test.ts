@@ -2,6 +2,8 @@
 // runs served one sandbox each (FIFO when all are busy), no state shared
 // between runs with `fresh`, sandboxes recycled and replaced, waits that
 // abort or overflow, close with runs in flight, and a pool in a worker.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -17,7 +19,7 @@ import {
   type MiniRacerPoolOptions,
   type PoolStats,
 } from "../src/index.js";
-import { MB, distEntry } from "./helpers";
+import { MB, distEntry, repoRoot } from "./helpers";
 
 const pools: MiniRacerPool[] = [];
 afterEach(async () => {
@@ -98,8 +100,19 @@ describe("MiniRacerPool: runs", () => {
     expect(await pool.run(() => "plain value")).toBe("plain value");
     const outs = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.callAsync("double", i)));
     expect(outs).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i));
-    const stats = await statsWhen(pool, (s) => s.busy === 0);
+    // The second sandbox may still be in the making (the first can serve them all): wait for it.
+    const stats = await statsWhen(pool, (s) => s.busy === 0 && s.starting === 0);
     expect(stats).toMatchObject({ size: 2, idle: 2, busy: 0, starting: 0, waiting: 0, created: 2, replaced: 0, runs: 25 });
+  });
+
+  it("a run's callback always starts after run() returns, even with a sandbox idle", async () => {
+    const pool = makePool({ size: 1 });
+    await statsWhen(pool, (s) => s.idle === 1);
+    let ran = false;
+    const run = pool.run(() => (ran = true));
+    expect(ran).toBe(false);
+    expect(pool.stats()).toMatchObject({ idle: 0, busy: 1 });
+    expect(await run).toBe(true);
   });
 
   it("runs at once on different sandboxes, each alone", async () => {
@@ -440,5 +453,53 @@ describe("MiniRacerPool in a worker_thread", () => {
     expect(messages[0]).toMatchObject({ values: [1, 4, 9, 16, 25], leaks: ["undefined", "undefined", "undefined"] });
     expect((messages[0] as { stats: PoolStats }).stats.recycled).toBeGreaterThanOrEqual(1);
     expect(messages[1]).toBe("busy");
+  });
+});
+
+describe("the README's pool example and examples/pool-server.mjs", () => {
+  it("the README's pool code runs as shown", async () => {
+    const librarySource = "function transform(src) { return src.toUpperCase() }";
+    const src = "abc";
+    const signal = new AbortController().signal;
+    const pool = new MiniRacerPool({
+      size: 4,
+      setup: librarySource,
+      maxMemory: 64 << 20,
+      timeout: 1000,
+      maxUses: 1000,
+      fresh: false,
+      maxQueue: 100,
+    });
+    pools.push(pool);
+    const out = await pool.run((mr) => mr.callAsync("transform", src), { signal });
+    expect(out).toBe("ABC");
+    expect(await pool.evalAsync("1 + 1")).toBe(2);
+    expect(await pool.callAsync("transform", src)).toBe("ABC");
+    expect(await pool.applyAsync("transform", [src], { timeout: 50, signal })).toBe("ABC");
+    expect(Object.keys(pool.stats())).toEqual([
+      "size", "idle", "busy", "starting", "waiting", "created", "recycled", "replaced", "failed", "runs",
+    ]);
+    await pool.close();
+    {
+      await using scoped = new MiniRacerPool({ size: 1 });
+      expect(await scoped.evalAsync("2 + 2")).toBe(4);
+      pools.push(scoped);
+    }
+    expect(pools.at(-1)!.closed).toBe(true);
+  });
+
+  it("npm run example:pool-server serves every ordinary request and refuses the hostile ones alone", () => {
+    const run = spawnSync(process.execPath, [path.join(repoRoot, "examples/pool-server.mjs")], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("sum(rows.map((r) => r.amount)) -> 200 240");
+    expect(run.stdout).toContain("(globalThis.seen = (globalThis.seen ?? 0) + 1) -> 200 1");
+    expect(run.stdout).toContain("40 ordinary requests answered 200: true");
+    expect(run.stdout).toContain("hostile -> 422 JSTimeoutError");
+    expect(run.stdout).toContain("hostile -> 422 JSOOMError");
   });
 });

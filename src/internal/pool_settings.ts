@@ -7,8 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { MiniRacer } from "../mini_racer";
-import { checkMiniRacerOptions, describe, type MiniRacerOptions } from "../options";
-import type { MiniRacerPoolOptions } from "../pool";
+import { checkMiniRacerOptions, describe, type MiniRacerOptions, type MiniRacerPoolOptions } from "../options";
 
 /** What the pool keeps of its options. */
 export interface PoolSettings {
