@@ -172,16 +172,17 @@ export class MiniRacerPool {
    * no new run starts. Runs in flight finish first (their sandboxes are then
    * closed), unless `force`: then they reject with PoolClosedError at once
    * and their sandboxes are closed under them (their calls end). Resolves
-   * when every sandbox is closed; idempotent (a later call returns the same
-   * promise, and cannot turn a graceful close into a forced one).
+   * when every sandbox is closed. A later call returns the same promise;
+   * with `force` it also ends the runs a graceful close is waiting for.
    */
   close(options: { force?: boolean } = {}): Promise<void> {
-    if (this.#closed !== null) return this.#closed;
-    this.#closed = new Promise<void>((resolve) => (this.#drained = resolve));
-    for (let waiter = this.#queue.next(); waiter !== undefined; waiter = this.#queue.next()) {
-      waiter.reject(new PoolClosedError("the pool was closed while the run waited for a sandbox"));
+    if (this.#closed === null) {
+      this.#closed = new Promise<void>((resolve) => (this.#drained = resolve));
+      for (let waiter = this.#queue.next(); waiter !== undefined; waiter = this.#queue.next()) {
+        waiter.reject(new PoolClosedError("the pool was closed while the run waited for a sandbox"));
+      }
+      for (const slot of this.#idle.splice(0)) slot.mr.close();
     }
-    for (const slot of this.#idle.splice(0)) slot.mr.close();
     if (options?.force === true) {
       for (const abandon of [...this.#active]) abandon(new PoolClosedError("the pool was closed during the run"));
     }
@@ -194,7 +195,10 @@ export class MiniRacerPool {
     return this.close();
   }
 
-  #shortcut<T>(options: PoolCallOptions | undefined, call: (mr: MiniRacer, options: AsyncCallOptions | undefined) => Promise<T>) {
+  #shortcut<T>(
+    options: PoolCallOptions | undefined,
+    call: (mr: MiniRacer, options: AsyncCallOptions | undefined) => Promise<T>,
+  ): Promise<T> {
     try {
       const signal = callSignal(options);
       if ((options as AsyncCallOptions | undefined)?.handle !== undefined) {

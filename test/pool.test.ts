@@ -348,6 +348,7 @@ describe("MiniRacerPool: close", () => {
     gate.resolve();
     expect(await running).toBe(1);
     await closed;
+    expect(pool.close({ force: true })).toBe(closed);
     expect(pool.stats()).toMatchObject({ idle: 0, busy: 0, starting: 0, waiting: 0 });
   });
 
@@ -366,6 +367,16 @@ describe("MiniRacerPool: close", () => {
     for (const run of runs) await expect(run).rejects.toBeInstanceOf(PoolClosedError);
     for (const call of calls) await expect(call).rejects.toBeInstanceOf(ContextClosedError);
     expect(pool.stats()).toMatchObject({ idle: 0, busy: 0 });
+  });
+
+  it("close({ force: true }) after a graceful close() ends the runs it waits for", async () => {
+    const pool = makePool({ size: 1 });
+    const run = pool.run((mr) => mr.evalAsync("new Promise(() => {})"));
+    await statsWhen(pool, (s) => s.busy === 1);
+    const graceful = pool.close();
+    expect(pool.close({ force: true })).toBe(graceful);
+    await expect(run).rejects.toBeInstanceOf(PoolClosedError);
+    await graceful;
   });
 
   it("closing while sandboxes are still being made waits for them and closes them", async () => {
