@@ -84,7 +84,7 @@ export async function runPoolSections({ MiniRacer, MiniRacerPool, quick }) {
 
     // 11. CPU-bound throughput.
     const size = availableParallelism();
-    const fibN = quick ? 24 : 26;
+    const fibN = quick ? 26 : 27;
     const calls = quick ? 16 : 48;
     const expected = fibOf(fibN);
     const wide = new MiniRacerPool({ size, setup: FIB_SRC });
