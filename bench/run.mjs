@@ -20,7 +20,7 @@
 //   lib/report.mjs       the header and the tables
 //   lib/target.mjs       the eval target check (paired slices)
 //   lib/noise.mjs        how busy the machine was meanwhile
-//   async.mjs, handles.mjs  sections 5-7 and 8-9
+//   async.mjs, handles.mjs, pool.mjs  sections 5-7, 8-9 and 10-12
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -119,6 +119,9 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
       })
     : false;
   if (!handlesOk) mrFailed = true;
+  const { runPoolSections } = await import("./pool.mjs");
+  const poolOk = mr.ok ? await runPoolSections({ MiniRacer: mr.MiniRacer, MiniRacerPool: mr.MiniRacerPool, quick: QUICK }) : false;
+  if (!poolOk) mrFailed = true;
 }
 printMachineLoad();
 console.log(`total time: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);

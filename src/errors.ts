@@ -25,6 +25,8 @@ export const ErrorCodes = {
   internal: "ERR_MINI_RACER_INTERNAL",
   unsafeHostFlags: "ERR_MINI_RACER_UNSAFE_HOST_FLAGS",
   noNativeBuild: "ERR_MINI_RACER_NO_NATIVE_BUILD",
+  poolClosed: "ERR_MINI_RACER_POOL_CLOSED",
+  poolQueueFull: "ERR_MINI_RACER_POOL_QUEUE_FULL",
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -159,6 +161,28 @@ export class NativeBuildError extends MiniRacerError {
   }
 }
 
+/**
+ * A run was asked of a {@link MiniRacerPool} after `close()`, or was still
+ * waiting for a sandbox when `close()` was called (or, with
+ * `close({ force: true })`, was running then).
+ */
+export class PoolClosedError extends MiniRacerError {
+  constructor(message = "the pool is closed") {
+    super(message, ErrorCodes.poolClosed);
+  }
+}
+
+/**
+ * A run found every sandbox of a {@link MiniRacerPool} busy and its queue
+ * of waiting runs already `maxQueue` long. Nothing was started; retry later
+ * or shed the request.
+ */
+export class PoolQueueFullError extends MiniRacerError {
+  constructor(message = "the pool's queue of waiting runs is full") {
+    super(message, ErrorCodes.poolQueueFull);
+  }
+}
+
 // Code that catches one of these must not be able to change every other
 // (a `name` getter or `constructor` swapped on a shared prototype).
 for (const cls of [
@@ -174,6 +198,8 @@ for (const cls of [
   ContextClosedError,
   HandleReleasedError,
   NativeBuildError,
+  PoolClosedError,
+  PoolQueueFullError,
 ]) {
   Object.freeze(cls.prototype);
   Object.freeze(cls);

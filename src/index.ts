@@ -3,14 +3,26 @@
  * with a hard memory cap and per-call time limits.
  *
  * Everything public is exported here, from the files beside this one
- * (mini_racer.ts, options.ts, handles.ts, errors.ts); src/internal/ holds
+ * (mini_racer.ts, pool.ts, options.ts, handles.ts, errors.ts); src/internal/ holds
  * the implementation and is not part of the API.
  *
  * @packageDocumentation
  */
 export { MiniRacer } from "./mini_racer";
-export type { HeapStats, HostFunction } from "./mini_racer";
-export type { AsyncCallOptions, CallOptions, ConsoleHandler, ConsoleLevel, MiniRacerOptions } from "./options";
+export { MiniRacerPool } from "./pool";
+export type { PoolStats } from "./pool";
+export type {
+  AsyncCallOptions,
+  CallOptions,
+  ConsoleHandler,
+  ConsoleLevel,
+  HeapStats,
+  HostFunction,
+  MiniRacerOptions,
+  MiniRacerPoolOptions,
+  PoolCallOptions,
+  PoolRunOptions,
+} from "./options";
 export { JSArrayHandle, JSFunctionHandle, JSHandle, JSObjectHandle, JSSymbolHandle } from "./handles";
 export type { GetOptions, InvokeOptions, PropertyKey, PropertyOptions } from "./handles";
 export {
@@ -26,6 +38,8 @@ export {
   JSTimeoutError,
   MiniRacerError,
   NativeBuildError,
+  PoolClosedError,
+  PoolQueueFullError,
   ValueTransferError,
 } from "./errors";
 export type { ErrorCode } from "./errors";

@@ -27,30 +27,14 @@ import {
   resultFlags,
   type AsyncCallOptions,
   type CallOptions,
+  type HeapStats,
+  type HostFunction,
   type MiniRacerOptions,
+  type SandboxSettings,
 } from "./options";
 
-/** A host function made callable from the sandbox with {@link MiniRacer.expose}. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type HostFunction = (...args: any[]) => unknown;
-
-/** Memory figures of a sandbox, in bytes. */
-export interface HeapStats {
-  /** Heap memory V8 has reserved for the sandbox. */
-  totalHeapSize: number;
-  /** Heap memory in use by live objects and not yet collected garbage. */
-  usedHeapSize: number;
-  /** V8's own heap limit (set well above `maxMemory`; the cap is enforced separately). */
-  heapSizeLimit: number;
-  /** Off-heap memory (ArrayBuffer contents) charged to the cap. */
-  externalMemory: number;
-  /** The cap, `maxMemory`. */
-  maxMemory: number;
-  /** Whether a call has left the sandbox above `softMemoryLimit`. */
-  softLimitReached: boolean;
-  /** Whether a call has ever hit the memory cap. */
-  memoryCapReached: boolean;
-}
+// What MiniRacer.create made in the background, for the constructor to take.
+let adopted: { sandbox: NativeSandbox; settings: SandboxSettings } | null = null;
 
 // Frees the isolate of a MiniRacer that was garbage-collected unclosed.
 const unclosed = new FinalizationRegistry<NativeSandbox>((sandbox) => {
@@ -86,14 +70,15 @@ export class MiniRacer {
   // What handles see of this MiniRacer (see internal/handle_state.ts).
   readonly #owner: HandleOwner;
 
-  /**
-   * Creates a sandbox. Throws `TypeError` / `RangeError` for bad options.
-   */
+  /** Creates a sandbox. Throws `TypeError` / `RangeError` for bad options. */
   constructor(options: MiniRacerOptions = {}) {
-    const settings = checkMiniRacerOptions(options);
+    const taken = adopted;
+    adopted = null;
+    const settings = taken?.settings ?? checkMiniRacerOptions(options);
     this.#timeout = settings.timeout;
     this.#console = new ConsoleRouter(settings.onConsole);
-    this.#sandbox = new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes);
+    this.#sandbox =
+      taken?.sandbox ?? new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes);
     unclosed.register(this, this.#sandbox, this);
     const self = this;
     this.#owner = {
@@ -117,6 +102,25 @@ export class MiniRacer {
       this.#sandbox?.settleHostPromise(id, ok, value),
     );
     if (settings.onConsole !== undefined) this.#host.enableConsole(this.#sandbox);
+  }
+
+  /**
+   * Creates a sandbox as the constructor does, but off Node's thread: the
+   * isolate and its context (~4-6 ms of work) are made on a thread of
+   * libuv's pool while Node's event loop goes on. Rejects with `TypeError` /
+   * `RangeError` for bad options.
+   *
+   * @example
+   * ```ts
+   * const mr = await MiniRacer.create({ maxMemory: 64 * 1024 * 1024 });
+   * mr.eval("1 + 1"); // 2
+   * ```
+   */
+  static async create(options: MiniRacerOptions = {}): Promise<MiniRacer> {
+    const settings = checkMiniRacerOptions(options);
+    const { maxMemory, softMemory, maxResultBytes } = settings;
+    adopted = { sandbox: await binding.Sandbox.create(maxMemory, softMemory, maxResultBytes), settings };
+    return new MiniRacer(); // takes `adopted` before anything can throw
   }
 
   #open(): NativeSandbox {

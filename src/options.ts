@@ -1,11 +1,13 @@
 /**
- * The options of a MiniRacer and of its calls: the public option types, and
- * the checks that turn what a caller passed into the numbers the addon takes
- * (a bad option is a TypeError or RangeError naming it). The types are part
+ * The options of a MiniRacer, of a MiniRacerPool and of their calls: the
+ * public option types, and the checks that turn what a caller passed into
+ * the numbers the addon takes (a bad option is a TypeError or RangeError
+ * naming it; a pool's own options are checked in internal/pool_settings.ts). The types are part
  * of the public API (re-exported by index.ts); the check functions are
  * internal, used by mini_racer.ts and internal/.
  */
 import { CallFlag } from "./internal/wire_constants";
+import type { MiniRacer } from "./mini_racer";
 
 /** The levels of `console` output from the sandbox. */
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
@@ -16,6 +18,28 @@ export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
  * function, arrives as its string rendering).
  */
 export type ConsoleHandler = (level: ConsoleLevel, args: unknown[]) => void;
+
+/** A host function made callable from the sandbox with `MiniRacer.expose`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type HostFunction = (...args: any[]) => unknown;
+
+/** Memory figures of a sandbox, in bytes. */
+export interface HeapStats {
+  /** Heap memory V8 has reserved for the sandbox. */
+  totalHeapSize: number;
+  /** Heap memory in use by live objects and not yet collected garbage. */
+  usedHeapSize: number;
+  /** V8's own heap limit (set well above `maxMemory`; the cap is enforced separately). */
+  heapSizeLimit: number;
+  /** Off-heap memory (ArrayBuffer contents) charged to the cap. */
+  externalMemory: number;
+  /** The cap, `maxMemory`. */
+  maxMemory: number;
+  /** Whether a call has left the sandbox above `softMemoryLimit`. */
+  softLimitReached: boolean;
+  /** Whether a call has ever hit the memory cap. */
+  memoryCapReached: boolean;
+}
 
 /** Options for {@link MiniRacer}'s constructor. */
 export interface MiniRacerOptions {
@@ -50,6 +74,43 @@ export interface MiniRacerOptions {
    */
   maxResultBytes?: number;
 }
+
+/** Options of a `MiniRacerPool`: its own, and any {@link MiniRacerOptions}, given to every sandbox. */
+export interface MiniRacerPoolOptions extends MiniRacerOptions {
+  /** How many sandboxes the pool keeps (a whole number from 1). Default: `os.availableParallelism()`. */
+  size?: number;
+  /**
+   * Run once in each new sandbox before its first run: code (run as
+   * `executeAsync` on the sandbox's own thread, under `timeout`), or a
+   * function given the sandbox (on Node's thread; it may be async). A
+   * sandbox whose setup fails is closed, and the oldest waiting run rejects
+   * with the error.
+   */
+  setup?: string | ((mr: MiniRacer) => void | Promise<void>);
+  /** Runs a sandbox serves before it is closed and replaced (a whole number from 1, or Infinity, the default). */
+  maxUses?: number;
+  /**
+   * `true`: every run gets a sandbox no earlier run has used (only `setup`
+   * ran in it): a new isolate each time, prepared ahead in the background.
+   * Default `false`: a sandbox keeps the globals earlier runs left.
+   */
+  fresh?: boolean;
+  /** Most runs that may wait for a sandbox; one more is refused with {@link PoolQueueFullError}. Default: Infinity. */
+  maxQueue?: number;
+}
+
+/** Options of `MiniRacerPool.run`. */
+export interface PoolRunOptions {
+  /**
+   * Aborting it gives up the run with {@link AbortError} (`cause`: the
+   * signal's reason): a waiting run leaves the line; a running one loses
+   * its sandbox, which is closed (its calls end) and replaced.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of the pool's call shortcuts: a call's own (no `handle`: results are copies) and `signal`. */
+export type PoolCallOptions = Omit<AsyncCallOptions, "handle">;
 
 /** Options of a single call. */
 export interface CallOptions {

@@ -15,6 +15,8 @@ import {
   MiniRacer,
   MiniRacerError,
   NativeBuildError,
+  PoolClosedError,
+  PoolQueueFullError,
   ValueTransferError,
 } from "../src/index.js";
 
@@ -222,6 +224,8 @@ describe("errors from the script", () => {
       ["AbortError", new AbortError("why"), "ERR_MINI_RACER_ABORTED"],
       ["JSCancelledError", new JSCancelledError(), "ERR_MINI_RACER_CANCELLED"],
       ["NativeBuildError", new NativeBuildError("m"), "ERR_MINI_RACER_NO_NATIVE_BUILD"],
+      ["PoolClosedError", new PoolClosedError(), "ERR_MINI_RACER_POOL_CLOSED"],
+      ["PoolQueueFullError", new PoolQueueFullError(), "ERR_MINI_RACER_POOL_QUEUE_FULL"],
       ["MiniRacerError", new MiniRacerError("m"), "ERR_MINI_RACER_INTERNAL"],
       ["MiniRacerError", new MiniRacerError("m", ErrorCodes.unsafeHostFlags), "ERR_MINI_RACER_UNSAFE_HOST_FLAGS"],
     ];

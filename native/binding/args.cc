@@ -7,6 +7,8 @@ namespace mr_binding {
 namespace {
 // Ids are whole numbers JavaScript holds exactly.
 constexpr double kMaxId = 9.0e15;
+// Byte counts JavaScript holds exactly.
+constexpr double kMaxBytes = 9.0e15;
 
 bool IsA(Napi::Value value, Arg type) {
   switch (type) {
@@ -37,6 +39,33 @@ bool HasArgs(const Napi::CallbackInfo& info, std::initializer_list<Arg> shape,
   }
   if (!ok) ThrowTypeError(info.Env(), usage);
   return ok;
+}
+
+bool SandboxOptionsArg(const Napi::CallbackInfo& info, size_t first,
+                       mr_sandbox_options* out) {
+  Napi::Env env = info.Env();
+  if (info.Length() < first + 2 || !info[first].IsNumber() ||
+      !info[first + 1].IsNumber()) {
+    ThrowTypeError(env, "Sandbox(maxMemory, softMemory) takes two numbers");
+    return false;
+  }
+  double max_memory = info[first].As<Napi::Number>().DoubleValue();
+  double soft_memory = info[first + 1].As<Napi::Number>().DoubleValue();
+  double max_result = info.Length() > first + 2 && info[first + 2].IsNumber()
+                          ? info[first + 2].As<Napi::Number>().DoubleValue()
+                          : 0;
+  for (double bytes : {max_memory, soft_memory, max_result}) {
+    if (!(bytes >= 0 && bytes < kMaxBytes)) {
+      Napi::RangeError::New(env, "memory limits must be non-negative")
+          .ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  *out = mr_sandbox_options{};
+  out->max_memory = static_cast<uint64_t>(max_memory);
+  out->soft_memory = static_cast<uint64_t>(soft_memory);
+  out->max_result_bytes = static_cast<uint64_t>(max_result);
+  return true;
 }
 
 double TimeoutArg(const Napi::CallbackInfo& info, size_t index) {

@@ -34,6 +34,12 @@ int FlagsArg(const Napi::CallbackInfo& info, size_t index);
 // absent or out of range.
 bool IdArg(const Napi::CallbackInfo& info, size_t index, uint64_t* id);
 
+// The limits of a new sandbox: (maxMemory, softMemory, maxResultBytes?)
+// in bytes from argument `first` on, 0 meaning the default. False, with a
+// TypeError or RangeError pending, when they are not non-negative numbers.
+bool SandboxOptionsArg(const Napi::CallbackInfo& info, size_t first,
+                       mr_sandbox_options* out);
+
 // Call arguments for the sandbox, read from a JavaScript array or from the
 // call itself: inline for the usual handful; strings get storage of their
 // own, which the mr_values point into.

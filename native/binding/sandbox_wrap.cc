@@ -4,13 +4,9 @@
 
 #include "args.h"
 #include "host_calls.h"
+#include "sandbox_creation.h"
 
 namespace mr_binding {
-
-namespace {
-// Byte counts JavaScript holds exactly.
-constexpr double kMaxBytes = 9.0e15;
-}  // namespace
 
 Napi::Function SandboxWrap::Define(Napi::Env env) {
   return DefineClass(
@@ -36,35 +32,26 @@ Napi::Function SandboxWrap::Define(Napi::Env env) {
           Quiet<&SandboxWrap::SettleHostPromise>("settleHostPromise"),
           Quiet<&SandboxWrap::SetConsole>("setConsole"),
           InstanceMethod<&SandboxWrap::Close>("close"),
+          StaticMethod<&SandboxCreation::Start>("create"),
       });
 }
 
 SandboxWrap::SandboxWrap(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<SandboxWrap>(info) {
-  Napi::Env env = info.Env();
-  if (!HasArgs(info, {Arg::kNumber, Arg::kNumber},
-               "Sandbox(maxMemory, softMemory) takes two numbers")) {
+  // A sandbox made in the background (SandboxCreation): its slot is handed
+  // over and emptied, so the sandbox has exactly one owner at any time.
+  // Only the binding can make an External; JavaScript cannot pass one.
+  if (info.Length() == 1 && info[0].IsExternal()) {
+    sandbox_ = std::exchange(*info[0].As<Napi::External<mr_sandbox*>>().Data(),
+                             nullptr);
+    if (sandbox_ == nullptr) ThrowClosed(info.Env());
     return;
   }
-  double max_memory = info[0].As<Napi::Number>().DoubleValue();
-  double soft_memory = info[1].As<Napi::Number>().DoubleValue();
-  double max_result = info.Length() > 2 && info[2].IsNumber()
-                          ? info[2].As<Napi::Number>().DoubleValue()
-                          : 0;
-  for (double bytes : {max_memory, soft_memory, max_result}) {
-    if (!(bytes >= 0 && bytes < kMaxBytes)) {
-      Napi::RangeError::New(env, "memory limits must be non-negative")
-          .ThrowAsJavaScriptException();
-      return;
-    }
-  }
-  mr_sandbox_options options{};
-  options.max_memory = static_cast<uint64_t>(max_memory);
-  options.soft_memory = static_cast<uint64_t>(soft_memory);
-  options.max_result_bytes = static_cast<uint64_t>(max_result);
+  mr_sandbox_options options;
+  if (!SandboxOptionsArg(info, 0, &options)) return;
   OwnedValue error;
   sandbox_ = mr_sandbox_new(&options, &error.value);
-  if (sandbox_ == nullptr) ThrowFailure(env, error.value);
+  if (sandbox_ == nullptr) ThrowFailure(info.Env(), error.value);
 }
 
 void SandboxWrap::RunHostRequests() {

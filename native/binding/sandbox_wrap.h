@@ -22,7 +22,9 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
 
-  // new Sandbox(maxMemoryBytes, softMemoryBytes, maxResultBytes?)
+  // new Sandbox(maxMemoryBytes, softMemoryBytes, maxResultBytes?), made
+  // on this thread; Sandbox.create(...) makes one in the background
+  // (sandbox_creation.h) and adopts it here.
   explicit SandboxWrap(const Napi::CallbackInfo& info);
   ~SandboxWrap() override { FreeNow(); }
 

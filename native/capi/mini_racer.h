@@ -105,7 +105,15 @@ const char* mr_v8_version(void);
 int mr_init(void);
 
 /* Creates a sandbox. Returns NULL with *error set (an MR_ERROR_* value the
- * caller releases) when it cannot. */
+ * caller releases) when it cannot.
+ *
+ * Any thread may call it once mr_init has succeeded, several at once (the
+ * binding makes sandboxes on libuv's thread pool, off Node's event loop):
+ * it touches no isolate but the new one, which it locks while it sets it
+ * up and leaves unlocked and unentered, and Node's platform registers
+ * isolates from any thread (as Node's own Workers do). Nothing of the
+ * creating thread stays behind: the thread that then makes the sandbox's
+ * synchronous calls and frees it is the host thread as usual. */
 mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
 
 /* Frees a sandbox. A call running on another thread is cancelled first

@@ -71,7 +71,11 @@ export interface NativeSandbox {
 }
 
 interface Binding {
-  Sandbox: new (maxMemory: number, softMemory: number, maxResultBytes?: number) => NativeSandbox;
+  Sandbox: {
+    new (maxMemory: number, softMemory: number, maxResultBytes?: number): NativeSandbox;
+    /** Makes the sandbox on a thread of libuv's pool, off Node's event loop. */
+    create(maxMemory: number, softMemory: number, maxResultBytes?: number): Promise<NativeSandbox>;
+  };
   setErrorFactory(factory: (kind: number, name: string, message: string, stack: string) => Error): void;
   v8Version: string;
   /** Main thread, once: the returned function must get the exit code from process.on("exit"). */
