@@ -4,6 +4,11 @@
 #include "core/limits/context_bootstrap.h"
 
 namespace mini_racer {
+namespace {
+BootstrapScript kit_script(kBuiltinGuardKit);
+BootstrapScript arrays_script(kBuiltinGuardArrays);
+BootstrapScript calls_and_typed_script(kBuiltinGuardCallsAndTyped);
+}  // namespace
 
 // Runs once per context, before any sandbox code, after WasmMemoryGuard (so
 // its Array.prototype.fill is the one wrapped here).
@@ -13,14 +18,14 @@ bool BuiltinGuard::Install(v8::Isolate* isolate,
   v8::Local<v8::Value> max_bytes =
       v8::Number::New(isolate, static_cast<double>(max_memory));
   v8::Local<v8::Value> kit;
-  if (!RunContextBootstrap(isolate, context, kBuiltinGuardKit, 1, &max_bytes,
+  if (!RunContextBootstrap(isolate, context, kit_script, 1, &max_bytes,
                            &kit) ||
       !kit->IsObject()) {
     return false;
   }
   v8::Local<v8::Value> args[] = {kit, max_bytes};
-  return RunContextBootstrap(isolate, context, kBuiltinGuardArrays, 2, args) &&
-         RunContextBootstrap(isolate, context, kBuiltinGuardCallsAndTyped, 2,
+  return RunContextBootstrap(isolate, context, arrays_script, 2, args) &&
+         RunContextBootstrap(isolate, context, calls_and_typed_script, 2,
                              args);
 }
 

@@ -316,7 +316,8 @@ bool WasmMemoryGuard::Install(v8::Isolate* isolate,
   v8::Local<v8::Value> args[] = {
       charge, release,
       v8::Number::New(isolate, static_cast<double>(budget->max_bytes()))};
-  return RunContextBootstrap(isolate, context, kBootstrap, 3, args);
+  static BootstrapScript script(kBootstrap);
+  return RunContextBootstrap(isolate, context, script, 3, args);
 }
 
 }  // namespace mini_racer
