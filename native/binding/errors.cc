@@ -1,12 +1,8 @@
 #include "errors.h"
 
-namespace mr_binding {
+#include "addon_data.h"
 
-namespace {
-struct AddonData {
-  Napi::FunctionReference error_factory;
-};
-}  // namespace
+namespace mr_binding {
 
 void InitErrors(Napi::Env env) { env.SetInstanceData(new AddonData()); }
 

@@ -1,5 +1,6 @@
 #include "sandbox_creation.h"
 
+#include "addon_data.h"
 #include "args.h"
 #include "errors.h"
 
@@ -42,8 +43,10 @@ void SandboxCreation::OnOK() {
     deferred_.Reject(env.GetAndClearPendingException().Value());
     return;
   }
-  Napi::Object wrap =
-      constructor_.New({Napi::External<mr_sandbox*>::New(env, &sandbox_)});
+  AddonData* data = GetAddonData(env);
+  data->adopting = &sandbox_;
+  Napi::Object wrap = constructor_.New({});
+  data->adopting = nullptr;  // (already, unless the constructor never ran)
   if (env.IsExceptionPending()) {
     deferred_.Reject(env.GetAndClearPendingException().Value());
     return;

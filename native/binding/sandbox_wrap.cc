@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "addon_data.h"
 #include "args.h"
 #include "host_calls.h"
 #include "sandbox_creation.h"
@@ -40,10 +41,10 @@ SandboxWrap::SandboxWrap(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<SandboxWrap>(info) {
   // A sandbox made in the background (SandboxCreation): its slot is handed
   // over and emptied, so the sandbox has exactly one owner at any time.
-  // Only the binding can make an External; JavaScript cannot pass one.
-  if (info.Length() == 1 && info[0].IsExternal()) {
-    sandbox_ = std::exchange(*info[0].As<Napi::External<mr_sandbox*>>().Data(),
-                             nullptr);
+  // Only the binding sets `adopting`, and only around this constructor.
+  AddonData* data = GetAddonData(info.Env());
+  if (data->adopting != nullptr) {
+    sandbox_ = std::exchange(*std::exchange(data->adopting, nullptr), nullptr);
     if (sandbox_ == nullptr) ThrowClosed(info.Env());
     return;
   }
