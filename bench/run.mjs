@@ -21,6 +21,7 @@
 //   lib/target.mjs       the eval target check (paired slices)
 //   lib/noise.mjs        how busy the machine was meanwhile
 //   async.mjs, handles.mjs, pool.mjs  sections 5-7, 8-9 and 10-12
+//   creation.mjs         sections 13-14: fresh sandbox per request, idle memory
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -122,6 +123,17 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
   const { runPoolSections } = await import("./pool.mjs");
   const poolOk = mr.ok ? await runPoolSections({ MiniRacer: mr.MiniRacer, MiniRacerPool: mr.MiniRacerPool, quick: QUICK }) : false;
   if (!poolOk) mrFailed = true;
+  const { runCreationSections } = await import("./creation.mjs");
+  const creationOk = mr.ok
+    ? await runCreationSections({
+        MiniRacer: mr.MiniRacer,
+        MiniRacerPool: mr.MiniRacerPool,
+        ivm: ivm.ok && ivmMode === "in-process" ? ivm.ivm : null,
+        ivmNote: ivm.ok ? "it runs in a child process" : ivm.reason,
+        quick: QUICK,
+      })
+    : false;
+  if (!creationOk) mrFailed = true;
 }
 printMachineLoad();
 console.log(`total time: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
