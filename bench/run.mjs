@@ -21,6 +21,7 @@
 //   lib/target.mjs       the eval target check (paired slices)
 //   lib/noise.mjs        how busy the machine was meanwhile
 //   async.mjs, handles.mjs, pool.mjs  sections 5-7, 8-9 and 10-12
+//   code-cache.mjs       section 13 (Babel standalone from bench/peers)
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -122,6 +123,8 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
   const { runPoolSections } = await import("./pool.mjs");
   const poolOk = mr.ok ? await runPoolSections({ MiniRacer: mr.MiniRacer, MiniRacerPool: mr.MiniRacerPool, quick: QUICK }) : false;
   if (!poolOk) mrFailed = true;
+  const { runCodeCacheSection } = await import("./code-cache.mjs");
+  if (!(mr.ok && runCodeCacheSection({ MiniRacer: mr.MiniRacer, quick: QUICK }))) mrFailed = true;
 }
 printMachineLoad();
 console.log(`total time: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
