@@ -13,7 +13,8 @@ import {
   type CodeCacheStats,
 } from "../src/internal/code_cache.js";
 import { CallFlag, CodeCacheStatus } from "../src/internal/wire_constants.js";
-import { runChild } from "./helpers.js";
+import { repoRoot, runChild } from "./helpers.js";
+import { spawnSync } from "node:child_process";
 
 // The code cache (README "Code cache"). Hits are observed through the
 // module's counters (src/internal/code_cache.ts), never through timing.
@@ -300,3 +301,29 @@ describe("code cache in a directory", () => {
 function codeCacheKey(code: string): Buffer {
   return createHash("sha256").update(code, "utf16le").digest();
 }
+
+describe("examples/code-cache.mjs", () => {
+  it("npm run example:code-cache loads the library into three sandboxes and writes one file; a second run starts from it", () => {
+    const run = (): string[] => {
+      const child = spawnSync(process.execPath, [path.join(repoRoot, "examples/code-cache.mjs"), dir], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(child.stderr).toBe("");
+      expect(child.status).toBe(0);
+      return child.stdout.trim().split("\n");
+    };
+    for (const before of [0, 1]) {
+      const lines = run();
+      expect(lines).toHaveLength(5);
+      expect(lines[0]).toBe(`cache directory ${dir}: ${before} file(s) before this run`);
+      for (const [i, which] of ["first", "second", "third"].entries()) {
+        expect(lines[i + 1]).toMatch(
+          new RegExp(`^${which} sandbox: library loaded in [0-9.]+ ms; render -> "Hello, Ada! You have 3 new messages."$`),
+        );
+      }
+      expect(lines[4]).toBe("cache directory: 1 file(s) after this run");
+    }
+  });
+});
