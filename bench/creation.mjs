@@ -1,7 +1,7 @@
 // Sandbox creation benchmarks (issue 13), run by bench/run.mjs after the
 // pool sections, against isolated-vm in the same process when it runs there.
 //
-// 13. A fresh sandbox per request for a small rule: `requests` requests
+// 14. A fresh sandbox per request for a small rule: `requests` requests
 //     issued at once, each evaluated in a never-used sandbox that has the
 //     rule loaded. mini-racer: a MiniRacerPool with `fresh: true` and the rule
 //     as `setup`, as large as the machine's parallelism (sandboxes are made
@@ -10,7 +10,7 @@
 //     API, so its work runs off Node's thread too), then `dispose()`, with
 //     as many requests in flight as the pool has sandboxes. Throughput in
 //     requests/s and the ratio. Target: mini-racer >= 2x isolated-vm.
-// 14. Memory per idle sandbox: RSS growth with `count` sandboxes alive, each
+// 15. Memory per idle sandbox: RSS growth with `count` sandboxes alive, each
 //     having run `1+1`, divided by `count` (after a GC on both sides of the
 //     measurement). Target: <= 1.5 MB.
 
@@ -52,7 +52,7 @@ async function inFlight(op, requests, width) {
  */
 export async function runCreationSections({ MiniRacer, MiniRacerPool, ivm, ivmNote, quick }) {
   try {
-    // 13. Fresh sandbox per request.
+    // 14. Fresh sandbox per request.
     const width = availableParallelism();
     const requests = quick ? 60 : 300;
     const rounds = quick ? 2 : 3;
@@ -79,7 +79,7 @@ export async function runCreationSections({ MiniRacer, MiniRacerPool, ivm, ivmNo
     await pool.close();
     const rate = (ms) => requests / (ms / 1000);
     console.log("");
-    console.log(`13. a fresh sandbox per request (a small rule), ${requests} requests, ${width} in flight [requests/s]`);
+    console.log(`14. a fresh sandbox per request (a small rule), ${requests} requests, ${width} in flight [requests/s]`);
     console.log(`mini-racer   MiniRacerPool({ size: ${width}, fresh: true, setup: rule })   ${rate(median(tPool)).toFixed(0)}/s`);
     if (ivm) {
       const ratio = rate(median(tPool)) / rate(median(tIvm));
@@ -92,7 +92,7 @@ export async function runCreationSections({ MiniRacer, MiniRacerPool, ivm, ivmNo
       console.log(`isolated-vm  not measured here: ${ivmNote}`);
     }
 
-    // 14. Memory per idle sandbox.
+    // 15. Memory per idle sandbox.
     const count = quick ? 20 : 50;
     const perSandbox = async (make, dispose) => {
       await settle();
@@ -114,7 +114,7 @@ export async function runCreationSections({ MiniRacer, MiniRacerPool, ivm, ivmNo
       (mr) => mr.close(),
     );
     console.log("");
-    console.log(`14. memory per idle sandbox (RSS growth with ${count} alive, each having run 1+1)`);
+    console.log(`15. memory per idle sandbox (RSS growth with ${count} alive, each having run 1+1)`);
     console.log(
       `mini-racer   new MiniRacer()                                  ${mrMb.toFixed(2)} MB  -> ` +
         `${mrMb <= IDLE_TARGET_MB ? "MEETS" : "DOES NOT MEET"} the target (<= ${IDLE_TARGET_MB} MB)`,

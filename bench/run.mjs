@@ -21,7 +21,8 @@
 //   lib/target.mjs       the eval target check (paired slices)
 //   lib/noise.mjs        how busy the machine was meanwhile
 //   async.mjs, handles.mjs, pool.mjs  sections 5-7, 8-9 and 10-12
-//   creation.mjs         sections 13-14: fresh sandbox per request, idle memory
+//   code-cache.mjs       section 13 (Babel standalone from bench/peers)
+//   creation.mjs         sections 14-15: fresh sandbox per request, idle memory
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -123,6 +124,8 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
   const { runPoolSections } = await import("./pool.mjs");
   const poolOk = mr.ok ? await runPoolSections({ MiniRacer: mr.MiniRacer, MiniRacerPool: mr.MiniRacerPool, quick: QUICK }) : false;
   if (!poolOk) mrFailed = true;
+  const { runCodeCacheSection } = await import("./code-cache.mjs");
+  if (!(mr.ok && runCodeCacheSection({ MiniRacer: mr.MiniRacer, quick: QUICK }))) mrFailed = true;
   const { runCreationSections } = await import("./creation.mjs");
   const creationOk = mr.ok
     ? await runCreationSections({

@@ -14,6 +14,7 @@ export type { PoolStats } from "./pool";
 export type {
   AsyncCallOptions,
   CallOptions,
+  CodeCacheOptions,
   ConsoleHandler,
   ConsoleLevel,
   HeapStats,

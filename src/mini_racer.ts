@@ -8,6 +8,7 @@
 import { AbortError, ContextClosedError } from "./errors";
 import { binding, type NativeSandbox, type WireValue } from "./internal/addon";
 import { rethrowWithCallerStack } from "./internal/call_site";
+import { evalAsyncStart, evalThroughCache, type CodeCacheSettings } from "./internal/code_cache";
 import { ConsoleRouter } from "./internal/console_router";
 import type { HandleOwner } from "./internal/handle_state";
 import { argsToWire, valueFromWire, valueToWire } from "./internal/handle_wire";
@@ -63,6 +64,7 @@ export class MiniRacer {
 
   #sandbox: NativeSandbox | null;
   readonly #timeout: number;
+  readonly #codeCache: CodeCacheSettings | undefined;
   readonly #calls = new PendingCalls();
   #asyncStarted = false;
   readonly #console: ConsoleRouter;
@@ -76,6 +78,7 @@ export class MiniRacer {
     adopted = null;
     const settings = taken?.settings ?? checkMiniRacerOptions(options);
     this.#timeout = settings.timeout;
+    this.#codeCache = settings.codeCache;
     this.#console = new ConsoleRouter(settings.onConsole);
     this.#sandbox =
       taken?.sandbox ?? new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes);
@@ -151,11 +154,7 @@ export class MiniRacer {
    * @throws {ContextClosedError} after `close()`.
    */
   eval<T = unknown>(code: string, options?: CallOptions): T {
-    const sandbox = this.#open();
-    checkCode(code);
-    const timeout = callTimeout(options, this.#timeout);
-    const flags = resultFlags(options);
-    return this.#sync<T>(options, () => sandbox.eval(code, timeout, flags));
+    return this.#eval<T>(code, options, resultFlags(options));
   }
 
   /**
@@ -163,10 +162,16 @@ export class MiniRacer {
    * completion value, which therefore never needs to be copied.
    */
   execute(code: string, options?: CallOptions): void {
+    this.#eval(code, options, CallFlag.DiscardResult);
+  }
+
+  /** eval and execute: through the code cache when the code is long (short code is never hashed). */
+  #eval<T>(code: string, options: CallOptions | undefined, flags: CallFlag): T {
     const sandbox = this.#open();
     checkCode(code);
     const timeout = callTimeout(options, this.#timeout);
-    this.#sync(options, () => sandbox.eval(code, timeout, CallFlag.DiscardResult));
+    const cache = this.#codeCache;
+    return this.#sync<T>(options, () => evalThroughCache(sandbox, code, timeout, flags, cache));
   }
 
   /**
@@ -235,15 +240,7 @@ export class MiniRacer {
    * ```
    */
   evalAsync<T = unknown>(code: string, options?: AsyncCallOptions): Promise<T> {
-    try {
-      const sandbox = this.#open();
-      checkCode(code);
-      const timeout = callTimeout(options, this.#timeout);
-      const flags = resultFlags(options);
-      return this.#track(sandbox, options, () => sandbox.evalAsync(code, timeout, flags)) as Promise<T>;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#evalAsync(code, options, resultFlags(options)) as Promise<T>;
   }
 
   /**
@@ -252,13 +249,16 @@ export class MiniRacer {
    * without copying the value.
    */
   executeAsync(code: string, options?: AsyncCallOptions): Promise<void> {
+    return this.#evalAsync(code, options, CallFlag.DiscardResult) as Promise<void>;
+  }
+
+  /** evalAsync and executeAsync: through the code cache when the code is long. */
+  #evalAsync(code: string, options: AsyncCallOptions | undefined, flags: CallFlag): Promise<unknown> {
     try {
       const sandbox = this.#open();
       checkCode(code);
       const timeout = callTimeout(options, this.#timeout);
-      return this.#track(sandbox, options, () =>
-        sandbox.evalAsync(code, timeout, CallFlag.DiscardResult),
-      ) as Promise<void>;
+      return this.#track(sandbox, options, evalAsyncStart(sandbox, this.#calls, code, timeout, flags, this.#codeCache));
     } catch (error) {
       return Promise.reject(error);
     }

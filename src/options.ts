@@ -6,6 +6,8 @@
  * of the public API (re-exported by index.ts); the check functions are
  * internal, used by mini_racer.ts and internal/.
  */
+import * as path from "node:path";
+import type { CodeCacheSettings } from "./internal/code_cache";
 import { CallFlag } from "./internal/wire_constants";
 import type { MiniRacer } from "./mini_racer";
 
@@ -73,6 +75,28 @@ export interface MiniRacerOptions {
    * a ninth of it. At least 1024; default: `maxMemory`.
    */
   maxResultBytes?: number;
+  /**
+   * The code cache (README "Code cache"): a script of 32,768 UTF-16 code
+   * units or more (`eval`, `execute` and their async variants) is compiled
+   * from V8's code cache of the same script when an earlier sandbox of the
+   * process ran it, keyed by a SHA-256 of the code. `true` (the default):
+   * in memory, for this process. `{ dir }`: also in that directory, for
+   * later processes (files are checked against the code's hash and their
+   * own before use; a mismatching one is ignored and rewritten; failing to
+   * write is ignored). `false`: this MiniRacer neither uses nor adds to it.
+   */
+  codeCache?: boolean | CodeCacheOptions;
+}
+
+/** The persistent form of {@link MiniRacerOptions.codeCache}. */
+export interface CodeCacheOptions {
+  /**
+   * A directory (made if missing, mode 0700) holding one file per script,
+   * V8 version and set of V8 flags. Anyone who can write it can make
+   * sandboxes run code of their choosing: keep it private to the process's
+   * user.
+   */
+  dir: string;
 }
 
 /** Options of a `MiniRacerPool`: its own, and any {@link MiniRacerOptions}, given to every sandbox. */
@@ -143,7 +167,7 @@ export interface AsyncCallOptions extends CallOptions {
 
 const MIN_MAX_MEMORY = 8 * 1024 * 1024;
 const MAX_BYTES = 2 ** 50;
-const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole", "maxResultBytes"]);
+const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole", "maxResultBytes", "codeCache"]);
 const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 /** A short rendering of a bad value, for error messages. @internal */
@@ -190,6 +214,25 @@ export interface SandboxSettings {
   /** Milliseconds; 0: no limit. */
   timeout: number;
   onConsole: ConsoleHandler | undefined;
+  /** undefined: no code cache for this MiniRacer. */
+  codeCache: CodeCacheSettings | undefined;
+}
+
+function checkCodeCache(value: unknown): CodeCacheSettings | undefined {
+  if (value === undefined || value === true) return { dir: undefined };
+  if (value === false) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`codeCache must be a boolean or { dir: string }, got ${describe(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== "dir") throw new TypeError(`unknown codeCache option ${JSON.stringify(key)}`);
+  }
+  const { dir } = value as { dir?: unknown };
+  if (typeof dir !== "string") throw new TypeError(`codeCache.dir must be a string, got ${describe(dir)}`);
+  if (dir.length === 0 || dir.includes("\0")) {
+    throw new RangeError(`codeCache.dir must be a non-empty path without NUL characters, got ${describe(dir)}`);
+  }
+  return { dir: path.resolve(dir) };
 }
 
 /** Checks the constructor's options. @internal */
@@ -208,7 +251,8 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   const onConsole = checkConsole(options.onConsole);
   const maxResultBytes =
     options.maxResultBytes === undefined ? 0 : checkBytes("maxResultBytes", options.maxResultBytes, 1024);
-  return { maxMemory, softMemory, maxResultBytes, timeout, onConsole };
+  const codeCache = checkCodeCache(options.codeCache);
+  return { maxMemory, softMemory, maxResultBytes, timeout, onConsole, codeCache };
 }
 
 /** @internal */

@@ -76,7 +76,18 @@ double TimeoutArg(const Napi::CallbackInfo& info, size_t index) {
 int FlagsArg(const Napi::CallbackInfo& info, size_t index) {
   if (info.Length() <= index || !info[index].IsNumber()) return 0;
   return info[index].As<Napi::Number>().Int32Value() &
-         (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES);
+         (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES | MR_EVAL_CODE_CACHE);
+}
+
+CacheBytes CacheArg(const Napi::CallbackInfo& info, size_t index) {
+  CacheBytes bytes;
+  if (info.Length() <= index || !info[index].IsTypedArray()) return bytes;
+  Napi::TypedArray array = info[index].As<Napi::TypedArray>();
+  if (array.TypedArrayType() != napi_uint8_array) return bytes;
+  Napi::Uint8Array u8 = array.As<Napi::Uint8Array>();
+  bytes.data = u8.Data();
+  bytes.length = u8.ElementLength();
+  return bytes;
 }
 
 bool IdArg(const Napi::CallbackInfo& info, size_t index, uint64_t* id) {

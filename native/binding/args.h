@@ -26,9 +26,17 @@ bool HasArgs(const Napi::CallbackInfo& info, std::initializer_list<Arg> shape,
 // A time limit in ms; 0 (no limit) when absent.
 double TimeoutArg(const Napi::CallbackInfo& info, size_t index);
 
-// The C API's call flags (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES);
+// The C API's call flags (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES |
+// MR_EVAL_CODE_CACHE, which only the evals act on);
 // other bits are dropped; 0 when absent.
 int FlagsArg(const Napi::CallbackInfo& info, size_t index);
+
+// Code cache bytes: a Uint8Array at `index` (borrowed from it), else none.
+struct CacheBytes {
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+};
+CacheBytes CacheArg(const Napi::CallbackInfo& info, size_t index);
 
 // An id the C API gave out (a call or promise id, 1 and up); false when
 // absent or out of range.

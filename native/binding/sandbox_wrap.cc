@@ -22,6 +22,7 @@ Napi::Function SandboxWrap::Define(Napi::Env env) {
           Open<&SandboxWrap::HandleCount>("handleCount"),
           Open<&SandboxWrap::HeapStats>("heapStats"),
           Open<&SandboxWrap::LowMemoryNotification>("lowMemoryNotification"),
+          Open<&SandboxWrap::TakeCodeCache>("takeCodeCache"),
           Open<&SandboxWrap::StartAsync>("startAsync"),
           Started<&SandboxWrap::EvalAsync>("evalAsync"),
           Started<&SandboxWrap::CallAsync>("callAsync"),
@@ -61,17 +62,52 @@ void SandboxWrap::RunHostRequests() {
   mr_sandbox_run_host_requests(sandbox_);
 }
 
-// eval(code: string, timeoutMs?, flags?) -> value
+// eval(code: string, timeoutMs?, flags?, cache?: Uint8Array) -> value.
+// With MR_EVAL_CODE_CACHE, what came of the cache waits for
+// takeCodeCache(0).
 Napi::Value SandboxWrap::Eval(const Napi::CallbackInfo& info) {
   Utf16Arg code;
   if (!HasArgs(info, {Arg::kString}, "code must be a string") ||
       !code.Read(info.Env(), info[0])) {
     return Napi::Value();
   }
+  int flags = FlagsArg(info, 2);
+  if (flags & MR_EVAL_CODE_CACHE) {
+    CacheBytes cache = CacheArg(info, 3);
+    mr_code_cache made{};
+    Napi::Value result = Sync(info.Env(), [&](mr_value* out) {
+      mr_eval_cached(sandbox_, code.data(), code.size(), cache.data,
+                     cache.length, TimeoutArg(info, 1), flags, out, &made);
+    });
+    mr_code_cache_release(&sync_code_cache_);
+    sync_code_cache_ = made;
+    return result;
+  }
   return Sync(info.Env(), [&](mr_value* out) {
-    mr_eval(sandbox_, code.data(), code.size(), TimeoutArg(info, 1),
-            FlagsArg(info, 2), out);
+    mr_eval(sandbox_, code.data(), code.size(), TimeoutArg(info, 1), flags,
+            out);
   });
+}
+
+// takeCodeCache(callId) -> [status, bytes?]: what came of the code cache
+// of async eval `callId`, or of the last synchronous one for 0.
+Napi::Value SandboxWrap::TakeCodeCache(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  mr_code_cache taken{};
+  uint64_t id = 0;
+  if (IdArg(info, 0, &id)) {
+    mr_code_cache_take(sandbox_, id, &taken);
+  } else {
+    taken = sync_code_cache_;
+    sync_code_cache_ = mr_code_cache{};
+  }
+  Napi::Array pair = Napi::Array::New(env, 2);
+  pair.Set(0u, Napi::Number::New(env, taken.status));
+  if (taken.data != nullptr) {
+    pair.Set(1u, Napi::Buffer<uint8_t>::Copy(env, taken.data, taken.length));
+  }
+  mr_code_cache_release(&taken);
+  return pair;
 }
 
 // call(path: string, args: WireValue[], timeoutMs?, flags?) -> value
@@ -202,10 +238,16 @@ Napi::Value SandboxWrap::EvalAsync(const Napi::CallbackInfo& info) {
       !code.Read(info.Env(), info[0])) {
     return Napi::Value();
   }
+  int flags = FlagsArg(info, 2);
+  CacheBytes cache = CacheArg(info, 3);
   return Async(info.Env(), [&](mr_completion done, void* channel) {
-    return mr_eval_async(sandbox_, code.data(), code.size(),
-                         TimeoutArg(info, 1), FlagsArg(info, 2), done,
-                         channel);
+    return (flags & MR_EVAL_CODE_CACHE)
+               ? mr_eval_async_cached(sandbox_, code.data(), code.size(),
+                                      cache.data, cache.length,
+                                      TimeoutArg(info, 1), flags, done,
+                                      channel)
+               : mr_eval_async(sandbox_, code.data(), code.size(),
+                               TimeoutArg(info, 1), flags, done, channel);
   });
 }
 

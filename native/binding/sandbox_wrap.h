@@ -26,7 +26,10 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   // on this thread; Sandbox.create(...) makes one in the background
   // (sandbox_creation.h) and adopts it here.
   explicit SandboxWrap(const Napi::CallbackInfo& info);
-  ~SandboxWrap() override { FreeNow(); }
+  ~SandboxWrap() override {
+    FreeNow();
+    mr_code_cache_release(&sync_code_cache_);
+  }
 
   // Answers the host calls the sandbox's thread waits for (AsyncChannel).
   void RunHostRequests();
@@ -116,6 +119,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   Napi::Value HandleCount(const Napi::CallbackInfo& info);
   Napi::Value HeapStats(const Napi::CallbackInfo& info);
   Napi::Value LowMemoryNotification(const Napi::CallbackInfo& info);
+  Napi::Value TakeCodeCache(const Napi::CallbackInfo& info);
   Napi::Value StartAsync(const Napi::CallbackInfo& info);
   Napi::Value EvalAsync(const Napi::CallbackInfo& info);
   Napi::Value CallAsync(const Napi::CallbackInfo& info);
@@ -148,6 +152,8 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   bool close_pending_ = false;
   // src/'s host-function dispatcher (see host_calls.h), held weakly.
   Napi::FunctionReference dispatch_;
+  // What came of the last synchronous eval's code cache (takeCodeCache).
+  mr_code_cache sync_code_cache_{};
 };
 
 }  // namespace mr_binding

@@ -92,8 +92,22 @@ void mr_sandbox_close(mr_sandbox* sandbox) {
 
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
              double timeout_ms, int flags, mr_value* out) {
-  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, flags, out);
+  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, flags, out, nullptr);
   ReportClose(sandbox, out);
+}
+
+void mr_eval_cached(mr_sandbox* sandbox, const uint16_t* code,
+                    size_t code_units, const uint8_t* cache,
+                    size_t cache_length, double timeout_ms, int flags,
+                    mr_value* out, mr_code_cache* cache_out) {
+  mini_racer::CodeCacheRun run;
+  run.in = cache_length > 0 ? cache : nullptr;
+  run.in_length = run.in != nullptr ? cache_length : 0;
+  bool wanted = (flags & MR_EVAL_CODE_CACHE) != 0;
+  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, flags, out,
+                        wanted ? &run : nullptr);
+  ReportClose(sandbox, out);
+  if (cache_out != nullptr) run.MoveTo(cache_out);
 }
 
 void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
@@ -108,8 +122,32 @@ void mr_sandbox_cancel(mr_sandbox* sandbox) { Unwrap(sandbox)->Cancel(); }
 uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
                        size_t code_units, double timeout_ms, int flags,
                        mr_completion completion, void* user_data) {
-  return Unwrap(sandbox)->EvalAsync(code, code_units, timeout_ms, flags,
-                                    completion, user_data);
+  return Unwrap(sandbox)->EvalAsync(code, code_units, nullptr, 0, timeout_ms,
+                                    flags & ~MR_EVAL_CODE_CACHE, completion,
+                                    user_data);
+}
+
+uint64_t mr_eval_async_cached(mr_sandbox* sandbox, const uint16_t* code,
+                              size_t code_units, const uint8_t* cache,
+                              size_t cache_length, double timeout_ms,
+                              int flags, mr_completion completion,
+                              void* user_data) {
+  return Unwrap(sandbox)->EvalAsync(code, code_units, cache, cache_length,
+                                    timeout_ms, flags, completion, user_data);
+}
+
+void mr_code_cache_take(mr_sandbox* sandbox, uint64_t call_id,
+                        mr_code_cache* out) {
+  mini_racer::CodeCacheRun run;
+  Unwrap(sandbox)->TakeCodeCache(call_id, &run);
+  run.MoveTo(out);
+}
+
+void mr_code_cache_release(mr_code_cache* cache) {
+  if (cache == nullptr) return;
+  std::free(cache->data);
+  cache->data = nullptr;
+  cache->length = 0;
 }
 
 uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,

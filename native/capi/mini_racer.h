@@ -166,7 +166,12 @@ enum {
   /* Run for effects: the completion value is not copied out (undefined is
    * returned instead), so it may be anything. A synchronous eval then also
    * ignores a promise completion value; an async one still waits for it. */
-  MR_EVAL_DISCARD_RESULT = 1
+  MR_EVAL_DISCARD_RESULT = 1,
+  /* Only for mr_eval_cached and mr_eval_async_cached: compile from the
+   * cache bytes given, if any, and when there were none or V8 rejected
+   * them, make a cache of the script once it has run without throwing
+   * (so that the functions it ran, compiled lazily, are in it). */
+  MR_EVAL_CODE_CACHE = 4
 };
 
 /* Evaluates UTF-16 source code and stores the completion value (or the
@@ -198,6 +203,58 @@ typedef void (*mr_completion)(void* user_data, uint64_t call_id,
 uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
                        size_t code_units, double timeout_ms, int flags,
                        mr_completion completion, void* user_data);
+
+/* Code cache (README "Code cache"). V8 checks a cache's version, flags
+ * and the source's *length*, not its text: bytes made for other code of the
+ * same length are accepted and run that code's functions. Hand in only
+ * bytes made for this exact code (the host keys them by a strong hash of
+ * it, and verifies bytes read from outside the process). */
+typedef enum mr_code_cache_status {
+  MR_CODE_CACHE_NONE = 0,     /* the eval did not get to compile it */
+  MR_CODE_CACHE_ACCEPTED = 1, /* compiled from the bytes given */
+  MR_CODE_CACHE_REJECTED = 2, /* V8 refused them: compiled from source */
+  MR_CODE_CACHE_COMPILED = 3  /* no bytes given: compiled from source */
+} mr_code_cache_status;
+
+/* What came of an eval's code cache. `data` (owned until
+ * mr_code_cache_release) is a new cache, made after the script ran without
+ * throwing when its status is REJECTED or COMPILED; else NULL. The bytes
+ * are made in the sandbox's V8 from the code alone: the script's state
+ * (globals, closures' values) is not in them. */
+typedef struct mr_code_cache {
+  int32_t status;
+  uint8_t* data;
+  size_t length;
+} mr_code_cache;
+
+/* mr_eval with a code cache: `cache` (borrowed, may be NULL) holds the
+ * bytes to compile from; with MR_EVAL_CODE_CACHE in flags *cache_out gets
+ * what came of it (making the cache counts against the call's time
+ * limit). Code short enough for the sandbox's cache of recent scripts
+ * (4,096 units) that was evaluated before may run from there: status
+ * NONE. */
+void mr_eval_cached(mr_sandbox* sandbox, const uint16_t* code,
+                    size_t code_units, const uint8_t* cache,
+                    size_t cache_length, double timeout_ms, int flags,
+                    mr_value* out, mr_code_cache* cache_out);
+
+/* mr_eval_async with a code cache (copied). With MR_EVAL_CODE_CACHE, what
+ * came of it is kept for mr_code_cache_take. */
+uint64_t mr_eval_async_cached(mr_sandbox* sandbox, const uint16_t* code,
+                              size_t code_units, const uint8_t* cache,
+                              size_t cache_length, double timeout_ms,
+                              int flags, mr_completion completion,
+                              void* user_data);
+
+/* After the completion of async call `call_id` made with
+ * MR_EVAL_CODE_CACHE: moves what came of its cache into *out (status NONE
+ * when the call never compiled, or it was taken before). Call it once per
+ * such call, or its bytes stay until the sandbox is freed. Any thread. */
+void mr_code_cache_take(mr_sandbox* sandbox, uint64_t call_id,
+                        mr_code_cache* out);
+
+/* Frees the bytes of an mr_code_cache. Safe on one already released. */
+void mr_code_cache_release(mr_code_cache* cache);
 
 /* mr_call, asynchronously: as mr_eval_async. Path and arguments are copied. */
 uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,

@@ -29,11 +29,15 @@ std::unique_ptr<AsyncCall> Sandbox::NewAsyncCall(AsyncCall::Kind kind,
 }
 
 uint64_t Sandbox::EvalAsync(const uint16_t* code, size_t units,
+                            const uint8_t* cache, size_t cache_length,
                             double timeout_ms, int flags,
                             mr_completion completion, void* user_data) {
   auto call = NewAsyncCall(AsyncCall::Kind::kEval, timeout_ms, flags,
                            completion, user_data);
   call->SetText(code, units);
+  if ((flags & MR_EVAL_CODE_CACHE) && cache != nullptr) {
+    call->code_cache.assign(cache, cache + cache_length);
+  }
   return PostAsync(std::move(call));
 }
 
@@ -148,7 +152,18 @@ Step Sandbox::RunAsyncSlice(Slice& slice, AsyncState& state) {
     const auto* text = reinterpret_cast<const uint16_t*>(call.text.data());
     switch (call.kind) {
       case AsyncCall::Kind::kEval:
-        ran = RunEval(slice, text, call.text.size());
+        if (call.flags & MR_EVAL_CODE_CACHE) {
+          CodeCacheRun cache;
+          cache.in = call.code_cache.empty() ? nullptr : call.code_cache.data();
+          cache.in_length = call.code_cache.size();
+          ran = RunEval(slice, text, call.text.size(), &cache);
+          // Kept before the call completes: the host takes it then.
+          code_caches_.Put(call.id, std::move(cache));
+          call.code_cache.clear();
+          call.code_cache.shrink_to_fit();
+        } else {
+          ran = RunEval(slice, text, call.text.size(), nullptr);
+        }
         break;
       case AsyncCall::Kind::kCall:
         ran = RunPathCall(slice, text, call.text.size(), call.args.data(),

@@ -11,7 +11,8 @@
 
 namespace mini_racer {
 
-bool Sandbox::RunEval(Slice& slice, const uint16_t* code, size_t units) {
+bool Sandbox::RunEval(Slice& slice, const uint16_t* code, size_t units,
+                      CodeCacheRun* cache) {
   v8::Local<v8::Context> context = slice.context();
   v8::Local<v8::Script> script;
   if (scripts_->Find(code, units, &script)) {
@@ -33,6 +34,18 @@ bool Sandbox::RunEval(Slice& slice, const uint16_t* code, size_t units) {
     isolate_->ThrowException(v8::Exception::RangeError(
         v8::String::NewFromUtf8Literal(isolate_, "the code is too long")));
     return false;
+  }
+  if (cache != nullptr) {
+    if (!scripts_->CompileWithCodeCache(context, source, cache, &script)) {
+      slice.failure = MR_ERROR_PARSE;
+      return false;
+    }
+    if (!script->Run(context).ToLocal(&slice.result)) return false;
+    // After the run, so that the functions it called are compiled and in.
+    if (cache->status != MR_CODE_CACHE_ACCEPTED) {
+      ScriptCache::MakeCodeCache(script, cache);
+    }
+    return true;
   }
   if (!scripts_->Compile(context, code, units, source, &script)) {
     slice.failure = MR_ERROR_PARSE;

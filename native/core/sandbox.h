@@ -35,6 +35,7 @@
 #include "core/runtime/thread_annotations.h"
 #include "capi/mini_racer.h"
 #include "core/handle_table.h"
+#include "core/code_cache.h"
 #include "core/host_bridge.h"
 #include "core/host_promises.h"
 #include "core/limits/charged_objects.h"
@@ -65,9 +66,9 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
 
   // Synchronous calls, on the host's thread. flags: MR_EVAL_DISCARD_RESULT,
-  // MR_RESULT_HANDLES.
+  // MR_RESULT_HANDLES; with a `cache`, MR_EVAL_CODE_CACHE (code_cache.h).
   void Eval(const uint16_t* code, size_t units, double timeout_ms, int flags,
-            mr_value* out);
+            mr_value* out, CodeCacheRun* cache);
   void Call(const uint16_t* path, size_t units, const mr_value* args,
             size_t argc, double timeout_ms, int flags, mr_value* out);
   // See mr_handle_op_run.
@@ -77,8 +78,14 @@ class Sandbox {
 
   // Async calls: queued for the sandbox's thread; `completion` gets the
   // result there. Each returns the call's id.
-  uint64_t EvalAsync(const uint16_t* code, size_t units, double timeout_ms,
-                     int flags, mr_completion completion, void* user_data);
+  // `cache` (copied) as mr_eval_async_cached: see TakeCodeCache.
+  uint64_t EvalAsync(const uint16_t* code, size_t units, const uint8_t* cache,
+                     size_t cache_length, double timeout_ms, int flags,
+                     mr_completion completion, void* user_data);
+  // What came of an async eval's code cache (see mr_code_cache_take).
+  void TakeCodeCache(uint64_t call_id, CodeCacheRun* run) {
+    code_caches_.Take(call_id, run);
+  }
   uint64_t CallAsync(const uint16_t* path, size_t units, const mr_value* args,
                      size_t argc, double timeout_ms, int flags,
                      mr_completion completion, void* user_data);
@@ -176,7 +183,9 @@ class Sandbox {
                    SliceBody body);
 
   // ---- Call bodies (call_bodies.cc): false with an exception pending ----
-  bool RunEval(Slice& slice, const uint16_t* code, size_t units);
+  // `cache`: compile from (and make) a code cache, or nullptr.
+  bool RunEval(Slice& slice, const uint16_t* code, size_t units,
+               CodeCacheRun* cache);
   bool RunPathCall(Slice& slice, const uint16_t* path, size_t units,
                    const mr_value* args, size_t argc);
   bool RunHandleOp(Slice& slice, int op, uint32_t handle, const mr_value* args,
@@ -246,6 +255,8 @@ class Sandbox {
   std::unique_ptr<HandleTable> handles_;
   std::unique_ptr<ChargedObjects> charged_objects_;
   std::unique_ptr<ScriptCache> scripts_;
+  // Code caches async evals made, until the host takes them.
+  CodeCacheOutbox code_caches_;
   HostPromiseTable host_promises_;
   HostBridge bridge_;
   // Node's isolate on the host thread, entered around host calls made from

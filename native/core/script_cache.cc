@@ -1,5 +1,8 @@
 #include "core/script_cache.h"
 
+#include <cstdint>
+#include <memory>
+
 namespace mini_racer {
 namespace {
 
@@ -23,14 +26,18 @@ bool ScriptCache::Find(const uint16_t* code, size_t units,
   return true;
 }
 
+v8::ScriptOrigin ScriptCache::Origin() {
+#if V8_MAJOR_VERSION >= 12
+  return v8::ScriptOrigin(origin_.Get(isolate_));
+#else  // Node 20; V8 12 dropped the isolate parameter
+  return v8::ScriptOrigin(isolate_, origin_.Get(isolate_));
+#endif
+}
+
 bool ScriptCache::Compile(v8::Local<v8::Context> context, const uint16_t* code,
                           size_t units, v8::Local<v8::String> source,
                           v8::Local<v8::Script>* script) {
-#if V8_MAJOR_VERSION >= 12
-  v8::ScriptOrigin origin(origin_.Get(isolate_));
-#else  // Node 20; V8 12 dropped the isolate parameter
-  v8::ScriptOrigin origin(isolate_, origin_.Get(isolate_));
-#endif
+  v8::ScriptOrigin origin = Origin();
   if (!v8::Script::Compile(context, source, &origin).ToLocal(script)) {
     return false;
   }
@@ -41,6 +48,40 @@ bool ScriptCache::Compile(v8::Local<v8::Context> context, const uint16_t* code,
         v8::Global<v8::UnboundScript>(isolate_, (*script)->GetUnboundScript()));
   }
   return true;
+}
+
+bool ScriptCache::CompileWithCodeCache(v8::Local<v8::Context> context,
+                                       v8::Local<v8::String> source,
+                                       CodeCacheRun* cache,
+                                       v8::Local<v8::Script>* script) {
+  v8::ScriptOrigin origin = Origin();
+  if (cache->in == nullptr || cache->in_length == 0 ||
+      cache->in_length > static_cast<size_t>(INT32_MAX)) {
+    cache->status = MR_CODE_CACHE_COMPILED;
+    return v8::Script::Compile(context, source, &origin).ToLocal(script);
+  }
+  // Source owns the CachedData, which borrows the bytes.
+  v8::ScriptCompiler::Source with_cache(
+      source, origin,
+      new v8::ScriptCompiler::CachedData(cache->in,
+                                         static_cast<int>(cache->in_length)));
+  if (!v8::ScriptCompiler::Compile(context, &with_cache,
+                                   v8::ScriptCompiler::kConsumeCodeCache)
+           .ToLocal(script)) {
+    return false;
+  }
+  cache->status = with_cache.GetCachedData()->rejected
+                      ? MR_CODE_CACHE_REJECTED
+                      : MR_CODE_CACHE_ACCEPTED;
+  return true;
+}
+
+void ScriptCache::MakeCodeCache(v8::Local<v8::Script> script,
+                                CodeCacheRun* cache) {
+  std::unique_ptr<v8::ScriptCompiler::CachedData> made(
+      v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
+  if (made == nullptr || made->length <= 0) return;
+  cache->made.assign(made->data, made->data + made->length);
 }
 
 }  // namespace mini_racer

@@ -13,6 +13,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/code_cache.h"
+
 namespace mini_racer {
 
 class ScriptCache {
@@ -30,8 +32,19 @@ class ScriptCache {
   bool Compile(v8::Local<v8::Context> context, const uint16_t* code,
                size_t units, v8::Local<v8::String> source,
                v8::Local<v8::Script>* script);
+  // Compiles `source` as "<eval>" from `cache`'s bytes when it has some
+  // (V8 checks them: cache->status says whether it took them), else from
+  // source (status COMPILED). Not kept: such code is long.
+  bool CompileWithCodeCache(v8::Local<v8::Context> context,
+                            v8::Local<v8::String> source, CodeCacheRun* cache,
+                            v8::Local<v8::Script>* script);
+  // Makes a code cache of `script` into cache->made (empty if V8 could
+  // not). After the script has run: its lazily compiled functions are in.
+  static void MakeCodeCache(v8::Local<v8::Script> script, CodeCacheRun* cache);
 
  private:
+  v8::ScriptOrigin Origin();
+
   v8::Isolate* isolate_;
   v8::Global<v8::String> origin_;
   std::unordered_map<std::u16string, v8::Global<v8::UnboundScript>> scripts_;

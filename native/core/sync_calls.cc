@@ -17,9 +17,10 @@ void Sandbox::RunSyncCall(double timeout_ms, int flags, mr_value* out,
 }
 
 void Sandbox::Eval(const uint16_t* code, size_t units, double timeout_ms,
-                   int flags, mr_value* out) {
+                   int flags, mr_value* out, CodeCacheRun* cache) {
+  if (!(flags & MR_EVAL_CODE_CACHE)) cache = nullptr;
   RunSyncCall(timeout_ms, flags, out, [&](Slice& slice) {
-    if (!RunEval(slice, code, units)) return Step::kFailed;
+    if (!RunEval(slice, code, units, cache)) return Step::kFailed;
     if (flags & MR_EVAL_DISCARD_RESULT) slice.result = v8::Undefined(isolate_);
     return SettleSync(slice);
   });

@@ -38,7 +38,8 @@ export type AsyncCompletion = (id: number, ok: boolean, value: unknown) => void;
 
 /** One sandbox: an isolate and its context. */
 export interface NativeSandbox {
-  eval(code: string, timeoutMs: number, flags?: CallFlag): WireValue;
+  /** With CallFlag.CodeCache: compiles from `cache` if given; takeCodeCache(0) then tells what came of it. */
+  eval(code: string, timeoutMs: number, flags?: CallFlag, cache?: Uint8Array): WireValue;
   call(path: string, args: WireValue[], timeoutMs: number, flags?: CallFlag): WireValue;
   cancel(): void;
   heapStats(): NativeHeapStats;
@@ -48,7 +49,13 @@ export interface NativeSandbox {
   /** Opens the channel async results arrive through (idempotent). */
   startAsync(onComplete: AsyncCompletion): void;
   /** Queues an evaluation on the sandbox's thread; returns the call id. */
-  evalAsync(code: string, timeoutMs: number, flags?: CallFlag): number;
+  evalAsync(code: string, timeoutMs: number, flags?: CallFlag, cache?: Uint8Array): number;
+  /**
+   * What came of the code cache of async eval `id` (after its completion), or
+   * of the last synchronous eval with CallFlag.CodeCache (id 0): a
+   * CodeCacheStatus and the cache made after the script ran, if any.
+   */
+  takeCodeCache(id: number): [number, Uint8Array?];
   /** Queues a call on the sandbox's thread; returns the call id. */
   callAsync(path: string, args: WireValue[], timeoutMs: number, flags?: CallFlag): number;
   /** A handle operation (mr_handle_op_run in native/capi/mini_racer.h). */

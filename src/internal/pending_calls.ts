@@ -59,6 +59,8 @@ export class PendingCalls {
   // Calls running nested in another (made from its host functions), by id:
   // the call they run in. Aborting that one abandons them too.
   readonly #outer = new Map<number, number>();
+  // Run when a call ends, however it ends (aborted and closed ones too).
+  readonly #onEnd = new Map<number, () => void>();
 
   /**
    * The async call whose host function is running right now (or NO_CALL_ID). A
@@ -69,6 +71,11 @@ export class PendingCalls {
 
   /** Receives each call's outcome from the binding. */
   readonly complete = (id: number, ok: boolean, value: unknown): void => {
+    const onEnd = this.#onEnd.get(id);
+    if (onEnd !== undefined) {
+      this.#onEnd.delete(id);
+      onEnd();
+    }
     const call = this.take(id);
     this.#outer.delete(id);
     if (call === undefined) {
@@ -127,6 +134,11 @@ export class PendingCalls {
       }
       this.#calls.set(id, call);
     });
+  }
+
+  /** Runs `fn` when call `id` ends, before its promise settles (from the binding's completion). */
+  onEnd(id: number, fn: () => void): void {
+    this.#onEnd.set(id, fn);
   }
 
   /**

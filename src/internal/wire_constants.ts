@@ -71,6 +71,20 @@ export const enum CallFlag {
   DiscardResult = 1,
   /** MR_RESULT_HANDLES: return any object as a handle instead of a copy. */
   ResultHandles = 2,
+  /** MR_EVAL_CODE_CACHE: compile from the cache bytes given; make a cache when there were none or V8 rejected them. */
+  CodeCache = 4,
+}
+
+/** What came of an eval's code cache (mr_code_cache_status). */
+export const enum CodeCacheStatus {
+  /** MR_CODE_CACHE_NONE: the eval did not get to compile. */
+  None = 0,
+  /** MR_CODE_CACHE_ACCEPTED: compiled from the bytes given. */
+  Accepted = 1,
+  /** MR_CODE_CACHE_REJECTED: V8 refused them; compiled from source. */
+  Rejected = 2,
+  /** MR_CODE_CACHE_COMPILED: no bytes given; compiled from source. */
+  Compiled = 3,
 }
 
 /**
@@ -115,4 +129,9 @@ export const C_NAMES = Object.freeze({
   MR_HANDLE_KEYS: HandleOp.Keys,
   MR_EVAL_DISCARD_RESULT: CallFlag.DiscardResult,
   MR_RESULT_HANDLES: CallFlag.ResultHandles,
+  MR_EVAL_CODE_CACHE: CallFlag.CodeCache,
+  MR_CODE_CACHE_NONE: CodeCacheStatus.None,
+  MR_CODE_CACHE_ACCEPTED: CodeCacheStatus.Accepted,
+  MR_CODE_CACHE_REJECTED: CodeCacheStatus.Rejected,
+  MR_CODE_CACHE_COMPILED: CodeCacheStatus.Compiled,
 });

@@ -33,6 +33,9 @@ struct AsyncCall {
   Kind kind = Kind::kEval;
   // Eval: the source code. Call: the dotted path of the function.
   std::u16string text;
+  // Eval with MR_EVAL_CODE_CACHE: the cache bytes to compile from (may be
+  // empty).
+  std::vector<uint8_t> code_cache;
   // Call: the arguments, each pointing into `arg_bytes`.
   std::vector<mr_value> args;
   std::vector<std::vector<uint8_t>> arg_bytes;
