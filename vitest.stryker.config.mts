@@ -14,6 +14,8 @@
 //   src/ paths they reach are covered by the files kept:
 //   limits.test.ts, limits/builtins.test.ts, security/resource-caps.test.ts,
 //   security/resources.test.ts;
+// - skipped by name (test/stryker-skips.ts): the tests that cannot pass in
+//   a worker thread, each with the reason;
 // - no globalSetup: it rebuilds dist/ when src/ is newer, and in Stryker's
 //   sandbox src/ holds the instrumented code.
 //
@@ -35,6 +37,7 @@ export default defineConfig({
       "test/security/resource-caps.test.ts",
       "test/security/resources.test.ts",
     ],
+    setupFiles: ["./test/stryker-skips.ts"],
     fileParallelism: false,
     testTimeout: 60_000,
   },
