@@ -198,6 +198,24 @@ describe("the plain-data writer writes V8's own bytes", () => {
     expect(plain([1, 2])).toEqual(serialized([1, 2]));
   });
 
+  it("nothing of a value stays reachable from the writer once written, or refused", async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, "tests run with --expose-gc").toBeTypeOf("function");
+    const refs: Array<WeakRef<object>> = [];
+    const write = (count: number, refused: boolean): void => {
+      const objects = Array.from({ length: count }, (_, i) => ({ i }));
+      for (const object of objects) refs.push(new WeakRef(object));
+      encodePlain(refused ? [...objects, new Date(0)] : objects);
+    };
+    write(3, false); // the linear lookup
+    write(40, false); // the Map past it
+    write(40, true);
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc?.();
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+  });
+
   it("a getter that encodes another value mid-write gets a writer of its own", () => {
     let inner: Uint8Array | undefined;
     const value = {
