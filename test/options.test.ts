@@ -175,6 +175,8 @@ describe("the per-call checks", () => {
       expectError(() => checkPath(path), TypeError, `name must be a dotted path of identifiers, got ${JSON.stringify(path)}`);
     }
     expectError(() => checkPath(5), TypeError, "name must be a dotted path of identifiers, got 5");
+    // Not a string, even one whose string form is a path.
+    expectError(() => checkPath(["ab"]), TypeError, "name must be a dotted path of identifiers, got an array");
   });
 
   it("callTimeout: the call's own, else the fallback", () => {
@@ -213,6 +215,8 @@ describe("the per-call checks", () => {
       [{ aborted: false }, "an object"],
       [{ aborted: false, addEventListener: 1 }, "an object"],
       [{ addEventListener() {} }, "an object"],
+      // Shaped like one, but a function.
+      [Object.assign(() => {}, { aborted: false, addEventListener() {} }), "a function"],
     ] as const) {
       expectError(() => callSignal({ signal: bad as never }), TypeError, `signal must be an AbortSignal, got ${shown}`);
     }
