@@ -264,6 +264,14 @@ describe("toWire and fromWire", () => {
       );
       expect((error as Error).cause).toBeInstanceOf(Error);
     }
+    // Arrays and objects past the writer's depth go to the serializer too.
+    for (const wrap of [(inner: unknown) => [inner], (inner: unknown) => ({ inner })]) {
+      let nestedValue: unknown = 0;
+      for (let i = 0; i < 100_000; i++) nestedValue = wrap(nestedValue);
+      const refused = caught(() => toWire(nestedValue));
+      expect(refused).toBeInstanceOf(ValueTransferError);
+      expect((refused as Error).message).toBe("the value cannot be passed into the sandbox: it is nested too deeply to copy");
+    }
     let deep: unknown = new Map();
     for (let i = 0; i < 100_000; i++) deep = new Map([[1, deep]]);
     const error = caught(() => toWire(deep));
