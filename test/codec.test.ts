@@ -8,6 +8,8 @@ import * as v8 from "node:v8";
 import { describe, expect, it } from "vitest";
 import { ValueTransferError } from "../src/errors.js";
 import { encodePlain } from "../src/internal/plain_writer.js";
+import { makeHandle } from "../src/internal/handle_wire.js";
+import type { HandleOwner } from "../src/internal/handle_state.js";
 import { fromWire, toWire } from "../src/internal/value_codec.js";
 import { caught } from "./helpers.js";
 
@@ -278,6 +280,53 @@ describe("toWire and fromWire", () => {
     expect(error).toBeInstanceOf(ValueTransferError);
     expect((error as Error).message).toBe("the value cannot be passed into the sandbox: it is nested too deeply to copy");
     expect((error as Error).cause).toBeInstanceOf(RangeError);
+  });
+
+  it("a handle nested where only v8.Serializer goes: found among nulls, primitives and cycles, cause kept", () => {
+    const owner = { closed: false, release: () => {} } as unknown as HandleOwner;
+    const handle = makeHandle(owner, 8, 1);
+    const cyclic = new Map<unknown, unknown>();
+    cyclic.set("self", cyclic);
+    for (const value of [
+      new Map<unknown, unknown>([[1, handle], [2, null], [null, "x"]]),
+      new Set([handle, null, 3, "s"]),
+      [new Date(0), null, 1, { deep: [handle] }],
+      new Map<unknown, unknown>([["cycle", cyclic], ["h", handle]]),
+    ]) {
+      const error = caught(() => toWire(value));
+      expect(error).toBeInstanceOf(ValueTransferError);
+      expect((error as Error).message).toBe(
+        "a handle cannot be passed inside a copied value: pass it as an argument of its own " +
+          "(or store it with the object handle's set())",
+      );
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    }
+    // A getter is not run to look for one: the generic message.
+    let ran = 0;
+    const withGetter = [
+      new Date(0),
+      {
+        get h(): unknown {
+          ran++;
+          return handle;
+        },
+      },
+    ];
+    expect((caught(() => toWire(withGetter)) as Error).message).toMatch(/^the value cannot be passed into the sandbox: it holds/);
+    expect(ran).toBe(1); // by v8.Serializer itself, not by the search
+  });
+
+  it("values that are not plain data, with nulls and cycles, cross intact", () => {
+    const cyclic = new Map<unknown, unknown>([[null, null]]);
+    cyclic.set("self", cyclic);
+    const value = { cyclic, set: new Set([null, 1, "s", cyclic]), error: new Error("e", { cause: null }) };
+    const back = fromWire(toWire(value)) as typeof value;
+    expect(back.cyclic.get("self")).toBe(back.cyclic);
+    expect(back.cyclic.get(null)).toBeNull();
+    expect([...back.set].slice(0, 3)).toEqual([null, 1, "s"]);
+    expect([...back.set][3]).toBe(back.cyclic);
+    expect(back.error.stack).toBe("Error: e");
+    expect(back.error.cause).toBeNull();
   });
 
   it("errors cross without their host stacks, wherever they sit", () => {
