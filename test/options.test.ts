@@ -67,6 +67,7 @@ describe("checkMiniRacerOptions", () => {
       maxResultBytes: 0,
       timeout: 0,
       onConsole: undefined,
+      codeCache: { dir: undefined },
     });
     const onConsole = (): void => {};
     expect(
@@ -77,13 +78,21 @@ describe("checkMiniRacerOptions", () => {
         timeout: 0.25,
         onConsole,
       }),
-    ).toEqual({ maxMemory: 8 * MiB, softMemory: 1, maxResultBytes: 1024, timeout: 0.25, onConsole });
+    ).toEqual({
+      maxMemory: 8 * MiB,
+      softMemory: 1,
+      maxResultBytes: 1024,
+      timeout: 0.25,
+      onConsole,
+      codeCache: { dir: undefined },
+    });
     expect(checkMiniRacerOptions({ maxMemory: 2 ** 50, softMemoryLimit: 2 ** 50, maxResultBytes: 2 ** 50 })).toEqual({
       maxMemory: 2 ** 50,
       softMemory: 2 ** 50,
       maxResultBytes: 2 ** 50,
       timeout: 0,
       onConsole: undefined,
+      codeCache: { dir: undefined },
     });
   });
 
