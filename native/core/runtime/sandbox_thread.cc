@@ -138,13 +138,21 @@ bool SandboxThread::RunNestedCalls(AsyncCall& parent,
 
 void SandboxThread::CompleteRunning(uint64_t id, const mr_value& failure) {
   MutexLock lock(mutex_);
+  CompleteRunningLocked(id, failure);
+}
+
+void SandboxThread::CompleteRunningLocked(uint64_t id,
+                                          const mr_value& failure) {
   // The thread removes calls from running_ / nested_ under this lock
   // before it frees them, so those found here are alive.
   std::vector<AsyncCall*> chain;
   if (running_ != nullptr) chain.push_back(running_);
   chain.insert(chain.end(), nested_.begin(), nested_.end());
-  auto first = std::find_if(chain.begin(), chain.end(),
-                            [id](AsyncCall* call) { return call->id == id; });
+  auto first = id == 0 ? chain.begin()
+                       : std::find_if(chain.begin(), chain.end(),
+                                      [id](AsyncCall* call) {
+                                        return call->id == id;
+                                      });
   for (auto it = chain.end(); it != first;) {
     --it;
     mr_value copy = CopyValue(failure);
@@ -205,16 +213,12 @@ bool SandboxThread::StopWithin(Clock::duration grace,
     if (!exited_) {
       on_exit_ = std::move(on_exit);
       // Still inside the call: its result, and its nested calls', are now
-      // decided. The thread removes them from running_ / nested_ under
-      // this lock before it frees them, so they are alive here.
-      std::vector<AsyncCall*> running(nested_.rbegin(), nested_.rend());
-      if (running_ != nullptr) running.push_back(running_);
-      for (AsyncCall* call : running) {
-        mr_value closed{};
-        SetFailure(&closed, MR_ERROR_CLOSED, "ContextClosedError",
-                   "the MiniRacer was closed before the call finished");
-        call->Complete(&closed);
-      }
+      // decided.
+      mr_value closed{};
+      SetFailure(&closed, MR_ERROR_CLOSED, "ContextClosedError",
+                 "the MiniRacer was closed before the call finished");
+      CompleteRunningLocked(/*id=*/0, closed);
+      mr_value_release(&closed);
     }
   }
   // (Calls queued now never start: the thread is stopping.)

@@ -133,6 +133,9 @@ class SandboxThread {
   void Run();
   // Completes the queued calls with MR_ERROR_CLOSED.
   void CloseQueued();
+  // CompleteRunning with the lock held; id 0: every running call.
+  void CompleteRunningLocked(uint64_t id, const mr_value& failure)
+      MR_REQUIRES(mutex_);
 
   Runner runner_;
   Mutex mutex_;
