@@ -14,15 +14,19 @@ export type { PoolStats } from "./pool";
 export type {
   AsyncCallOptions,
   CallOptions,
+  CallReport,
   CodeCacheOptions,
   ConsoleHandler,
   ConsoleLevel,
+  HeapSnapshotOptions,
   HeapStats,
   HostFunction,
+  LimitChanges,
   MiniRacerOptions,
   MiniRacerPoolOptions,
   PoolCallOptions,
   PoolRunOptions,
+  Usage,
 } from "./options";
 export { JSArrayHandle, JSFunctionHandle, JSHandle, JSObjectHandle, JSSymbolHandle } from "./handles";
 export type { GetOptions, InvokeOptions, PropertyKey, PropertyOptions } from "./handles";
