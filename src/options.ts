@@ -394,13 +394,17 @@ export interface LimitChanges {
 
 /** Options of {@link MiniRacer.heapSnapshot}. */
 export interface HeapSnapshotOptions {
-  /** Largest snapshot to return, in bytes (default 256 MiB; at most 512 MiB, V8's longest string). */
+  /**
+   * Largest snapshot to return, in bytes (default 64 MiB; at most 512 MiB,
+   * V8's longest string). A heap with more objects than it allows, at
+   * ~100 bytes of JSON each, is refused before the snapshot is built.
+   */
   maxBytes?: number;
   /** Wall-clock limit in ms for taking it (and for waiting for a running async call). Default: none. */
   timeout?: number;
 }
 
-const SNAPSHOT_DEFAULT_BYTES = 256 * 1024 * 1024;
+const SNAPSHOT_DEFAULT_BYTES = 64 * 1024 * 1024;
 const SNAPSHOT_MAX_BYTES = 2 ** 29 - 24;
 
 /** Checks heapSnapshot's options: [maxBytes, timeout]. @internal */

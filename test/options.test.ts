@@ -223,7 +223,7 @@ describe("the per-call checks", () => {
     for (const bad of [0, -1, NaN, Infinity]) {
       expectError(() => checkCpuTime(bad), RangeError, `cpuTime must be a positive finite number of milliseconds, got ${bad}`);
     }
-    expect(checkSnapshotOptions(undefined)).toEqual([256 * MiB, 0]);
+    expect(checkSnapshotOptions(undefined)).toEqual([64 * MiB, 0]);
     expect(checkSnapshotOptions({ maxBytes: 1000.5, timeout: 9 })).toEqual([1000, 9]);
     expectError(() => checkSnapshotOptions({ maxBytes: 2 ** 29 }), RangeError, `maxBytes must be at most ${2 ** 29 - 24} (V8's longest string), got ${2 ** 29}`);
     expectError(() => checkSnapshotOptions({ depth: 1 } as never), TypeError, 'unknown option "depth"');

@@ -246,6 +246,8 @@ namespace {
 // that takes past its deadline.
 class SnapshotWriter : public v8::OutputStream, public v8::ActivityControl {
  public:
+  static constexpr uint64_t kJsonBytesPerObject = 100;
+
   SnapshotWriter(size_t max_bytes, Watchdog::Clock::time_point deadline)
       : max_bytes_(max_bytes), deadline_(deadline) {}
 
@@ -261,8 +263,16 @@ class SnapshotWriter : public v8::OutputStream, public v8::ActivityControl {
     return v8::OutputStream::kContinue;
   }
 
-  // v8::ActivityControl: called as the snapshot is built.
-  ControlOption ReportProgressValue(uint32_t, uint32_t) override {
+  // v8::ActivityControl: called as the snapshot is built, with the number
+  // of objects it will hold. V8 uses ~1 KB of host memory per object while
+  // it builds one, and writes ~100-150 bytes of JSON for it: a heap with
+  // more objects than the JSON limit allows is refused at the first report,
+  // before that memory is spent.
+  ControlOption ReportProgressValue(uint32_t, uint32_t total) override {
+    if (static_cast<uint64_t>(total) * kJsonBytesPerObject > max_bytes_) {
+      too_large_ = true;
+      return v8::ActivityControl::kAbort;
+    }
     if (Watchdog::Clock::now() < deadline_) {
       return v8::ActivityControl::kContinue;
     }
@@ -317,7 +327,7 @@ void Sandbox::HeapSnapshot(uint64_t max_bytes, double timeout_ms,
                "the heap snapshot exceeded its time limit");
   } else if (writer.too_large()) {
     SetFailure(out, MR_ERROR_VALUE, "RangeError",
-               "the heap snapshot is larger than its limit of " +
+               "the heap snapshot would be larger than its limit of " +
                    std::to_string(max_bytes) + " bytes");
   } else {
     std::string& text = writer.text();
