@@ -23,6 +23,7 @@
 //   async.mjs, handles.mjs, pool.mjs  sections 5-7, 8-9 and 10-12
 //   code-cache.mjs       section 13 (Babel standalone from bench/peers)
 //   creation.mjs         sections 14-15: fresh sandbox per request, idle memory
+//   limits.mjs           section 18: limit overshoot, the per-call report's cost
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -137,6 +138,8 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
       })
     : false;
   if (!creationOk) mrFailed = true;
+  const { runLimitsSection } = await import("./limits.mjs");
+  if (!(mr.ok && (await runLimitsSection({ MiniRacer: mr.MiniRacer, quick: QUICK })))) mrFailed = true;
 }
 printMachineLoad();
 console.log(`total time: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);

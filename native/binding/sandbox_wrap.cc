@@ -211,10 +211,12 @@ Napi::Value SandboxWrap::HeapStats(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// lastCall() -> the report of the last synchronous call.
+// lastCall() -> the report of the last synchronous call, or undefined.
 Napi::Value SandboxWrap::LastCall(const Napi::CallbackInfo& info) {
   mr_call_report report{};
-  mr_last_call_report(sandbox_, &report);
+  if (mr_last_call_report(sandbox_, &report) == 0) {
+    return info.Env().Undefined();
+  }
   return ReportToJs(info.Env(), report);
 }
 

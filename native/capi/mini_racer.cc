@@ -219,8 +219,8 @@ void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out) {
   Unwrap(sandbox)->GetHeapStats(out);
 }
 
-void mr_last_call_report(mr_sandbox* sandbox, mr_call_report* out) {
-  Unwrap(sandbox)->LastCallReport(out);
+int mr_last_call_report(mr_sandbox* sandbox, mr_call_report* out) {
+  return Unwrap(sandbox)->LastCallReport(out) ? 1 : 0;
 }
 
 void mr_usage_get(mr_sandbox* sandbox, mr_usage* out) {

@@ -384,9 +384,9 @@ void mr_sandbox_set_console(mr_sandbox* sandbox, int enabled);
 void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out);
 
 /* What the last synchronous call (mr_eval, mr_call, mr_handle_op_run) that
- * returned took. Host thread; heap_used is read now, so call it before
- * the next call. */
-void mr_last_call_report(mr_sandbox* sandbox, mr_call_report* out);
+ * returned took; returns 0 (and leaves *out) when none has. Host thread;
+ * heap_used is read now, so call it before the next call. */
+int mr_last_call_report(mr_sandbox* sandbox, mr_call_report* out);
 
 /* What all the calls on a sandbox that have ended took, summed (async
  * calls counted when they complete). */

@@ -76,7 +76,7 @@ class Sandbox {
   void HandleOp(int op, uint32_t handle, const mr_value* args, size_t argc,
                 mr_limits limits, int flags, mr_value* out);
   // See mr_last_call_report and mr_usage_get.
-  void LastCallReport(mr_call_report* out);
+  bool LastCallReport(mr_call_report* out);
   void GetUsage(mr_usage* out);
   void Cancel() { watchdog_->Cancel(); }
 

@@ -31,20 +31,25 @@ void Sandbox::GetUsage(mr_usage* out) {
   out->host_calls += async_usage_.host_calls;
 }
 
-void Sandbox::LastCallReport(mr_call_report* out) {
+bool Sandbox::LastCallReport(mr_call_report* out) {
+  if (sync_usage_.calls == 0) return false;
   *out = last_report_;
   // The heap as the call left it, unless an async call is running (its
   // slices record the figures heapStats reads).
   std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::try_to_lock);
   if (!turn.owns_lock()) {
     out->heap_used = memory_->LastHeapFigures().used;
-    return;
+    return true;
   }
+  // As a sync call does: the host thread's V8 state stays parked, so this
+  // Locker does not rebuild it.
+  parked_host_state_.ParkOnce(isolate_);
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
   out->heap_used = stats.used_heap_size();
+  return true;
 }
 
 void Sandbox::Eval(const uint16_t* code, size_t units, mr_limits limits,

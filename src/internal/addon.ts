@@ -66,8 +66,8 @@ export interface NativeSandbox {
   /** Calls a function handle on the sandbox's thread; args[0] is `this`. Returns the call id. */
   handleCallAsync(handle: number, args: WireValue[], limits: CallLimits, flags: CallFlag): number;
   releaseHandle(handle: number): void;
-  /** The report of the last synchronous call (mr_last_call_report). */
-  lastCall(): CallReport;
+  /** The report of the last synchronous call (mr_last_call_report), undefined before any. */
+  lastCall(): CallReport | undefined;
   /** Every call that has ended, summed (mr_usage_get). */
   usage(): Usage;
   /** False when maxMemory is above the cap the sandbox was made with. */

@@ -16,7 +16,7 @@ export class CallReports {
 
   last(sandbox: NativeSandbox): CallReport | undefined {
     if (this.lastAsync !== undefined) return { ...this.lastAsync };
-    return sandbox.usage().calls === 0 ? undefined : sandbox.lastCall();
+    return sandbox.lastCall();
   }
 
   /** The sums, from the sandbox, or as it left them once closed (sandbox null). */

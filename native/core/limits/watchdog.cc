@@ -69,10 +69,15 @@ void Watchdog::ArmLocked() {
   armed_ = stop_ == Stop::kNone &&
            (deadline_ != Clock::time_point::max() || cpu_.budget_ns > 0);
   if (!armed_) return;
+  // The earliest the call may need stopping: its deadline, or its CPU
+  // budget spent at full speed.
+  Clock::time_point due = deadline_;
+  if (cpu_.budget_ns > 0) {
+    due = std::min(due, Clock::now() + std::chrono::nanoseconds(cpu_.budget_ns));
+  }
   if (!thread_.joinable()) {
     thread_ = std::thread(&Watchdog::Run, this);
-  } else if (deadline_ < sleeping_until_ || cpu_.budget_ns > 0) {
-    // (A CPU budget's first check may be earlier than where it sleeps.)
+  } else if (due < sleeping_until_) {
     wake_.NotifyOne();
   }
 }
@@ -173,8 +178,13 @@ void Watchdog::ResumeCpu() {
   MutexLock lock(mutex_);
   if (!cpu_.measuring || cpu_.paused == 0 || --cpu_.paused > 0) return;
   cpu_.segment_start_ns = cpu_clock_.NowNs();
-  // The thread, asleep without a CPU check to make, must look again.
-  if (cpu_.budget_ns > 0 && stop_ == Stop::kNone) wake_.NotifyOne();
+  if (cpu_.budget_ns <= 0 || stop_ != Stop::kNone) return;
+  // The thread may have gone to sleep without a CPU check to make while the
+  // meter was paused: woken if the budget could run out before it looks.
+  Clock::time_point due =
+      Clock::now() + std::chrono::nanoseconds(std::max<int64_t>(
+                         0, cpu_.budget_ns - cpu_.used_ns));
+  if (due < sleeping_until_) wake_.NotifyOne();
 }
 
 bool Watchdog::MeteringCpu() {
