@@ -14,6 +14,7 @@ import { format, inspect } from "node:util";
 import { JSEvalError, JSOOMError, JSTimeoutError, MiniRacerError, ValueTransferError } from "./errors";
 import { HELP, parseCommandLine, UsageError, type CliSettings } from "./internal/cli_args";
 import { LinesRunner, oneLine } from "./internal/cli_lines";
+import type { JSFunctionHandle } from "./handles";
 import type { MiniRacer } from "./mini_racer";
 import type { MiniRacerOptions } from "./options";
 
@@ -99,6 +100,11 @@ function render(value: unknown, json: boolean): string {
     }
     if (text === undefined) throw new ValueTransferError(`the result is not JSON: a ${typeof value}`);
     return text;
+  }
+  if (typeof value === "function") {
+    // A function handle: inspect would show the handle's host side; show the sandbox function, as node -p would.
+    const name = (value as unknown as JSFunctionHandle).get("name");
+    return typeof name === "string" && name !== "" ? `[Function: ${name}]` : "[Function (anonymous)]";
   }
   return typeof value === "string" ? value : inspect(value);
 }

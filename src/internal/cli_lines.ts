@@ -190,7 +190,7 @@ export class LinesRunner {
     const { source, filter, failFast, timeout } = this.#settings;
     const fn = this.#mr.eval(source, timeout === undefined ? undefined : { timeout });
     if (typeof fn !== "function") {
-      throw new TypeError(`--lines FN must evaluate to a function, got ${typeof fn}`);
+      throw new TypeError(`FN must evaluate to a function, got ${typeof fn}`);
     }
     this.#mr.call(`${HARNESS}.use`, fn, filter, failFast);
     (fn as { release?: () => void }).release?.(); // the harness holds it now
