@@ -243,6 +243,15 @@ describe("mini-racer --lines", () => {
     });
   });
 
+  it("the memory cap ends the run with exit 4, after the lines before it, naming the line", () => {
+    const fn = "n => { if (n === 2) { const a = []; for (;;) a.push(new Array(1000).fill(n)) } return n }";
+    expect(cli(["--max-memory", "16M", "--lines", fn], "1\n2\n3\n")).toEqual({
+      status: 4,
+      stdout: "1\n",
+      stderr: "mini-racer: line 2: the sandbox reached its memory cap\n",
+    });
+  });
+
   it("backpressure: while the reader of stdout pauses, the command stops reading stdin; then it finishes every line", async () => {
     const child = spawn(bin, ["--lines", "x => x"], { env, cwd: work, stdio: ["pipe", "pipe", "pipe"] });
     child.stdout.pause();

@@ -226,7 +226,7 @@ export class LinesRunner {
       try {
         result = batchResult(this.#mr.apply(`${HARNESS}.run`, [from === 0 ? text : text.slice(from), BATCH_BUDGET_MS], options));
       } catch (error) {
-        if (!(error instanceof JSTimeoutError)) throw this.#atLine(error);
+        if (!(error instanceof JSTimeoutError)) throw await this.#atLine(error);
         result = batchResult(this.#mr.call(`${HARNESS}.take`));
         timedOut = true;
       }
@@ -259,14 +259,24 @@ export class LinesRunner {
     if (this.#settings.failFast) this.#stopped = true;
   }
 
-  /** An error that ends the run (the memory cap): names the line it happened on when the sandbox can still say. */
-  #atLine(error: unknown): unknown {
+  /**
+   * An error that ends the run (the memory cap): when the sandbox can still
+   * say where it was, the lines before are printed and the line is named.
+   */
+  async #atLine(error: unknown): Promise<unknown> {
+    let where: BatchResult | undefined;
     try {
-      const { done } = batchResult(this.#mr.call(`${HARNESS}.take`));
-      if (error instanceof Error) error.message = `line ${this.#lineCount + done + 1}: ${error.message}`;
+      where = batchResult(this.#mr.call(`${HARNESS}.take`));
     } catch {
-      // The sandbox cannot answer any more (over its cap): report the error alone.
+      // The sandbox cannot answer any more (still over its cap).
     }
+    if (where !== undefined) {
+      this.#reportErrors(where.errors);
+      const drained = where.out.length > 0 ? this.#output.write(where.out) : undefined;
+      if (drained !== undefined) await drained;
+    }
+    const line = where === undefined ? `line ${this.#lineCount + 1} or after` : `line ${this.#lineCount + where.done + 1}`;
+    if (error instanceof Error) error.message = `${line}: ${error.message}`;
     return error;
   }
 }
