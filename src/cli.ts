@@ -27,7 +27,8 @@ interface ModuleCapable {
 }
 
 function fail(message: string): void {
-  process.stderr.write(`mini-racer: ${oneLine(message, 2000)}\n`);
+  // Some library messages (NativeBuildError's) start with the package's name already.
+  process.stderr.write(`mini-racer: ${oneLine(message.replace(/^mini-racer: /, ""), 2000)}\n`);
 }
 
 /** Reads a whole file, or standard input for "-"; a file that cannot be read is a usage error. */
