@@ -76,7 +76,7 @@ function createSandbox(Racer: typeof MiniRacer, settings: CliSettings): MiniRace
 /** Binds `--input`'s JSON to the global `input`, parsed in the sandbox (under its cap). */
 async function bindInput(mr: MiniRacer, file: string): Promise<void> {
   const text = await readSource(file, "--input");
-  const bind = mr.eval("(text) => { globalThis.input = JSON.parse(text); }") as (text: string) => void;
+  const bind = mr.eval<JSFunctionHandle>("(text) => { globalThis.input = JSON.parse(text); }");
   try {
     bind(text);
   } catch (error) {
@@ -85,7 +85,7 @@ async function bindInput(mr: MiniRacer, file: string): Promise<void> {
     }
     throw error;
   } finally {
-    (bind as unknown as { release(): void }).release();
+    bind.release();
   }
 }
 
@@ -121,10 +121,9 @@ async function runCode(mr: MiniRacer, settings: CliSettings, source: string, pri
     await mr.executeAsync(source, timeout);
     return;
   }
+  // A handle result (a function, a symbol) is freed with the sandbox, which main() closes.
   const value = await mr.evalAsync(source, timeout);
-  const text = render(value, settings.json);
-  (value as { release?: () => void } | null)?.release?.();
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${render(value, settings.json)}\n`);
 }
 
 async function runLines(mr: MiniRacer, settings: CliSettings, source: string): Promise<number> {
