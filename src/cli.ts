@@ -54,7 +54,7 @@ function packageVersion(): string {
 
 /** Makes the sandbox; a constructor TypeError / RangeError is a usage error. */
 function createSandbox(Racer: typeof MiniRacer, settings: CliSettings): MiniRacer {
-  const options: MiniRacerOptions & { cpuTime?: number } = {};
+  const options: MiniRacerOptions = {};
   if (settings.maxMemory !== undefined) options.maxMemory = settings.maxMemory;
   if (settings.cpuTime !== undefined) options.cpuTime = settings.cpuTime;
   if (settings.allowConsole) {
@@ -64,10 +64,6 @@ function createSandbox(Racer: typeof MiniRacer, settings: CliSettings): MiniRace
     return new Racer(options);
   } catch (error) {
     if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
-    // A library without the option (being added) refuses it as unknown: say which flag.
-    if (/unknown option "cpuTime"/.test(error.message)) {
-      throw new UsageError("--cpu-time is not supported yet by this version of mini-racer");
-    }
     const flag = /^maxMemory/.test(error.message) ? "--max-memory: " : "";
     throw new UsageError(flag + error.message);
   }
@@ -129,7 +125,7 @@ async function runCode(mr: MiniRacer, settings: CliSettings, source: string, pri
 async function runLines(mr: MiniRacer, settings: CliSettings, source: string): Promise<number> {
   const runner = new LinesRunner(
     mr,
-    { source, filter: settings.filter, failFast: settings.failFast, timeout: settings.timeout },
+    { source, filter: settings.filter, failFast: settings.failFast, timeout: settings.timeout, cpuTime: settings.cpuTime },
     {
       // A full pipe: wait for 'drain' before the next batch, so reading stdin stops too.
       write: (text) => (process.stdout.write(text) ? undefined : once(process.stdout, "drain").then(() => undefined)),
@@ -162,7 +158,8 @@ function exitFor(error: unknown, settings: CliSettings | undefined): number {
     return Exit.usage;
   }
   if (error instanceof JSTimeoutError) {
-    fail(`${error.message} (--timeout ${settings?.timeout ?? "?"} ms)`);
+    const byCpu = error.limit === "cpuTime";
+    fail(`${error.message} (${byCpu ? `--cpu-time ${settings?.cpuTime}` : `--timeout ${settings?.timeout}`} ms)`);
     return Exit.timeout;
   }
   if (error instanceof JSOOMError) {

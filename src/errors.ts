@@ -101,7 +101,10 @@ export class JSPromiseError extends JSEvalError {
   }
 }
 
-/** The call ran past its time limit and was terminated. The MiniRacer stays usable. */
+/**
+ * The call ran past a time limit and was terminated: its wall-clock
+ * `timeout` or its `cpuTime` (`limit` says which). The MiniRacer stays usable.
+ */
 export class JSTimeoutError extends MiniRacerError {
   /**
    * The sandbox-side stack where the script was stopped, as V8 formats stack
@@ -109,11 +112,18 @@ export class JSTimeoutError extends MiniRacerError {
    * promise or a timer).
    */
   readonly jsStack: string;
+  /** Which limit ended the call: the wall-clock `"timeout"` or the `"cpuTime"`. */
+  readonly limit: "timeout" | "cpuTime";
 
-  /** Made by mini-racer; `jsStack` is where the script was stopped. */
-  constructor(message = "the call exceeded its time limit", jsStack = "") {
+  /** Made by mini-racer; `jsStack` is where the script was stopped, `limit` which limit stopped it. */
+  constructor(
+    message = "the call exceeded its time limit",
+    jsStack = "",
+    limit: "timeout" | "cpuTime" = "timeout",
+  ) {
     super(message, ErrorCodes.timeout);
     this.jsStack = jsStack;
+    this.limit = limit;
   }
 }
 

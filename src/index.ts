@@ -15,15 +15,19 @@ export type {
   AbortSignalLike,
   AsyncCallOptions,
   CallOptions,
+  CallReport,
   CodeCacheOptions,
   ConsoleHandler,
   ConsoleLevel,
+  HeapSnapshotOptions,
   HeapStats,
   HostFunction,
+  LimitChanges,
   MiniRacerOptions,
   MiniRacerPoolOptions,
   PoolCallOptions,
   PoolRunOptions,
+  Usage,
 } from "./options";
 export { JSArrayHandle, JSFunctionHandle, JSHandle, JSObjectHandle, JSSymbolHandle } from "./handles";
 export type { GetOptions, InvokeOptions, PropertyKey, PropertyOptions } from "./handles";

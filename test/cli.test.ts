@@ -157,20 +157,23 @@ describe("mini-racer -e / FILE: output and exit statuses", () => {
     expect(cli(["-e", "console.log('hi'); 2"])).toEqual({ status: 0, stdout: "2\n", stderr: "" });
   });
 
-  it("--module and --cpu-time: a usage error until the library has them, then passed through", () => {
+  it("--module: a usage error until the library has evalModule; --cpu-time: the cpuTime limit, exit 3", () => {
     const hasModules = typeof (MiniRacer.prototype as unknown as { evalModule?: unknown }).evalModule === "function";
     const moduleRun = cli(["--module", "-e", "export const a = 1;"]);
     if (hasModules) expect(moduleRun.status).toBe(0);
     else expect(moduleRun).toEqual({ status: 2, stdout: "", stderr: "mini-racer: --module is not supported yet by this version of mini-racer\n" });
-    let hasCpuTime = true;
-    try {
-      new MiniRacer({ cpuTime: 100 } as never).close();
-    } catch {
-      hasCpuTime = false;
-    }
-    const cpuRun = cli(["--cpu-time", "100", "-e", "1"]);
-    if (hasCpuTime) expect(cpuRun).toEqual({ status: 0, stdout: "1\n", stderr: "" });
-    else expect(cpuRun).toEqual({ status: 2, stdout: "", stderr: "mini-racer: --cpu-time is not supported yet by this version of mini-racer\n" });
+    expect(cli(["--cpu-time", "100", "-e", "1"])).toEqual({ status: 0, stdout: "1\n", stderr: "" });
+    expect(cli(["--cpu-time", "50", "-e", "while (true) {}"])).toEqual({
+      status: 3,
+      stdout: "",
+      stderr: "mini-racer: the call exceeded its CPU time limit (--cpu-time 50 ms)\n",
+    });
+    // Per line as --timeout is: the line is reported, the next one runs.
+    expect(cli(["--cpu-time", "50", "--lines", "n => { if (n === 2) for (;;) {} return n }"], "1\n2\n3\n")).toEqual({
+      status: 3,
+      stdout: "1\n3\n",
+      stderr: "mini-racer: line 2: ran past --cpu-time 50 ms\n",
+    });
   });
 });
 

@@ -124,11 +124,17 @@ describe("src/ structure", () => {
     }
   });
 
-  it("each file opens with a comment saying why it exists, and stays under 400 lines", () => {
+  it("each file opens with a comment saying why it exists, and stays under 300 lines of code", () => {
     for (const file of sourceFiles()) {
       const text = readFileSync(path.join(src, file), "utf8");
       expect(text, file).toMatch(/^(\/\*\*|\/\/)/);
-      expect(text.split("\n").length, file).toBeLessThanOrEqual(400);
+      // Doc comments do not count: every export must have one, and the
+      // public classes' examples should not push code into other files.
+      const code = text
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .split("\n")
+        .filter((line) => line.trim() !== "" && !line.trim().startsWith("//"));
+      expect(code.length, file).toBeLessThanOrEqual(300);
     }
   });
 });

@@ -71,7 +71,7 @@ Code:
 
 Limits:
   --timeout MS          wall-clock limit in milliseconds of the code, or of each line
-  --cpu-time MS         CPU-time limit in milliseconds (when the library supports it)
+  --cpu-time MS         CPU-time limit in milliseconds of the code, or of each line
   --max-memory BYTES    memory cap, e.g. 64M; suffixes K, M, G are powers of 1024
                         (at least 8M; default 128M)
 

@@ -13,7 +13,8 @@
  * BATCH_BUDGET_MS, and its call's limit is `--timeout` + BATCH_BUDGET_MS. A
  * line therefore always has at least its `--timeout`; one that never ends is
  * stopped between `--timeout` and `--timeout` + BATCH_BUDGET_MS after it
- * started. The sandbox records where it is (text offset, line index) before
+ * started. `--cpu-time` is given the same way: the lines before a line used
+ * less CPU than wall-clock time, so it gets at least its `--cpu-time`. The sandbox records where it is (text offset, line index) before
  * each line, so after a batch is stopped the host knows which line ran too
  * long, reports it, keeps the output of the lines before it, and resumes at
  * the next line.
@@ -22,6 +23,7 @@
  */
 import { JSTimeoutError } from "../errors";
 import type { MiniRacer } from "../mini_racer";
+import type { CallOptions } from "../options";
 
 /** A batch stops starting new lines after this many ms (see the top of this file). */
 export const BATCH_BUDGET_MS = 10;
@@ -139,6 +141,8 @@ export interface LinesSettings {
   failFast: boolean;
   /** Per-line limit in ms, or undefined. */
   timeout: number | undefined;
+  /** Per-line CPU-time limit in ms, or undefined. */
+  cpuTime: number | undefined;
 }
 
 /** The exit status of the first failed line: 1, or 3 for a line stopped by its time limit; 0: none. */
@@ -187,8 +191,8 @@ export class LinesRunner {
 
   /** Evaluates FN; throws TypeError when it is not a function. */
   useFunction(): void {
-    const { source, filter, failFast, timeout } = this.#settings;
-    const fn = this.#mr.eval(source, timeout === undefined ? undefined : { timeout });
+    const { source, filter, failFast } = this.#settings;
+    const fn = this.#mr.eval(source, this.#limits(0));
     if (typeof fn !== "function") {
       throw new TypeError(`FN must evaluate to a function, got ${typeof fn}`);
     }
@@ -217,26 +221,27 @@ export class LinesRunner {
 
   /** Runs the lines of `text` (each ended by "\n"), a batch at a time. */
   async #batch(text: string): Promise<void> {
-    const { timeout } = this.#settings;
-    const options = timeout === undefined ? undefined : { timeout: timeout + BATCH_BUDGET_MS };
+    const options = this.#limits(BATCH_BUDGET_MS);
     let from = 0;
     while (from < text.length && !this.#stopped) {
       let result: BatchResult;
-      let timedOut = false;
+      let timedOut: "timeout" | "cpuTime" | undefined;
       try {
         result = batchResult(this.#mr.apply(`${HARNESS}.run`, [from === 0 ? text : text.slice(from), BATCH_BUDGET_MS], options));
       } catch (error) {
         if (!(error instanceof JSTimeoutError)) throw await this.#atLine(error);
         result = batchResult(this.#mr.call(`${HARNESS}.take`));
-        timedOut = true;
+        timedOut = error.limit;
       }
       this.#reportErrors(result.errors);
       let advance = result.pos;
       this.#lineCount += result.done;
-      if (timedOut) {
+      if (timedOut !== undefined) {
         // The line at index `done` was running: report it, skip to the line after it.
         this.#lineCount++;
-        this.#fail(this.#lineCount, `timed out after ${timeout} ms`, 3);
+        const message =
+          timedOut === "cpuTime" ? `ran past --cpu-time ${this.#settings.cpuTime} ms` : `timed out after ${this.#settings.timeout} ms`;
+        this.#fail(this.#lineCount, message, 3);
         advance = text.indexOf("\n", from + result.pos) + 1 - from;
       }
       from += advance;
@@ -245,6 +250,16 @@ export class LinesRunner {
         if (drained !== undefined) await drained;
       }
     }
+  }
+
+  /** The limits of a call: each line limit the command has, plus `slack` ms. */
+  #limits(slack: number): CallOptions | undefined {
+    const { timeout, cpuTime } = this.#settings;
+    if (timeout === undefined && cpuTime === undefined) return undefined;
+    const options: CallOptions = {};
+    if (timeout !== undefined) options.timeout = timeout + slack;
+    if (cpuTime !== undefined) options.cpuTime = cpuTime + slack;
+    return options;
   }
 
   #reportErrors(errors: unknown[]): void {

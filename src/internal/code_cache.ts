@@ -21,6 +21,7 @@
  * ignored, never the eval's error.
  * @internal
  */
+import type { CallLimits } from "../options";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -93,14 +94,14 @@ export function clearCodeCache(): void {
 export function evalThroughCache(
   sandbox: NativeSandbox,
   code: string,
-  timeout: number,
+  limits: CallLimits,
   flags: CallFlag,
   settings: CodeCacheSettings | undefined,
 ): WireValue {
-  if (code.length < CODE_CACHE_MIN_UNITS || settings === undefined) return sandbox.eval(code, timeout, flags);
+  if (code.length < CODE_CACHE_MIN_UNITS || settings === undefined) return sandbox.eval(code, limits, flags);
   const lookup = lookUpCodeCache(code, settings);
   try {
-    return sandbox.eval(code, timeout, flags | CallFlag.CodeCache, lookup.bytes);
+    return sandbox.eval(code, limits, flags | CallFlag.CodeCache, lookup.bytes);
   } finally {
     takeFrom(sandbox, 0, lookup); // the eval's outcome, even when it threw
   }
@@ -115,16 +116,16 @@ export function evalAsyncStart(
   sandbox: NativeSandbox,
   calls: PendingCalls,
   code: string,
-  timeout: number,
+  limits: CallLimits,
   flags: CallFlag,
   settings: CodeCacheSettings | undefined,
 ): () => number {
   if (code.length < CODE_CACHE_MIN_UNITS || settings === undefined) {
-    return () => sandbox.evalAsync(code, timeout, flags);
+    return () => sandbox.evalAsync(code, limits, flags);
   }
   const lookup = lookUpCodeCache(code, settings);
   return () => {
-    const id = sandbox.evalAsync(code, timeout, flags | CallFlag.CodeCache, lookup.bytes);
+    const id = sandbox.evalAsync(code, limits, flags | CallFlag.CodeCache, lookup.bytes);
     calls.onEnd(id, () => takeFrom(sandbox, id, lookup));
     return id;
   };

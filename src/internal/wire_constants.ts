@@ -33,6 +33,8 @@ export const enum FailureKind {
   PromiseRejected = 25,
   /** MR_ERROR_UNSAFE_FLAGS: the host's V8 flags make sandboxes unsafe. */
   UnsafeFlags = 26,
+  /** MR_ERROR_CPU_TIMEOUT: the call's CPU-time limit was reached. */
+  CpuTimeout = 27,
 }
 
 /** Kinds of handle, the `mr_value_type` a handle crosses as (its first wire element). */
@@ -117,6 +119,7 @@ export const C_NAMES = Object.freeze({
   MR_ERROR_INTERNAL: FailureKind.Internal,
   MR_ERROR_PROMISE_REJECTED: FailureKind.PromiseRejected,
   MR_ERROR_UNSAFE_FLAGS: FailureKind.UnsafeFlags,
+  MR_ERROR_CPU_TIMEOUT: FailureKind.CpuTimeout,
   MR_VALUE_FUNCTION: HandleType.Function,
   MR_VALUE_OBJECT: HandleType.Object,
   MR_VALUE_ARRAY: HandleType.Array,
