@@ -12,20 +12,35 @@
  * call runs until they are off).
  */
 export const ErrorCodes = {
+  /** {@link JSEvalError}: the sandboxed script threw. */
   eval: "ERR_MINI_RACER_EVAL",
+  /** {@link JSParseError}: the code did not compile. */
   parse: "ERR_MINI_RACER_PARSE",
+  /** {@link JSTimeoutError}: the call ran past its time limit. */
   timeout: "ERR_MINI_RACER_TIMEOUT",
+  /** {@link JSOOMError}: the sandbox reached its memory cap. */
   oom: "ERR_MINI_RACER_OOM",
+  /** {@link JSCancelledError}: the call was cancelled. */
   cancelled: "ERR_MINI_RACER_CANCELLED",
+  /** {@link AbortError}: an async call's signal aborted it. */
   aborted: "ERR_MINI_RACER_ABORTED",
+  /** {@link JSPromiseError}: the result was a promise that rejected. */
   promiseRejected: "ERR_MINI_RACER_PROMISE_REJECTED",
+  /** {@link ValueTransferError}: a value could not cross. */
   valueTransfer: "ERR_MINI_RACER_VALUE_TRANSFER",
+  /** {@link ContextClosedError}: the MiniRacer was used after `close()`. */
   closed: "ERR_MINI_RACER_CLOSED",
+  /** {@link HandleReleasedError}: a handle was used after `release()`. */
   handleReleased: "ERR_MINI_RACER_HANDLE_RELEASED",
+  /** {@link MiniRacerError}: a bug in mini-racer. */
   internal: "ERR_MINI_RACER_INTERNAL",
+  /** {@link MiniRacerError}: the host's V8 flags make sandboxes unsafe. */
   unsafeHostFlags: "ERR_MINI_RACER_UNSAFE_HOST_FLAGS",
+  /** {@link NativeBuildError}: no native addon fits the running Node. */
   noNativeBuild: "ERR_MINI_RACER_NO_NATIVE_BUILD",
+  /** {@link PoolClosedError}: a run of a closed pool. */
   poolClosed: "ERR_MINI_RACER_POOL_CLOSED",
+  /** {@link PoolQueueFullError}: a pool's queue of waiting runs is full. */
   poolQueueFull: "ERR_MINI_RACER_POOL_QUEUE_FULL",
 } as const;
 
@@ -37,11 +52,13 @@ export class MiniRacerError extends Error {
   /** Stable machine-readable code, e.g. `"ERR_MINI_RACER_TIMEOUT"`. */
   readonly code: ErrorCode;
 
+  /** Made by mini-racer; `code` defaults to `internal` (`options.cause` as for `Error`). */
   constructor(message: string, code: ErrorCode = ErrorCodes.internal, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
   }
 
+  /** The class's own name (`"JSTimeoutError"`, ...), as subclasses of `Error` show it in stacks. */
   override get name(): string {
     return this.constructor.name;
   }
@@ -56,6 +73,7 @@ export class JSEvalError extends MiniRacerError {
   /** The sandbox-side stack trace, as V8 formats it (`""` when there is none). */
   readonly jsStack: string;
 
+  /** Made by mini-racer from the sandbox error's name, message and stack; the message is `"name: message"`. */
   constructor(jsName: string, jsMessage: string, jsStack: string, code: ErrorCode = ErrorCodes.eval) {
     super(jsName ? `${jsName}: ${jsMessage}` : jsMessage, code);
     this.jsName = jsName;
@@ -66,6 +84,7 @@ export class JSEvalError extends MiniRacerError {
 
 /** The code did not compile (a `SyntaxError`). `jsStack` shows where. */
 export class JSParseError extends JSEvalError {
+  /** Made by mini-racer from V8's `SyntaxError`. */
   constructor(jsName: string, jsMessage: string, jsStack: string) {
     super(jsName, jsMessage, jsStack, ErrorCodes.parse);
   }
@@ -76,6 +95,7 @@ export class JSParseError extends JSEvalError {
  * `jsStack` describe the rejection reason, as for a thrown error.
  */
 export class JSPromiseError extends JSEvalError {
+  /** Made by mini-racer from the rejection reason. */
   constructor(jsName: string, jsMessage: string, jsStack: string) {
     super(jsName, jsMessage, jsStack, ErrorCodes.promiseRejected);
   }
@@ -95,6 +115,7 @@ export class JSTimeoutError extends MiniRacerError {
   /** Which limit ended the call: the wall-clock `"timeout"` or the `"cpuTime"`. */
   readonly limit: "timeout" | "cpuTime";
 
+  /** Made by mini-racer; `jsStack` is where the script was stopped, `limit` which limit stopped it. */
   constructor(
     message = "the call exceeded its time limit",
     jsStack = "",
@@ -112,6 +133,7 @@ export class JSTimeoutError extends MiniRacerError {
  * this error again and the MiniRacer must be closed and recreated.
  */
 export class JSOOMError extends MiniRacerError {
+  /** Made by mini-racer when the cap is reached. */
   constructor(message = "the sandbox reached its memory cap") {
     super(message, ErrorCodes.oom);
   }
@@ -119,6 +141,7 @@ export class JSOOMError extends MiniRacerError {
 
 /** The call was cancelled before it finished. The MiniRacer stays usable. */
 export class JSCancelledError extends MiniRacerError {
+  /** Made by mini-racer when the call is cancelled. */
   constructor(message = "the call was cancelled") {
     super(message, ErrorCodes.cancelled);
   }
@@ -130,6 +153,7 @@ export class JSCancelledError extends MiniRacerError {
  * script is terminated if it was running; the MiniRacer stays usable.
  */
 export class AbortError extends MiniRacerError {
+  /** Made by mini-racer; `reason` (the signal's) becomes `cause`. */
   constructor(reason?: unknown) {
     super("the call was aborted", ErrorCodes.aborted, { cause: reason });
   }
@@ -140,6 +164,7 @@ export class AbortError extends MiniRacerError {
  * `SharedArrayBuffer`, or anything else structured clone refuses.
  */
 export class ValueTransferError extends MiniRacerError {
+  /** Made by mini-racer, naming the value that could not cross. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, ErrorCodes.valueTransfer, options);
   }
@@ -147,6 +172,7 @@ export class ValueTransferError extends MiniRacerError {
 
 /** The MiniRacer was used after `close()`. */
 export class ContextClosedError extends MiniRacerError {
+  /** Made by mini-racer on a call after `close()`. */
   constructor(message = "this MiniRacer is closed") {
     super(message, ErrorCodes.closed);
   }
@@ -154,6 +180,7 @@ export class ContextClosedError extends MiniRacerError {
 
 /** A handle was used (or passed in) after `release()`. */
 export class HandleReleasedError extends MiniRacerError {
+  /** Made by mini-racer on a use after `release()`. */
   constructor(message = "the handle has been released") {
     super(message, ErrorCodes.handleReleased);
   }
@@ -166,6 +193,7 @@ export class HandleReleasedError extends MiniRacerError {
  * looked for and the command that builds one from source.
  */
 export class NativeBuildError extends MiniRacerError {
+  /** Made when the addon is loaded, naming the build that was looked for. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, ErrorCodes.noNativeBuild, options);
   }
@@ -177,6 +205,7 @@ export class NativeBuildError extends MiniRacerError {
  * `close({ force: true })`, was running then).
  */
 export class PoolClosedError extends MiniRacerError {
+  /** Made by the pool for a run it refuses or gives up. */
   constructor(message = "the pool is closed") {
     super(message, ErrorCodes.poolClosed);
   }
@@ -188,6 +217,7 @@ export class PoolClosedError extends MiniRacerError {
  * or shed the request.
  */
 export class PoolQueueFullError extends MiniRacerError {
+  /** Made by the pool for a run it refuses. */
   constructor(message = "the pool's queue of waiting runs is full") {
     super(message, ErrorCodes.poolQueueFull);
   }

@@ -12,6 +12,7 @@ export { MiniRacer } from "./mini_racer";
 export { MiniRacerPool } from "./pool";
 export type { PoolStats } from "./pool";
 export type {
+  AbortSignalLike,
   AsyncCallOptions,
   CallOptions,
   CallReport,

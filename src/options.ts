@@ -7,7 +7,6 @@
  * internal, used by mini_racer.ts and internal/.
  */
 import * as path from "node:path";
-import type { CodeCacheSettings } from "./internal/code_cache";
 import { CallFlag } from "./internal/wire_constants";
 import type { MiniRacer } from "./mini_racer";
 
@@ -134,6 +133,22 @@ export interface MiniRacerPoolOptions extends MiniRacerOptions {
   maxQueue?: number;
 }
 
+/**
+ * What mini-racer uses of an `AbortSignal`: Node's, the DOM's or another
+ * realm's all fit. Declared here so that the package's types need neither
+ * `@types/node` nor the DOM library.
+ */
+export interface AbortSignalLike {
+  /** Whether the signal has aborted. */
+  readonly aborted: boolean;
+  /** Why it aborted: becomes the `cause` of {@link AbortError}. */
+  readonly reason?: unknown;
+  /** Listens for the abort. */
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  /** Stops listening. */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** Options of `MiniRacerPool.run`. */
 export interface PoolRunOptions {
   /**
@@ -141,7 +156,7 @@ export interface PoolRunOptions {
    * signal's reason): a waiting run leaves the line; a running one loses
    * its sandbox, which is closed (its calls end) and replaced.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Options of the pool's call shortcuts: a call's own (no `handle`: results are copies) and `signal`. */
@@ -171,7 +186,7 @@ export interface AsyncCallOptions extends CallOptions {
    * terminated, and the promise rejects with {@link AbortError} (its `cause`
    * is the signal's reason). The MiniRacer stays usable.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 // ---------------------------------------------------------------------------
@@ -238,6 +253,11 @@ export type CallLimits = number | [number, number];
 /** The addon's form of a time limit and a CPU-time limit (0: none). @internal */
 export function limitsOf(timeout: number, cpuTime: number): CallLimits {
   return cpuTime === 0 ? timeout : [timeout, cpuTime];
+}
+
+/** A MiniRacer's code cache settings: `dir`, the directory that persists it, if any. @internal */
+export interface CodeCacheSettings {
+  dir: string | undefined;
 }
 
 /** What the addon's Sandbox constructor and the MiniRacer take from {@link MiniRacerOptions}. @internal */
@@ -465,7 +485,7 @@ export function checkConsole(handler: unknown): ConsoleHandler | undefined {
 }
 
 /** An async call's abort signal, if it has one. @internal */
-export function callSignal(options: AsyncCallOptions | undefined): AbortSignal | undefined {
+export function callSignal(options: AsyncCallOptions | undefined): AbortSignalLike | undefined {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError(`options must be an object, got ${describe(options)}`);
   }

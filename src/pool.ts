@@ -17,6 +17,7 @@ import {
   callSignal,
   checkName,
   describe,
+  type AbortSignalLike,
   type AsyncCallOptions,
   type MiniRacerPoolOptions,
   type PoolCallOptions,
@@ -220,7 +221,7 @@ export class MiniRacerPool {
   }
 
   /** Gets a sandbox (now when one is idle and nobody waits) and runs `use` with it. */
-  #borrow<T>(signal: AbortSignal | undefined, use: (slot: Slot) => Promise<T>): Promise<T> {
+  #borrow<T>(signal: AbortSignalLike | undefined, use: (slot: Slot) => Promise<T>): Promise<T> {
     if (this.#closed !== null) throw new PoolClosedError();
     if (signal?.aborted) throw new AbortError(signal.reason);
     if (this.#queue.size === 0) {
@@ -241,7 +242,7 @@ export class MiniRacerPool {
   /** Runs `fn` on a borrowed sandbox (through a lease when `guard`) and gives the sandbox back. */
   #lend<T>(
     slot: Slot,
-    signal: AbortSignal | undefined,
+    signal: AbortSignalLike | undefined,
     fn: (mr: MiniRacer) => T | PromiseLike<T>,
     guard: boolean,
   ): Promise<Awaited<T>> {

@@ -26,6 +26,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { NativeSandbox, WireValue } from "./addon";
+import type { CodeCacheSettings } from "../options";
 import type { PendingCalls } from "./pending_calls";
 import { CallFlag, CodeCacheStatus } from "./wire_constants";
 
@@ -34,10 +35,9 @@ export const CODE_CACHE_MIN_UNITS = 32 * 1024;
 /** The bytes of caches the process keeps in memory, least recently used dropped first. */
 export const CODE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
-/** A MiniRacer's code cache settings: `dir`, the directory that persists it, if any. */
-export interface CodeCacheSettings {
-  dir: string | undefined;
-}
+// Declared in options.ts, so that the public declarations do not reach this
+// module's, which need Node's types (Buffer).
+export type { CodeCacheSettings } from "../options";
 
 /** What {@link codeCacheStats} counts (for tests and diagnostics). */
 export interface CodeCacheStats {
