@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/limits/builtin_guard.h"
+#include "core/limits/fault_injection.h"
 #include "core/limits/wasm_memory_guard.h"
 #include "wire/failure.h"
 
@@ -86,6 +87,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
                NativesSyntaxGuard::kRefusal, error, MR_ERROR_UNSAFE_FLAGS) ||
         !Check(self.InstallConsole(context), "could not install the console",
                error) ||
+        !Check(InstallFaultInjection(isolate, context),
+               "could not install the fault injection", error) ||
         !Check(v8::Script::Compile(context, v8::String::NewFromUtf8Literal(
                                                 isolate, "(function () {})"))
                        .ToLocalChecked()
