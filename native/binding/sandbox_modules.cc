@@ -1,0 +1,49 @@
+// SandboxWrap's ES module methods: each reads its arguments and names its
+// C API call (see sandbox_wrap.h).
+#include "args.h"
+#include "sandbox_wrap.h"
+
+namespace mr_binding {
+
+// evalModule(code, name, timeoutMs?, flags?) -> namespace (copy or handle)
+Napi::Value SandboxWrap::EvalModule(const Napi::CallbackInfo& info) {
+  Utf16Arg code;
+  Utf16Arg name;
+  if (!HasArgs(info, {Arg::kString, Arg::kString},
+               "evalModule(code, name) needs two strings") ||
+      !code.Read(info.Env(), info[0]) || !name.Read(info.Env(), info[1])) {
+    return Napi::Value();
+  }
+  return Sync(info.Env(), [&](mr_value* out) {
+    mr_eval_module(sandbox_, code.data(), code.size(), name.data(),
+                   name.size(), TimeoutArg(info, 2), FlagsArg(info, 3), out);
+  });
+}
+
+// evalModuleAsync(code, name, timeoutMs?, flags?) -> call id
+Napi::Value SandboxWrap::EvalModuleAsync(const Napi::CallbackInfo& info) {
+  Utf16Arg code;
+  Utf16Arg name;
+  if (!HasArgs(info, {Arg::kString, Arg::kString},
+               "evalModuleAsync(code, name) needs two strings") ||
+      !code.Read(info.Env(), info[0]) || !name.Read(info.Env(), info[1])) {
+    return Napi::Value();
+  }
+  return Async(info.Env(), [&](mr_completion done, void* channel) {
+    return mr_eval_module_async(sandbox_, code.data(), code.size(),
+                                name.data(), name.size(), TimeoutArg(info, 2),
+                                FlagsArg(info, 3), done, channel);
+  });
+}
+
+// setModuleLoader(functionId): a host function id from the dispatcher.
+Napi::Value SandboxWrap::SetModuleLoader(const Napi::CallbackInfo& info) {
+  if (!HasArgs(info, {Arg::kNumber}, "setModuleLoader(functionId)")) {
+    return Napi::Value();
+  }
+  mr_sandbox_set_module_loader(sandbox_,
+                               info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
+}  // namespace mr_binding

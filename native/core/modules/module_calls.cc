@@ -1,0 +1,115 @@
+// ES module calls: evalModule / importModule, sync and async, as slices
+// like every other call (see sandbox.h); the loading itself is
+// ModuleLoader's.
+#include <string>
+
+#include "core/sandbox.h"
+
+namespace mini_racer {
+
+void Sandbox::SetModuleLoader(uint32_t function_id) {
+  // Read inside slices only; set from the host thread between calls, as
+  // host functions are exposed.
+  std::lock_guard<std::timed_mutex> turn(slice_mutex_);
+  modules_->set_loader_id(function_id);
+}
+
+void Sandbox::EvalModule(const uint16_t* code, size_t units,
+                         const uint16_t* name, size_t name_units,
+                         double timeout_ms, int flags, mr_value* out) {
+  RunSyncCall(timeout_ms, flags, out, [&](Slice& slice) {
+    if (!RunModule(slice, code, units, name, name_units, flags)) {
+      return Step::kFailed;
+    }
+    return FinishModuleStep(slice, Settle(slice), /*sync=*/true);
+  });
+}
+
+uint64_t Sandbox::EvalModuleAsync(const uint16_t* code, size_t units,
+                                  const uint16_t* name, size_t name_units,
+                                  double timeout_ms, int flags,
+                                  mr_completion completion, void* user_data) {
+  auto call = NewAsyncCall(AsyncCall::Kind::kModule, timeout_ms, flags,
+                           completion, user_data);
+  call->SetText(code, units);
+  // The name travels as the call's one argument.
+  mr_value name_value{};
+  name_value.type = MR_VALUE_STRING_UTF16;
+  name_value.data = reinterpret_cast<const uint8_t*>(name);
+  name_value.length = name_units * sizeof(uint16_t);
+  call->CopyArgs(&name_value, 1);
+  return PostAsync(std::move(call));
+}
+
+bool Sandbox::RunModule(Slice& slice, const uint16_t* code, size_t units,
+                        const uint16_t* name, size_t name_units, int flags) {
+  v8::Local<v8::Context> context = slice.context();
+  if (units * sizeof(uint16_t) > budget_.max_bytes()) {
+    // Its string alone would not fit: refuse it before it fills the heap.
+    slice.failure = MR_ERROR_OUT_OF_MEMORY;
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(
+            isolate_, "the code is larger than the sandbox's memory cap")));
+    return false;
+  }
+  v8::Local<v8::String> source;
+  if (units > static_cast<size_t>(v8::String::kMaxLength) ||
+      !v8::String::NewFromTwoByte(isolate_, code, v8::NewStringType::kNormal,
+                                  static_cast<int>(units))
+           .ToLocal(&source)) {
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(isolate_, "the code is too long")));
+    return false;
+  }
+  std::string module_name;
+  {
+    v8::Local<v8::String> text;
+    if (!v8::String::NewFromTwoByte(isolate_, name, v8::NewStringType::kNormal,
+                                    static_cast<int>(name_units))
+             .ToLocal(&text)) {
+      return false;
+    }
+    v8::String::Utf8Value utf8(isolate_, text);
+    module_name.assign(*utf8, utf8.length());
+  }
+  slice.result =
+      (flags & MR_MODULE_IMPORT)
+          ? modules_->Import(context, source, "", /*json=*/false,
+                             current_call_id_)
+          : modules_->EvalSource(context, source, module_name,
+                                 current_call_id_);
+  return !isolate_->IsExecutionTerminating();
+}
+
+Step Sandbox::FinishModuleStep(Slice& slice, Step step, bool sync) {
+  if (step == Step::kFailed) {
+    // A rejection is the module's own failure: its tag's kind, else the
+    // exception its top level threw.
+    if (slice.failure == MR_ERROR_PROMISE_REJECTED) {
+      slice.failure = MR_ERROR_EXCEPTION;
+    }
+    return step;
+  }
+  if (step == Step::kPending) {
+    if (!sync) return step;
+    isolate_->ThrowException(v8::Exception::TypeError(
+        v8::String::NewFromUtf8Literal(
+            isolate_,
+            "the module has not finished loading or evaluating (an async "
+            "loadModule or top-level await); a synchronous call cannot wait "
+            "for it (use evalModuleAsync or importModuleAsync)")));
+    return Step::kFailed;
+  }
+  if (slice.mode == ValueCodec::Mode::kCopy && slice.result->IsObject()) {
+    v8::Local<v8::Object> copy;
+    if (!ModuleLoader::CopyNamespace(slice.context(),
+                                     slice.result.As<v8::Object>())
+             .ToLocal(&copy)) {
+      return Step::kFailed;
+    }
+    slice.result = copy;
+  }
+  return Step::kValue;
+}
+
+}  // namespace mini_racer
