@@ -27,6 +27,9 @@ export const ErrorCodes = {
   noNativeBuild: "ERR_MINI_RACER_NO_NATIVE_BUILD",
   poolClosed: "ERR_MINI_RACER_POOL_CLOSED",
   poolQueueFull: "ERR_MINI_RACER_POOL_QUEUE_FULL",
+  moduleNotFound: "ERR_MINI_RACER_MODULE_NOT_FOUND",
+  moduleLoad: "ERR_MINI_RACER_MODULE_LOAD",
+  moduleLink: "ERR_MINI_RACER_MODULE_LINK",
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -104,6 +107,39 @@ export class JSTimeoutError extends MiniRacerError {
 export class JSOOMError extends MiniRacerError {
   constructor(message = "the sandbox reached its memory cap") {
     super(message, ErrorCodes.oom);
+  }
+}
+
+/**
+ * An import found no module: `loadModule` returned `undefined` for it, or
+ * the MiniRacer has no `loadModule`. `jsMessage` names the specifier and
+ * the importing module.
+ */
+export class ModuleNotFoundError extends JSEvalError {
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.moduleNotFound);
+  }
+}
+
+/**
+ * `loadModule` threw or its promise rejected (`jsName` and `jsMessage` are
+ * its error's name and message, nothing of its host stack), returned
+ * something that is not a module source, or returned a promise to a
+ * synchronous call (`evalModule`, `importModule`, `eval`'s `import()`).
+ */
+export class ModuleLoadError extends JSEvalError {
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.moduleLoad);
+  }
+}
+
+/**
+ * A module graph could not be linked: a module imports a name another does
+ * not export (the sandbox's `SyntaxError` as `jsName` / `jsMessage`).
+ */
+export class ModuleLinkError extends JSEvalError {
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.moduleLink);
   }
 }
 
@@ -200,6 +236,9 @@ for (const cls of [
   NativeBuildError,
   PoolClosedError,
   PoolQueueFullError,
+  ModuleNotFoundError,
+  ModuleLoadError,
+  ModuleLinkError,
 ]) {
   Object.freeze(cls.prototype);
   Object.freeze(cls);

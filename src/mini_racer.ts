@@ -13,6 +13,7 @@ import { ConsoleRouter } from "./internal/console_router";
 import type { HandleOwner } from "./internal/handle_state";
 import { argsToWire, valueFromWire, valueToWire } from "./internal/handle_wire";
 import { HostDispatcher } from "./internal/host_dispatch";
+import { moduleLoaderFunction } from "./internal/modules";
 import { PendingCalls } from "./internal/pending_calls";
 import { CallFlag, HandleOp } from "./internal/wire_constants";
 import {
@@ -25,12 +26,15 @@ import {
   checkPath,
   checkTimeout,
   describe,
+  moduleName,
   resultFlags,
   type AsyncCallOptions,
   type CallOptions,
   type HeapStats,
   type HostFunction,
   type MiniRacerOptions,
+  type ModuleAsyncCallOptions,
+  type ModuleCallOptions,
   type SandboxSettings,
 } from "./options";
 
@@ -105,6 +109,10 @@ export class MiniRacer {
       this.#sandbox?.settleHostPromise(id, ok, value),
     );
     if (settings.onConsole !== undefined) this.#host.enableConsole(this.#sandbox);
+    if (settings.loadModule !== undefined) {
+      this.#host.install(this.#sandbox);
+      this.#sandbox.setModuleLoader(this.#host.add(moduleLoaderFunction(settings.loadModule)));
+    }
   }
 
   /**
@@ -299,6 +307,88 @@ export class MiniRacer {
       const timeout = callTimeout(options, this.#timeout);
       const wire = [valueToWire(this.#owner, thisArg), ...argsToWire(this.#owner, args)];
       return this.#track(sandbox, options, () => sandbox.handleCallAsync(id, wire, timeout, resultFlags(options)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Evaluates `code` as an ES module and returns a copy of its namespace
+   * (its exports as a plain object; with `{ handle: true }` the namespace
+   * itself as a {@link JSObjectHandle}, whose exported functions can be
+   * called many times). Its imports, static and dynamic, are loaded first
+   * through the `loadModule` option, which must answer synchronously here.
+   *
+   * @throws {ModuleNotFoundError} `loadModule` returned `undefined` for an import (or there is no `loadModule`).
+   * @throws {ModuleLoadError} `loadModule` threw, or returned a promise (use {@link MiniRacer.evalModuleAsync}).
+   * @throws {JSParseError} a module did not compile (`jsStack` starts with its name, line and column).
+   * @throws {ModuleLinkError} a module imports a name another does not export.
+   * @throws {JSEvalError} a module's top level threw; or it awaits something a synchronous call cannot wait for.
+   * @throws {JSTimeoutError} / {@link JSOOMError} as for {@link MiniRacer.eval}; loading counts.
+   *
+   * @example
+   * ```ts
+   * const mr = new MiniRacer({ loadModule: (specifier) => sources[specifier] });
+   * mr.evalModule(`import { add } from "math"; export const x = add(1, 2);`, { name: "main.js" }).x; // 3
+   * ```
+   */
+  evalModule<T = Record<string, unknown>>(code: string, options?: ModuleCallOptions): T {
+    const sandbox = this.#open();
+    checkCode(code);
+    const name = moduleName(options);
+    const timeout = callTimeout(options, this.#timeout);
+    return this.#sync<T>(options, () => sandbox.evalModule(code, name, timeout, resultFlags(options)));
+  }
+
+  /**
+   * The namespace of module `specifier` (a copy, or with `{ handle: true }`
+   * a handle): a module already loaded under that canonical name, else
+   * loaded through `loadModule` (referrer `""`) and evaluated. Throws as
+   * {@link MiniRacer.evalModule}.
+   */
+  importModule<T = Record<string, unknown>>(specifier: string, options?: CallOptions): T {
+    const sandbox = this.#open();
+    checkName(specifier);
+    const timeout = callTimeout(options, this.#timeout);
+    return this.#sync<T>(options, () =>
+      sandbox.evalModule(specifier, "", timeout, resultFlags(options) | CallFlag.ModuleImport),
+    );
+  }
+
+  /**
+   * {@link MiniRacer.evalModule} on the sandbox's thread: `loadModule` may
+   * return promises, and top-level `await` (timers, async host functions)
+   * is waited for within the time limit. Rejects with the errors evalModule
+   * throws, and as {@link MiniRacer.evalAsync} does.
+   *
+   * @example
+   * ```ts
+   * await mr.evalModuleAsync(`const m = await import("math"); export default m.add(2, 3);`); // { default: 5 }
+   * ```
+   */
+  evalModuleAsync<T = Record<string, unknown>>(code: string, options?: ModuleAsyncCallOptions): Promise<T> {
+    try {
+      const sandbox = this.#open();
+      checkCode(code);
+      const name = moduleName(options);
+      const timeout = callTimeout(options, this.#timeout);
+      return this.#track(sandbox, options, () =>
+        sandbox.evalModuleAsync(code, name, timeout, resultFlags(options)),
+      ) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** {@link MiniRacer.importModule} on the sandbox's thread, as {@link MiniRacer.evalModuleAsync}. */
+  importModuleAsync<T = Record<string, unknown>>(specifier: string, options?: AsyncCallOptions): Promise<T> {
+    try {
+      const sandbox = this.#open();
+      checkName(specifier);
+      const timeout = callTimeout(options, this.#timeout);
+      return this.#track(sandbox, options, () =>
+        sandbox.evalModuleAsync(specifier, "", timeout, resultFlags(options) | CallFlag.ModuleImport),
+      ) as Promise<T>;
     } catch (error) {
       return Promise.reject(error);
     }

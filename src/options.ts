@@ -86,7 +86,28 @@ export interface MiniRacerOptions {
    * write is ignored). `false`: this MiniRacer neither uses nor adds to it.
    */
   codeCache?: boolean | CodeCacheOptions;
+  /**
+   * Resolves and loads ES modules (README "ES modules"): called for every
+   * static or dynamic import the sandbox makes, with the specifier as
+   * written and the importing module's name (`"<eval>"` for a script,
+   * `""` for {@link MiniRacer.importModule}). Returns the module's source,
+   * `{ source, name }` to give it a canonical name (one module instance per
+   * name and sandbox; a bare source is named by its specifier), or
+   * `undefined` when there is no such module. May return a promise to the
+   * async calls. Without it every import fails with
+   * {@link ModuleNotFoundError}.
+   */
+  loadModule?: ModuleLoader;
 }
+
+/** A module's source, as {@link MiniRacerOptions.loadModule} returns it. */
+export type ModuleSource = string | { source: string; name?: string };
+
+/** See {@link MiniRacerOptions.loadModule}. */
+export type ModuleLoader = (
+  specifier: string,
+  referrer: string,
+) => ModuleSource | undefined | PromiseLike<ModuleSource | undefined>;
 
 /** The persistent form of {@link MiniRacerOptions.codeCache}. */
 export interface CodeCacheOptions {
@@ -151,6 +172,16 @@ export interface CallOptions {
   onConsole?: ConsoleHandler;
 }
 
+/** Options of {@link MiniRacer.evalModule}. */
+export interface ModuleCallOptions extends CallOptions {
+  /**
+   * The module's name: its `import.meta.url`, the referrer its imports are
+   * loaded for, and the canonical name it is registered under if no module
+   * has it yet. Default `"<module>"`.
+   */
+  name?: string;
+}
+
 /** Options of a single asynchronous call. */
 export interface AsyncCallOptions extends CallOptions {
   /**
@@ -161,13 +192,27 @@ export interface AsyncCallOptions extends CallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link MiniRacer.evalModuleAsync}. */
+export interface ModuleAsyncCallOptions extends AsyncCallOptions {
+  /** As {@link ModuleCallOptions.name}. */
+  name?: string;
+}
+
 // ---------------------------------------------------------------------------
 // Checks (internal). Each throws TypeError for a wrong type and RangeError for
 // a number out of range, with a message naming the option and the value.
 
 const MIN_MAX_MEMORY = 8 * 1024 * 1024;
 const MAX_BYTES = 2 ** 50;
-const OPTION_NAMES = new Set(["maxMemory", "softMemoryLimit", "timeout", "onConsole", "maxResultBytes", "codeCache"]);
+const OPTION_NAMES = new Set([
+  "maxMemory",
+  "softMemoryLimit",
+  "timeout",
+  "onConsole",
+  "maxResultBytes",
+  "codeCache",
+  "loadModule",
+]);
 const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
 /** A short rendering of a bad value, for error messages. @internal */
@@ -216,6 +261,7 @@ export interface SandboxSettings {
   onConsole: ConsoleHandler | undefined;
   /** undefined: no code cache for this MiniRacer. */
   codeCache: CodeCacheSettings | undefined;
+  loadModule: ModuleLoader | undefined;
 }
 
 function checkCodeCache(value: unknown): CodeCacheSettings | undefined {
@@ -252,7 +298,11 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   const maxResultBytes =
     options.maxResultBytes === undefined ? 0 : checkBytes("maxResultBytes", options.maxResultBytes, 1024);
   const codeCache = checkCodeCache(options.codeCache);
-  return { maxMemory, softMemory, maxResultBytes, timeout, onConsole, codeCache };
+  const loadModule = options.loadModule;
+  if (loadModule !== undefined && typeof loadModule !== "function") {
+    throw new TypeError(`loadModule must be a function, got ${describe(loadModule)}`);
+  }
+  return { maxMemory, softMemory, maxResultBytes, timeout, onConsole, codeCache, loadModule };
 }
 
 /** @internal */
@@ -295,6 +345,16 @@ export function checkConsole(handler: unknown): ConsoleHandler | undefined {
   if (handler === undefined) return undefined;
   if (typeof handler !== "function") throw new TypeError(`onConsole must be a function, got ${describe(handler)}`);
   return handler as ConsoleHandler;
+}
+
+/** A module call's name option. @internal */
+export function moduleName(options: ModuleCallOptions | undefined): string {
+  const name = options?.name;
+  if (name === undefined) return "<module>";
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`name must be a non-empty string, got ${describe(name)}`);
+  }
+  return name;
 }
 
 /** An async call's abort signal, if it has one. @internal */

@@ -67,6 +67,7 @@ ModuleLoader::~ModuleLoader() { Clear(); }
 
 void ModuleLoader::Clear() {
   loads_.clear();
+  evaluations_.clear();
   map_.Clear();
   failure_tag_.Reset();
 }
@@ -209,10 +210,16 @@ ModuleLoader::Answer ModuleLoader::CallLoader(v8::Local<v8::Context> context,
     *result = promise;
     return Answer::kPromise;
   }
+  v8::TryCatch decode(isolate_);
   if (!ValueCodec::Decode(isolate_, context, sandbox.handles_.get(), answer,
                           sandbox.budget_.max_bytes(), &clone_error)
            .ToLocal(result)) {
-    return Answer::kStopped;
+    // A source larger than the memory cap: the load fails with what Decode
+    // threw (a RangeError), reported as the cap (JSOOMError).
+    if (decode.HasTerminated() || !decode.HasCaught()) return Answer::kStopped;
+    *result = decode.Exception();
+    Tag(context, *result, MR_ERROR_OUT_OF_MEMORY);
+    return Answer::kFailed;
   }
   return Answer::kValue;
 }
@@ -446,6 +453,15 @@ void ModuleLoader::Finish(v8::Local<v8::Context> context, uint64_t load_id) {
       return;
     }
   }
+  // The modules this evaluation is the first to run.
+  std::vector<size_t> fresh;
+  for (size_t index : load->visited) {
+    if (map_.at(index).module.Get(isolate_)->GetStatus() ==
+        v8::Module::kInstantiated) {
+      fresh.push_back(index);
+    }
+  }
+  uint64_t owner = load->owner;
   v8::Local<v8::Value> evaluated;
   {
     v8::TryCatch try_catch(isolate_);
@@ -468,6 +484,12 @@ void ModuleLoader::Finish(v8::Local<v8::Context> context, uint64_t load_id) {
       return;
     case v8::Promise::kPending:
       break;
+  }
+  if (!fresh.empty()) {
+    Evaluation& evaluation = evaluations_.emplace_back();
+    evaluation.owner = owner;
+    evaluation.promise.Reset(isolate_, promise);
+    evaluation.entries = std::move(fresh);
   }
   // Top-level await: the namespace once the evaluation settles.
   v8::Local<v8::Function> give_namespace;
@@ -496,6 +518,16 @@ void ModuleLoader::Fail(v8::Local<v8::Context> context, uint64_t load_id,
 void ModuleLoader::DropOwner(uint64_t owner) {
   for (auto it = loads_.begin(); it != loads_.end();) {
     it = it->second->owner == owner ? loads_.erase(it) : std::next(it);
+  }
+  for (auto it = evaluations_.begin(); it != evaluations_.end();) {
+    if (it->owner != owner) {
+      ++it;
+      continue;
+    }
+    if (it->promise.Get(isolate_)->State() == v8::Promise::kPending) {
+      for (size_t index : it->entries) map_.Unregister(index);
+    }
+    it = evaluations_.erase(it);
   }
 }
 

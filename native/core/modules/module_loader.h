@@ -90,6 +90,15 @@ class ModuleLoader {
     std::vector<size_t> todo;
     std::unordered_set<size_t> visited;
   };
+  // An evaluation (top-level await) still under way when its load ended:
+  // if its call ends first, the modules it was first to evaluate can never
+  // finish (their timers and promises went with the call), so their names
+  // are taken back.
+  struct Evaluation {
+    uint64_t owner = 0;
+    v8::Global<v8::Promise> promise;
+    std::vector<size_t> entries;
+  };
   // What the host loader answered.
   enum class Answer { kValue, kPromise, kFailed, kStopped };
 
@@ -153,6 +162,7 @@ class ModuleLoader {
   ModuleMap map_;
   // unique_ptr: a Load keeps its address while host calls add others.
   std::unordered_map<uint64_t, std::unique_ptr<Load>> loads_;
+  std::vector<Evaluation> evaluations_;
   uint64_t next_load_id_ = 1;
   v8::Global<v8::Private> failure_tag_;
 };

@@ -13,6 +13,11 @@ size_t ModuleMap::Add(const std::string& name, v8::Local<v8::Module> module,
   return index;
 }
 
+void ModuleMap::Unregister(size_t index) {
+  auto it = by_name_.find(entries_[index].name);
+  if (it != by_name_.end() && it->second == index) by_name_.erase(it);
+}
+
 size_t ModuleMap::Find(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? kNone : it->second;

@@ -43,6 +43,9 @@ class ModuleMap {
   // name (Find finds it), unless a module of that name is there already.
   size_t Add(const std::string& name, v8::Local<v8::Module> module,
              bool canonical);
+  // Takes a module's name back (Find no longer finds it): a later import
+  // of that name loads a new instance.
+  void Unregister(size_t index);
   // The module registered under `name`, or kNone.
   size_t Find(const std::string& name) const;
   // The entry of a module V8 hands back (a referrer), or kNone.
