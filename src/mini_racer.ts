@@ -13,7 +13,7 @@ import { ConsoleRouter } from "./internal/console_router";
 import type { HandleOwner } from "./internal/handle_state";
 import { argsToWire, valueFromWire, valueToWire } from "./internal/handle_wire";
 import { HostDispatcher } from "./internal/host_dispatch";
-import { moduleLoaderFunction } from "./internal/modules";
+import { ModuleCalls } from "./internal/module_calls";
 import { PendingCalls } from "./internal/pending_calls";
 import { CallFlag, HandleOp } from "./internal/wire_constants";
 import {
@@ -26,7 +26,6 @@ import {
   checkPath,
   checkTimeout,
   describe,
-  moduleName,
   resultFlags,
   type AsyncCallOptions,
   type CallOptions,
@@ -75,6 +74,12 @@ export class MiniRacer {
   readonly #host: HostDispatcher;
   // What handles see of this MiniRacer (see internal/handle_state.ts).
   readonly #owner: HandleOwner;
+  readonly #modules = new ModuleCalls({
+    open: () => this.#open(),
+    timeout: () => this.#timeout,
+    sync: (options, run) => this.#sync(options, run),
+    track: (sandbox, options, start) => this.#track(sandbox, options, start),
+  });
 
   /** Creates a sandbox. Throws `TypeError` / `RangeError` for bad options. */
   constructor(options: MiniRacerOptions = {}) {
@@ -109,10 +114,7 @@ export class MiniRacer {
       this.#sandbox?.settleHostPromise(id, ok, value),
     );
     if (settings.onConsole !== undefined) this.#host.enableConsole(this.#sandbox);
-    if (settings.loadModule !== undefined) {
-      this.#host.install(this.#sandbox);
-      this.#sandbox.setModuleLoader(this.#host.add(moduleLoaderFunction(settings.loadModule)));
-    }
+    this.#modules.install(this.#sandbox, this.#host, settings.loadModule);
   }
 
   /**
@@ -313,85 +315,35 @@ export class MiniRacer {
   }
 
   /**
-   * Evaluates `code` as an ES module and returns a copy of its namespace
-   * (its exports as a plain object; with `{ handle: true }` the namespace
-   * itself as a {@link JSObjectHandle}, whose exported functions can be
-   * called many times). Its imports, static and dynamic, are loaded first
-   * through the `loadModule` option, which must answer synchronously here.
-   *
-   * @throws {ModuleNotFoundError} `loadModule` returned `undefined` for an import (or there is no `loadModule`).
-   * @throws {ModuleLoadError} `loadModule` threw, or returned a promise (use {@link MiniRacer.evalModuleAsync}).
-   * @throws {JSParseError} a module did not compile (`jsStack` starts with its name, line and column).
-   * @throws {ModuleLinkError} a module imports a name another does not export.
-   * @throws {JSEvalError} a module's top level threw; or it awaits something a synchronous call cannot wait for.
-   * @throws {JSTimeoutError} / {@link JSOOMError} as for {@link MiniRacer.eval}; loading counts.
-   *
-   * @example
-   * ```ts
-   * const mr = new MiniRacer({ loadModule: (specifier) => sources[specifier] });
-   * mr.evalModule(`import { add } from "math"; export const x = add(1, 2);`, { name: "main.js" }).x; // 3
-   * ```
+   * Evaluates `code` as an ES module, its imports loaded first through the
+   * `loadModule` option (synchronously here), and returns a copy of its
+   * namespace: a plain object of its exports, functions and symbols as
+   * handles; with `{ handle: true }` the namespace as a {@link JSObjectHandle}.
+   * Throws {@link ModuleNotFoundError}, {@link ModuleLoadError},
+   * {@link JSParseError}, {@link ModuleLinkError}, {@link JSEvalError} (its
+   * top level threw, or awaits), and as {@link MiniRacer.eval} (README "ES modules").
    */
   evalModule<T = Record<string, unknown>>(code: string, options?: ModuleCallOptions): T {
-    const sandbox = this.#open();
-    checkCode(code);
-    const name = moduleName(options);
-    const timeout = callTimeout(options, this.#timeout);
-    return this.#sync<T>(options, () => sandbox.evalModule(code, name, timeout, resultFlags(options)));
+    return this.#modules.evalModule(code, options) as T;
   }
 
-  /**
-   * The namespace of module `specifier` (a copy, or with `{ handle: true }`
-   * a handle): a module already loaded under that canonical name, else
-   * loaded through `loadModule` (referrer `""`) and evaluated. Throws as
-   * {@link MiniRacer.evalModule}.
-   */
+  /** The namespace of module `specifier` (loaded now, or before under that canonical name), as evalModule gives it. */
   importModule<T = Record<string, unknown>>(specifier: string, options?: CallOptions): T {
-    const sandbox = this.#open();
-    checkName(specifier);
-    const timeout = callTimeout(options, this.#timeout);
-    return this.#sync<T>(options, () =>
-      sandbox.evalModule(specifier, "", timeout, resultFlags(options) | CallFlag.ModuleImport),
-    );
+    return this.#modules.importModule(specifier, options) as T;
   }
 
   /**
-   * {@link MiniRacer.evalModule} on the sandbox's thread: `loadModule` may
-   * return promises, and top-level `await` (timers, async host functions)
-   * is waited for within the time limit. Rejects with the errors evalModule
-   * throws, and as {@link MiniRacer.evalAsync} does.
-   *
-   * @example
-   * ```ts
-   * await mr.evalModuleAsync(`const m = await import("math"); export default m.add(2, 3);`); // { default: 5 }
-   * ```
+   * evalModule on the sandbox's thread: `loadModule` may return promises and
+   * top-level `await` is waited for (timers, async host functions), within
+   * the time limit; rejects as evalModule throws and as evalAsync does.
    */
   evalModuleAsync<T = Record<string, unknown>>(code: string, options?: ModuleAsyncCallOptions): Promise<T> {
-    try {
-      const sandbox = this.#open();
-      checkCode(code);
-      const name = moduleName(options);
-      const timeout = callTimeout(options, this.#timeout);
-      return this.#track(sandbox, options, () =>
-        sandbox.evalModuleAsync(code, name, timeout, resultFlags(options)),
-      ) as Promise<T>;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#modules.evalModuleAsync(code, options) as Promise<T>;
   }
 
-  /** {@link MiniRacer.importModule} on the sandbox's thread, as {@link MiniRacer.evalModuleAsync}. */
+  /** importModule on the sandbox's thread, as evalModuleAsync. */
   importModuleAsync<T = Record<string, unknown>>(specifier: string, options?: AsyncCallOptions): Promise<T> {
-    try {
-      const sandbox = this.#open();
-      checkName(specifier);
-      const timeout = callTimeout(options, this.#timeout);
-      return this.#track(sandbox, options, () =>
-        sandbox.evalModuleAsync(specifier, "", timeout, resultFlags(options) | CallFlag.ModuleImport),
-      ) as Promise<T>;
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#modules.importModuleAsync(specifier, options) as Promise<T>;
   }
 
   /** Number of async calls that have not settled yet (queued or running). */

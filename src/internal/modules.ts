@@ -6,6 +6,7 @@
  * the user's variants; a promise (async calls) settles to the same.
  * @internal
  */
+import { JSObjectHandle } from "../handles";
 import type { ModuleLoader, ModuleSource } from "../options";
 import { describe } from "../options";
 
@@ -33,6 +34,21 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === "function"
   );
+}
+
+/**
+ * What a module call returns: the namespace handle itself when `asHandle`,
+ * else a plain object of its exports, each copied as a call's result is
+ * (functions and symbols as handles), and the namespace handle released.
+ * (The module calls always ask the addon for the namespace as a handle.)
+ */
+export function namespaceResult(ns: unknown, asHandle: boolean): unknown {
+  if (asHandle || !(ns instanceof JSObjectHandle)) return ns;
+  try {
+    return Object.fromEntries(ns.entries());
+  } finally {
+    ns.release();
+  }
 }
 
 /** The host function installed for `load`: (specifier, referrer) -> LoadedModule, or a promise of one. */

@@ -466,7 +466,13 @@ void ModuleLoader::Finish(v8::Local<v8::Context> context, uint64_t load_id) {
   {
     v8::TryCatch try_catch(isolate_);
     if (!module->Evaluate(context).ToLocal(&evaluated)) {
-      if (try_catch.HasTerminated() || !try_catch.HasCaught()) return;
+      if (try_catch.HasTerminated() || !try_catch.HasCaught()) {
+        // Stopped (time limit, memory cap, cancel) in the middle of their
+        // top level, these modules would stay errored with no exception:
+        // a later import loads them anew.
+        for (size_t index : fresh) map_.Unregister(index);
+        return;
+      }
       Fail(context, load_id, try_catch.Exception());
       return;
     }
