@@ -23,6 +23,7 @@
 //   async.mjs, handles.mjs, pool.mjs  sections 5-7, 8-9 and 10-12
 //   code-cache.mjs       section 13 (Babel standalone from bench/peers)
 //   creation.mjs         sections 14-15: fresh sandbox per request, idle memory
+//   modules.mjs          sections 16-17: a 10-module graph, fresh and warm sandbox
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -137,6 +138,16 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
       })
     : false;
   if (!creationOk) mrFailed = true;
+  const { runModuleSections } = await import("./modules.mjs");
+  const modulesOk = mr.ok
+    ? runModuleSections({
+        MiniRacer: mr.MiniRacer,
+        ivm: ivm.ok && ivmMode === "in-process" ? ivm.ivm : null,
+        ivmNote: ivm.ok ? "it runs in a child process" : ivm.reason,
+        quick: QUICK,
+      })
+    : false;
+  if (!modulesOk) mrFailed = true;
 }
 printMachineLoad();
 console.log(`total time: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
