@@ -7,9 +7,9 @@ import {
   JSObjectHandle,
   JSParseError,
   JSPromiseError,
-  ModuleNotFoundError,
   JSTimeoutError,
   MiniRacer,
+  ModuleNotFoundError,
   ValueTransferError,
 } from "../../src/index.js";
 import { caught, runChild, timed, UNDER_ASAN } from "../helpers.js";
