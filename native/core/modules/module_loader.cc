@@ -20,14 +20,24 @@ v8::Local<v8::String> V8String(v8::Isolate* isolate, const std::string& text) {
       .ToLocalChecked();
 }
 
+// An element of a FixedArray (V8 14 dropped the context parameter).
+v8::Local<v8::Data> ElementOf(v8::Local<v8::Context> context,
+                              v8::Local<v8::FixedArray> array, int index) {
+#if V8_MAJOR_VERSION >= 14
+  return array->Get(index);
+#else
+  return array->Get(context, index);
+#endif
+}
+
 // Whether a request's import attributes ([key, value, location, ...] on
 // every supported V8) ask for a JSON module.
 bool WantsJson(v8::Isolate* isolate, v8::Local<v8::Context> context,
                v8::Local<v8::FixedArray> attributes, int stride) {
   if (attributes.IsEmpty()) return false;
   for (int i = 0; i + 1 < attributes->Length(); i += stride) {
-    v8::Local<v8::Data> key = attributes->Get(context, i);
-    v8::Local<v8::Data> value = attributes->Get(context, i + 1);
+    v8::Local<v8::Data> key = ElementOf(context, attributes, i);
+    v8::Local<v8::Data> value = ElementOf(context, attributes, i + 1);
     if (!key->IsValue() || !value->IsValue()) continue;
     if (Utf8(isolate, key.As<v8::Value>()) == "type" &&
         Utf8(isolate, value.As<v8::Value>()) == "json") {
@@ -422,7 +432,7 @@ void ModuleLoader::Drain(v8::Local<v8::Context> context, uint64_t load_id) {
     for (int i = 0; i < requests->Length(); ++i) {
       load = Find(load_id);
       if (load == nullptr || isolate_->IsExecutionTerminating()) return;
-      auto request = requests->Get(context, i).As<v8::ModuleRequest>();
+      auto request = ElementOf(context, requests, i).As<v8::ModuleRequest>();
       v8::Local<v8::String> specifier = request->GetSpecifier();
       std::string written = Utf8(isolate_, specifier);
       auto& resolved = map_.at(index).resolved;
@@ -573,7 +583,7 @@ mr_value_type ModuleLoader::FailureKindOf(v8::Local<v8::Context> context,
 
 v8::MaybeLocal<v8::Object> ModuleLoader::CopyNamespace(
     v8::Local<v8::Context> context, v8::Local<v8::Object> ns) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   v8::Local<v8::Array> keys;
   if (!ns->GetOwnPropertyNames(context).ToLocal(&keys)) return {};
   v8::Local<v8::Object> copy = v8::Object::New(isolate);
@@ -594,7 +604,7 @@ v8::MaybeLocal<v8::Object> ModuleLoader::CopyNamespace(
 v8::MaybeLocal<v8::Module> ModuleLoader::ResolveHook(
     v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
     v8::Local<v8::FixedArray> attributes, v8::Local<v8::Module> referrer) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   ModuleLoader* self = From(isolate);
   size_t index = self->map_.Of(referrer);
   if (index != ModuleMap::kNone) {
@@ -612,7 +622,7 @@ v8::MaybeLocal<v8::Promise> ModuleLoader::DynamicImportHook(
     v8::Local<v8::Context> context, v8::Local<v8::Data> options,
     v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
     v8::Local<v8::FixedArray> attributes) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   // The load starts in a microtask, as import() is asynchronous: the code
@@ -655,7 +665,7 @@ void ModuleLoader::DynamicImportJob(
 void ModuleLoader::ImportMetaHook(v8::Local<v8::Context> context,
                                   v8::Local<v8::Module> module,
                                   v8::Local<v8::Object> meta) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   ModuleLoader* self = From(isolate);
   size_t index = self->map_.Of(module);
   if (index == ModuleMap::kNone) return;
@@ -666,7 +676,7 @@ void ModuleLoader::ImportMetaHook(v8::Local<v8::Context> context,
 
 v8::MaybeLocal<v8::Value> ModuleLoader::JsonModuleSteps(
     v8::Local<v8::Context> context, v8::Local<v8::Module> module) {
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   ModuleLoader* self = From(isolate);
   size_t index = self->map_.Of(module);
   v8::Local<v8::Value> value =
