@@ -4,16 +4,23 @@
 #include "sandbox_wrap.h"
 
 namespace mr_binding {
+namespace {
+
+// (code, name, ...): both read, or false with a TypeError thrown.
+bool ReadCodeAndName(const Napi::CallbackInfo& info, Utf16Arg* code,
+                     Utf16Arg* name) {
+  return HasArgs(info, {Arg::kString, Arg::kString},
+                 "a module call needs code and a name, two strings") &&
+         code->Read(info.Env(), info[0]) && name->Read(info.Env(), info[1]);
+}
+
+}  // namespace
 
 // evalModule(code, name, timeoutMs?, flags?) -> namespace (copy or handle)
 Napi::Value SandboxWrap::EvalModule(const Napi::CallbackInfo& info) {
   Utf16Arg code;
   Utf16Arg name;
-  if (!HasArgs(info, {Arg::kString, Arg::kString},
-               "evalModule(code, name) needs two strings") ||
-      !code.Read(info.Env(), info[0]) || !name.Read(info.Env(), info[1])) {
-    return Napi::Value();
-  }
+  if (!ReadCodeAndName(info, &code, &name)) return Napi::Value();
   return Sync(info.Env(), [&](mr_value* out) {
     mr_eval_module(sandbox_, code.data(), code.size(), name.data(),
                    name.size(), TimeoutArg(info, 2), FlagsArg(info, 3), out);
@@ -24,11 +31,7 @@ Napi::Value SandboxWrap::EvalModule(const Napi::CallbackInfo& info) {
 Napi::Value SandboxWrap::EvalModuleAsync(const Napi::CallbackInfo& info) {
   Utf16Arg code;
   Utf16Arg name;
-  if (!HasArgs(info, {Arg::kString, Arg::kString},
-               "evalModuleAsync(code, name) needs two strings") ||
-      !code.Read(info.Env(), info[0]) || !name.Read(info.Env(), info[1])) {
-    return Napi::Value();
-  }
+  if (!ReadCodeAndName(info, &code, &name)) return Napi::Value();
   return Async(info.Env(), [&](mr_completion done, void* channel) {
     return mr_eval_module_async(sandbox_, code.data(), code.size(),
                                 name.data(), name.size(), TimeoutArg(info, 2),

@@ -200,6 +200,10 @@ class Sandbox {
   // `cache`: compile from (and make) a code cache, or nullptr.
   bool RunEval(Slice& slice, const uint16_t* code, size_t units,
                CodeCacheRun* cache);
+  // The code as a string of the sandbox; false (a RangeError thrown) when
+  // it is too long or larger than the memory cap.
+  bool SourceString(Slice& slice, const uint16_t* code, size_t units,
+                    v8::Local<v8::String>* source);
   bool RunPathCall(Slice& slice, const uint16_t* path, size_t units,
                    const mr_value* args, size_t argc);
   bool RunHandleOp(Slice& slice, int op, uint32_t handle, const mr_value* args,

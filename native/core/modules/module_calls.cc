@@ -44,23 +44,8 @@ uint64_t Sandbox::EvalModuleAsync(const uint16_t* code, size_t units,
 bool Sandbox::RunModule(Slice& slice, const uint16_t* code, size_t units,
                         const uint16_t* name, size_t name_units, int flags) {
   v8::Local<v8::Context> context = slice.context();
-  if (units * sizeof(uint16_t) > budget_.max_bytes()) {
-    // Its string alone would not fit: refuse it before it fills the heap.
-    slice.failure = MR_ERROR_OUT_OF_MEMORY;
-    isolate_->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8Literal(
-            isolate_, "the code is larger than the sandbox's memory cap")));
-    return false;
-  }
   v8::Local<v8::String> source;
-  if (units > static_cast<size_t>(v8::String::kMaxLength) ||
-      !v8::String::NewFromTwoByte(isolate_, code, v8::NewStringType::kNormal,
-                                  static_cast<int>(units))
-           .ToLocal(&source)) {
-    isolate_->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8Literal(isolate_, "the code is too long")));
-    return false;
-  }
+  if (!SourceString(slice, code, units, &source)) return false;
   std::string module_name;
   {
     v8::Local<v8::String> text;

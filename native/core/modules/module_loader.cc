@@ -66,6 +66,21 @@ v8::ScriptOrigin ModuleOrigin(v8::Isolate* isolate, v8::Local<v8::String> name) 
 #endif
 }
 
+// What the callbacks of the functions a load makes find: their isolate,
+// context and the array their state was made into (Function::New's data).
+struct CallbackData {
+  explicit CallbackData(const v8::FunctionCallbackInfo<v8::Value>& info)
+      : isolate(info.GetIsolate()),
+        context(isolate->GetCurrentContext()),
+        data(info.Data().As<v8::Array>()) {}
+  v8::Local<v8::Value> item(uint32_t i) const {
+    return data->Get(context, i).ToLocalChecked();
+  }
+  v8::Isolate* isolate;
+  v8::Local<v8::Context> context;
+  v8::Local<v8::Array> data;
+};
+
 }  // namespace
 
 ModuleLoader::ModuleLoader(Sandbox* sandbox, v8::Isolate* isolate)
@@ -281,11 +296,11 @@ void ModuleLoader::Request(v8::Local<v8::Context> context, uint64_t load_id,
 
 void ModuleLoader::LoaderSettled(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
+  CallbackData call(info);
+  v8::Isolate* isolate = call.isolate;
+  v8::Local<v8::Context> context = call.context;
   ModuleLoader* self = From(isolate);
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Array> data = info.Data().As<v8::Array>();
-  auto item = [&](uint32_t i) { return data->Get(context, i).ToLocalChecked(); };
+  auto item = [&](uint32_t i) { return call.item(i); };
   auto load_id = static_cast<uint64_t>(item(0).As<v8::Number>()->Value());
   double referrer_number = item(1).As<v8::Number>()->Value();
   size_t referrer = referrer_number < 0 ? ModuleMap::kNone
@@ -647,19 +662,16 @@ v8::MaybeLocal<v8::Promise> ModuleLoader::DynamicImportHook(
 
 void ModuleLoader::DynamicImportJob(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  ModuleLoader* self = From(isolate);
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Array> data = info.Data().As<v8::Array>();
-  auto item = [&](uint32_t i) { return data->Get(context, i).ToLocalChecked(); };
-  auto resolver = item(0).As<v8::Promise::Resolver>();
-  std::string referrer = Utf8(isolate, item(2));
+  CallbackData call(info);
+  ModuleLoader* self = From(call.isolate);
+  auto resolver = call.item(0).As<v8::Promise::Resolver>();
+  std::string referrer = Utf8(call.isolate, call.item(2));
   // A script's import() names its referrer "<eval>"; never "" (the host).
   if (referrer.empty()) referrer = "<eval>";
-  uint64_t id = self->Begin(context, resolver,
+  uint64_t id = self->Begin(call.context, resolver,
                             self->sandbox_->current_call_id_);
-  self->StartImport(context, id, item(1).As<v8::String>(), referrer,
-                    item(3)->IsTrue());
+  self->StartImport(call.context, id, call.item(1).As<v8::String>(), referrer,
+                    call.item(3)->IsTrue());
 }
 
 void ModuleLoader::ImportMetaHook(v8::Local<v8::Context> context,
