@@ -54,7 +54,7 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     self.timers_ = std::make_unique<TimerQueue>(isolate);
     self.handles_ = std::make_unique<HandleTable>(isolate, &self.budget_);
     self.scripts_ = std::make_unique<ScriptCache>(isolate);
-    self.modules_ = std::make_unique<ModuleLoader>(&self, isolate);
+    self.modules_ = std::make_unique<ModuleLoader>(&self, isolate, &self.budget_);
     ModuleLoader::InstallHooks(isolate);
     self.charged_objects_ =
         std::make_unique<ChargedObjects>(isolate, &self.budget_);

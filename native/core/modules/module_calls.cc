@@ -8,9 +8,6 @@
 namespace mini_racer {
 
 void Sandbox::SetModuleLoader(uint32_t function_id) {
-  // Read inside slices only; set from the host thread between calls, as
-  // host functions are exposed.
-  std::lock_guard<std::timed_mutex> turn(slice_mutex_);
   modules_->set_loader_id(function_id);
 }
 

@@ -83,8 +83,9 @@ struct CallbackData {
 
 }  // namespace
 
-ModuleLoader::ModuleLoader(Sandbox* sandbox, v8::Isolate* isolate)
-    : sandbox_(sandbox), isolate_(isolate), map_(isolate) {
+ModuleLoader::ModuleLoader(Sandbox* sandbox, v8::Isolate* isolate,
+                           MemoryBudget* budget)
+    : sandbox_(sandbox), isolate_(isolate), map_(isolate, budget) {
   failure_tag_.Reset(isolate, v8::Private::New(isolate));
 }
 
@@ -132,10 +133,13 @@ v8::Local<v8::Promise> ModuleLoader::EvalSource(v8::Local<v8::Context> context,
   if (!Compile(context, name, source, /*json=*/false, &module, &error)) {
     Fail(context, id, error);
   } else {
-    Load* load = Find(id);
-    load->root = map_.Add(name, module, /*canonical=*/true);
-    load->todo.push_back(load->root);
-    Drain(context, id);
+    size_t root = Register(context, id, name, module);
+    if (root != ModuleMap::kNone) {
+      Load* load = Find(id);
+      load->root = root;
+      load->todo.push_back(root);
+      Drain(context, id);
+    }
   }
   return resolver->GetPromise();
 }
@@ -182,7 +186,8 @@ ModuleLoader::Answer ModuleLoader::CallLoader(v8::Local<v8::Context> context,
                                               v8::Local<v8::String> specifier,
                                               v8::Local<v8::Value>* result) {
   Sandbox& sandbox = *sandbox_;
-  if (loader_id_ == 0 || !sandbox.bridge_.has_host()) {
+  uint32_t loader_id = loader_id_.load(std::memory_order_acquire);
+  if (loader_id == 0 || !sandbox.bridge_.has_host()) {
     *result = TaggedError(
         context, MR_ERROR_MODULE_NOT_FOUND,
         "Cannot import \"" + Utf8(isolate_, specifier) +
@@ -191,7 +196,7 @@ ModuleLoader::Answer ModuleLoader::CallLoader(v8::Local<v8::Context> context,
   }
   auto request = std::make_shared<HostBridge::Request>();
   request->call_id = sandbox.current_call_id_;
-  request->function_id = loader_id_;
+  request->function_id = loader_id;
   CopyBudget budget(sandbox.max_result_bytes_);
   bool clone_error = false;
   v8::Local<v8::Value> args[] = {specifier, V8String(isolate_, referrer)};
@@ -372,7 +377,8 @@ void ModuleLoader::Loaded(v8::Local<v8::Context> context, uint64_t load_id,
       Fail(context, load_id, error);
       return;
     }
-    child = map_.Add(name, module, /*canonical=*/true);
+    child = Register(context, load_id, name, module);
+    if (child == ModuleMap::kNone) return;
     if (json) map_.at(child).json.Reset(isolate_, parsed);
   }
   if (referrer != ModuleMap::kNone) {
@@ -382,6 +388,19 @@ void ModuleLoader::Loaded(v8::Local<v8::Context> context, uint64_t load_id,
   if (load == nullptr) return;
   if (referrer == ModuleMap::kNone) load->root = child;
   load->todo.push_back(child);
+}
+
+size_t ModuleLoader::Register(v8::Local<v8::Context> context,
+                              uint64_t load_id, const std::string& name,
+                              v8::Local<v8::Module> module) {
+  size_t index = map_.Add(name, module, /*canonical=*/true);
+  if (index == ModuleMap::kNone) {
+    Fail(context, load_id,
+         TaggedError(context, MR_ERROR_OUT_OF_MEMORY,
+                     "the sandbox's memory cap leaves no room for module \"" +
+                         name + "\""));
+  }
+  return index;
 }
 
 bool ModuleLoader::Compile(v8::Local<v8::Context> context,

@@ -27,6 +27,7 @@
 
 #include <v8.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,7 +44,7 @@ class Sandbox;
 
 class ModuleLoader {
  public:
-  ModuleLoader(Sandbox* sandbox, v8::Isolate* isolate);
+  ModuleLoader(Sandbox* sandbox, v8::Isolate* isolate, MemoryBudget* budget);
   ~ModuleLoader();
   ModuleLoader(const ModuleLoader&) = delete;
   ModuleLoader& operator=(const ModuleLoader&) = delete;
@@ -53,7 +54,9 @@ class ModuleLoader {
 
   // The host function that loads modules (mr_sandbox_set_module_loader);
   // 0: none, every import fails as not found.
-  void set_loader_id(uint32_t id) { loader_id_ = id; }
+  void set_loader_id(uint32_t id) {
+    loader_id_.store(id, std::memory_order_release);
+  }
 
   // A promise for the namespace of `source` compiled as a module named
   // `name` (registered under it if no module has that name yet).
@@ -122,6 +125,10 @@ class ModuleLoader {
               size_t referrer, const std::string& referrer_name,
               v8::Local<v8::String> specifier, bool json,
               v8::Local<v8::Value> answer);
+  // Adds a compiled module to the map; kNone (the load failed) when the
+  // memory cap has no room for it.
+  size_t Register(v8::Local<v8::Context> context, uint64_t load_id,
+                  const std::string& name, v8::Local<v8::Module> module);
   // Compiles a module (JSON or JavaScript); false with *error set.
   bool Compile(v8::Local<v8::Context> context, const std::string& name,
                v8::Local<v8::String> source, bool json,
@@ -158,7 +165,7 @@ class ModuleLoader {
 
   Sandbox* sandbox_;
   v8::Isolate* isolate_;
-  uint32_t loader_id_ = 0;
+  std::atomic<uint32_t> loader_id_{0};
   ModuleMap map_;
   // unique_ptr: a Load keeps its address while host calls add others.
   std::unordered_map<uint64_t, std::unique_ptr<Load>> loads_;

@@ -4,6 +4,9 @@ namespace mini_racer {
 
 size_t ModuleMap::Add(const std::string& name, v8::Local<v8::Module> module,
                       bool canonical) {
+  size_t bytes = kBytesPerEntry + name.size();
+  if (!budget_->TryCharge(bytes)) return kNone;
+  charged_ += bytes;
   size_t index = entries_.size();
   Entry& entry = entries_.emplace_back();
   entry.name = name;
@@ -35,6 +38,8 @@ void ModuleMap::Clear() {
   by_hash_.clear();
   by_name_.clear();
   entries_.clear();  // each Entry's Globals reset as it goes
+  budget_->Release(charged_);
+  charged_ = 0;
 }
 
 }  // namespace mini_racer

@@ -19,6 +19,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/limits/memory_budget.h"
+
 namespace mini_racer {
 
 class ModuleMap {
@@ -34,13 +36,20 @@ class ModuleMap {
     std::unordered_map<std::string, size_t> resolved;
   };
 
-  explicit ModuleMap(v8::Isolate* isolate) : isolate_(isolate) {}
+  // Host memory per entry besides its name (the entry, its Global, its
+  // index slots), charged against the sandbox's budget: modules made
+  // without end (evalModule in a loop) end at the memory cap.
+  static constexpr size_t kBytesPerEntry = 256;
+
+  ModuleMap(v8::Isolate* isolate, MemoryBudget* budget)
+      : isolate_(isolate), budget_(budget) {}
   ~ModuleMap() { Clear(); }
   ModuleMap(const ModuleMap&) = delete;
   ModuleMap& operator=(const ModuleMap&) = delete;
 
-  // Adds a module and returns its index. `canonical`: registered under its
-  // name (Find finds it), unless a module of that name is there already.
+  // Adds a module and returns its index (kNone when the budget has no room
+  // for it). `canonical`: registered under its name (Find finds it), unless
+  // a module of that name is there already.
   size_t Add(const std::string& name, v8::Local<v8::Module> module,
              bool canonical);
   // Takes a module's name back (Find no longer finds it): a later import
@@ -57,6 +66,8 @@ class ModuleMap {
 
  private:
   v8::Isolate* isolate_;
+  MemoryBudget* budget_;
+  size_t charged_ = 0;
   // A deque: entries keep their address as modules are added.
   std::deque<Entry> entries_;
   std::unordered_map<std::string, size_t> by_name_;
