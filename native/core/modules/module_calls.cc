@@ -54,13 +54,18 @@ bool Sandbox::RunModule(Slice& slice, const uint16_t* code, size_t units,
     v8::String::Utf8Value utf8(isolate_, text);
     module_name.assign(*utf8, utf8.length());
   }
-  slice.result =
+  v8::MaybeLocal<v8::Promise> promise =
       (flags & MR_MODULE_IMPORT)
           ? modules_->Import(context, source, "", /*json=*/false,
                              current_call_id_)
           : modules_->EvalSource(context, source, module_name,
                                  current_call_id_);
-  return !isolate_->IsExecutionTerminating();
+  v8::Local<v8::Promise> made;
+  if (!promise.ToLocal(&made) || isolate_->IsExecutionTerminating()) {
+    return false;
+  }
+  slice.result = made;
+  return true;
 }
 
 Step Sandbox::FinishModuleStep(Slice& slice, Step step, bool sync) {

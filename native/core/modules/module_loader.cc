@@ -73,8 +73,15 @@ struct CallbackData {
       : isolate(info.GetIsolate()),
         context(isolate->GetCurrentContext()),
         data(info.Data().As<v8::Array>()) {}
+  // Undefined if it cannot be read (execution is terminating).
   v8::Local<v8::Value> item(uint32_t i) const {
-    return data->Get(context, i).ToLocalChecked();
+    return data->Get(context, i).FromMaybe(
+        v8::Undefined(isolate).As<v8::Value>());
+  }
+  // The callbacks' state is what they made: only termination can spoil it.
+  bool usable(uint32_t number, uint32_t string) const {
+    return !isolate->IsExecutionTerminating() && item(number)->IsNumber() &&
+           item(string)->IsString();
   }
   v8::Isolate* isolate;
   v8::Local<v8::Context> context;
@@ -121,12 +128,12 @@ uint64_t ModuleLoader::Begin(v8::Local<v8::Context> context,
   return id;
 }
 
-v8::Local<v8::Promise> ModuleLoader::EvalSource(v8::Local<v8::Context> context,
+v8::MaybeLocal<v8::Promise> ModuleLoader::EvalSource(v8::Local<v8::Context> context,
                                                 v8::Local<v8::String> source,
                                                 const std::string& name,
                                                 uint64_t owner) {
-  v8::Local<v8::Promise::Resolver> resolver =
-      v8::Promise::Resolver::New(context).ToLocalChecked();
+  v8::Local<v8::Promise::Resolver> resolver;
+  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   uint64_t id = Begin(context, resolver, owner);
   v8::Local<v8::Module> module;
   v8::Local<v8::Value> error;
@@ -144,12 +151,12 @@ v8::Local<v8::Promise> ModuleLoader::EvalSource(v8::Local<v8::Context> context,
   return resolver->GetPromise();
 }
 
-v8::Local<v8::Promise> ModuleLoader::Import(v8::Local<v8::Context> context,
+v8::MaybeLocal<v8::Promise> ModuleLoader::Import(v8::Local<v8::Context> context,
                                             v8::Local<v8::String> specifier,
                                             const std::string& referrer,
                                             bool json, uint64_t owner) {
-  v8::Local<v8::Promise::Resolver> resolver =
-      v8::Promise::Resolver::New(context).ToLocalChecked();
+  v8::Local<v8::Promise::Resolver> resolver;
+  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   uint64_t id = Begin(context, resolver, owner);
   StartImport(context, id, specifier, referrer, json);
   return resolver->GetPromise();
@@ -302,6 +309,7 @@ void ModuleLoader::Request(v8::Local<v8::Context> context, uint64_t load_id,
 void ModuleLoader::LoaderSettled(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   CallbackData call(info);
+  if (!call.usable(0, 3)) return;
   v8::Isolate* isolate = call.isolate;
   v8::Local<v8::Context> context = call.context;
   ModuleLoader* self = From(isolate);
@@ -682,6 +690,10 @@ v8::MaybeLocal<v8::Promise> ModuleLoader::DynamicImportHook(
 void ModuleLoader::DynamicImportJob(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
   CallbackData call(info);
+  if (call.isolate->IsExecutionTerminating() || !call.item(0)->IsPromise() ||
+      !call.item(1)->IsString()) {
+    return;
+  }
   ModuleLoader* self = From(call.isolate);
   auto resolver = call.item(0).As<v8::Promise::Resolver>();
   std::string referrer = Utf8(call.isolate, call.item(2));

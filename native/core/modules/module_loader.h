@@ -60,16 +60,18 @@ class ModuleLoader {
 
   // A promise for the namespace of `source` compiled as a module named
   // `name` (registered under it if no module has that name yet).
-  v8::Local<v8::Promise> EvalSource(v8::Local<v8::Context> context,
-                                    v8::Local<v8::String> source,
-                                    const std::string& name, uint64_t owner);
+  // Empty (an exception pending) only when no promise could be made.
+  v8::MaybeLocal<v8::Promise> EvalSource(v8::Local<v8::Context> context,
+                                         v8::Local<v8::String> source,
+                                         const std::string& name,
+                                         uint64_t owner);
   // A promise for the namespace of the module `specifier` names, asked of
   // the loader with `referrer` as the importing module's name ("" for the
   // host, which may also name a module already loaded).
-  v8::Local<v8::Promise> Import(v8::Local<v8::Context> context,
-                                v8::Local<v8::String> specifier,
-                                const std::string& referrer, bool json,
-                                uint64_t owner);
+  v8::MaybeLocal<v8::Promise> Import(v8::Local<v8::Context> context,
+                                     v8::Local<v8::String> specifier,
+                                     const std::string& referrer, bool json,
+                                     uint64_t owner);
 
   // The failure kind a rejection reason was tagged with, or `otherwise`.
   mr_value_type FailureKindOf(v8::Local<v8::Context> context,
