@@ -1,94 +1,13 @@
 #include "core/modules/module_loader.h"
 
+#include "core/modules/module_helpers.h"
+
 #include "core/sandbox.h"
 #include "wire/exception_description.h"
 #include "wire/failure.h"
 #include "wire/source_excerpt.h"
 
 namespace mini_racer {
-namespace {
-
-std::string Utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  v8::String::Utf8Value text(isolate, value);
-  return *text != nullptr ? std::string(*text, text.length()) : std::string();
-}
-
-v8::Local<v8::String> V8String(v8::Isolate* isolate, const std::string& text) {
-  return v8::String::NewFromUtf8(isolate, text.data(),
-                                 v8::NewStringType::kNormal,
-                                 static_cast<int>(text.size()))
-      .ToLocalChecked();
-}
-
-// An element of a FixedArray (V8 14 dropped the context parameter).
-v8::Local<v8::Data> ElementOf(v8::Local<v8::Context> context,
-                              v8::Local<v8::FixedArray> array, int index) {
-#if V8_MAJOR_VERSION >= 14
-  return array->Get(index);
-#else
-  return array->Get(context, index);
-#endif
-}
-
-// Whether a request's import attributes ([key, value, location, ...] on
-// every supported V8) ask for a JSON module.
-bool WantsJson(v8::Isolate* isolate, v8::Local<v8::Context> context,
-               v8::Local<v8::FixedArray> attributes, int stride) {
-  if (attributes.IsEmpty()) return false;
-  for (int i = 0; i + 1 < attributes->Length(); i += stride) {
-    v8::Local<v8::Data> key = ElementOf(context, attributes, i);
-    v8::Local<v8::Data> value = ElementOf(context, attributes, i + 1);
-    if (!key->IsValue() || !value->IsValue()) continue;
-    if (Utf8(isolate, key.As<v8::Value>()) == "type" &&
-        Utf8(isolate, value.As<v8::Value>()) == "json") {
-      return true;
-    }
-  }
-  return false;
-}
-
-v8::Local<v8::FixedArray> AttributesOf(v8::Local<v8::ModuleRequest> request) {
-#if V8_MAJOR_VERSION >= 12
-  return request->GetImportAttributes();
-#else  // Node 20: import assertions
-  return request->GetImportAssertions();
-#endif
-}
-
-v8::ScriptOrigin ModuleOrigin(v8::Isolate* isolate, v8::Local<v8::String> name) {
-#if V8_MAJOR_VERSION >= 12
-  return v8::ScriptOrigin(name, 0, 0, false, -1, v8::Local<v8::Value>(), false,
-                          false, /*is_module=*/true);
-#else  // Node 20; V8 12 dropped the isolate parameter
-  return v8::ScriptOrigin(isolate, name, 0, 0, false, -1,
-                          v8::Local<v8::Value>(), false, false,
-                          /*is_module=*/true);
-#endif
-}
-
-// What the callbacks of the functions a load makes find: their isolate,
-// context and the array their state was made into (Function::New's data).
-struct CallbackData {
-  explicit CallbackData(const v8::FunctionCallbackInfo<v8::Value>& info)
-      : isolate(info.GetIsolate()),
-        context(isolate->GetCurrentContext()),
-        data(info.Data().As<v8::Array>()) {}
-  // Undefined if it cannot be read (execution is terminating).
-  v8::Local<v8::Value> item(uint32_t i) const {
-    return data->Get(context, i).FromMaybe(
-        v8::Undefined(isolate).As<v8::Value>());
-  }
-  // The callbacks' state is what they made: only termination can spoil it.
-  bool usable(uint32_t number, uint32_t string) const {
-    return !isolate->IsExecutionTerminating() && item(number)->IsNumber() &&
-           item(string)->IsString();
-  }
-  v8::Isolate* isolate;
-  v8::Local<v8::Context> context;
-  v8::Local<v8::Array> data;
-};
-
-}  // namespace
 
 ModuleLoader::ModuleLoader(Sandbox* sandbox, v8::Isolate* isolate,
                            MemoryBudget* budget)
@@ -128,10 +47,9 @@ uint64_t ModuleLoader::Begin(v8::Local<v8::Context> context,
   return id;
 }
 
-v8::MaybeLocal<v8::Promise> ModuleLoader::EvalSource(v8::Local<v8::Context> context,
-                                                v8::Local<v8::String> source,
-                                                const std::string& name,
-                                                uint64_t owner) {
+v8::MaybeLocal<v8::Promise> ModuleLoader::EvalSource(
+    v8::Local<v8::Context> context, v8::Local<v8::String> source,
+    const std::string& name, uint64_t owner) {
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   uint64_t id = Begin(context, resolver, owner);
@@ -151,10 +69,9 @@ v8::MaybeLocal<v8::Promise> ModuleLoader::EvalSource(v8::Local<v8::Context> cont
   return resolver->GetPromise();
 }
 
-v8::MaybeLocal<v8::Promise> ModuleLoader::Import(v8::Local<v8::Context> context,
-                                            v8::Local<v8::String> specifier,
-                                            const std::string& referrer,
-                                            bool json, uint64_t owner) {
+v8::MaybeLocal<v8::Promise> ModuleLoader::Import(
+    v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
+    const std::string& referrer, bool json, uint64_t owner) {
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   uint64_t id = Begin(context, resolver, owner);
@@ -422,11 +339,13 @@ bool ModuleLoader::Compile(v8::Local<v8::Context> context,
         v8::String::NewFromUtf8Literal(isolate_, "default")};
 #if V8_MAJOR_VERSION >= 12
     *module = v8::Module::CreateSyntheticModule(
-        isolate_, v8_name, v8::MemorySpan<const v8::Local<v8::String>>(exports, 1),
+        isolate_, v8_name,
+        v8::MemorySpan<const v8::Local<v8::String>>(exports, 1),
         &JsonModuleSteps);
 #else  // Node 20: a vector
     *module = v8::Module::CreateSyntheticModule(
-        isolate_, v8_name, std::vector<v8::Local<v8::String>>(exports, exports + 1),
+        isolate_, v8_name,
+        std::vector<v8::Local<v8::String>>(exports, exports + 1),
         &JsonModuleSteps);
 #endif
     return true;
@@ -587,156 +506,6 @@ void ModuleLoader::DropOwner(uint64_t owner) {
     }
     it = evaluations_.erase(it);
   }
-}
-
-// ---- Failure tags ----
-
-v8::Local<v8::Value> ModuleLoader::TaggedError(v8::Local<v8::Context> context,
-                                               mr_value_type kind,
-                                               const std::string& message) {
-  v8::Local<v8::Value> error =
-      v8::Exception::Error(V8String(isolate_, message));
-  Tag(context, error, kind);
-  return error;
-}
-
-void ModuleLoader::Tag(v8::Local<v8::Context> context,
-                       v8::Local<v8::Value> error, mr_value_type kind) {
-  if (!error->IsObject()) return;
-  error.As<v8::Object>()
-      ->SetPrivate(context, failure_tag_.Get(isolate_),
-                   v8::Integer::New(isolate_, kind))
-      .FromMaybe(false);
-}
-
-mr_value_type ModuleLoader::FailureKindOf(v8::Local<v8::Context> context,
-                                          v8::Local<v8::Value> reason,
-                                          mr_value_type otherwise) {
-  v8::Local<v8::Value> tag;
-  if (!reason->IsObject() ||
-      !reason.As<v8::Object>()
-           ->GetPrivate(context, failure_tag_.Get(isolate_))
-           .ToLocal(&tag) ||
-      !tag->IsInt32()) {
-    return otherwise;
-  }
-  return static_cast<mr_value_type>(tag.As<v8::Int32>()->Value());
-}
-
-v8::MaybeLocal<v8::Object> ModuleLoader::CopyNamespace(
-    v8::Local<v8::Context> context, v8::Local<v8::Object> ns) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  v8::Local<v8::Array> keys;
-  if (!ns->GetOwnPropertyNames(context).ToLocal(&keys)) return {};
-  v8::Local<v8::Object> copy = v8::Object::New(isolate);
-  for (uint32_t i = 0; i < keys->Length(); ++i) {
-    v8::Local<v8::Value> key, value;
-    if (!keys->Get(context, i).ToLocal(&key) ||
-        !ns->Get(context, key).ToLocal(&value) ||
-        copy->CreateDataProperty(context, key.As<v8::Name>(), value)
-            .IsNothing()) {
-      return {};
-    }
-  }
-  return copy;
-}
-
-// ---- V8's hooks ----
-
-v8::MaybeLocal<v8::Module> ModuleLoader::ResolveHook(
-    v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
-    v8::Local<v8::FixedArray> attributes, v8::Local<v8::Module> referrer) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  ModuleLoader* self = From(isolate);
-  size_t index = self->map_.Of(referrer);
-  if (index != ModuleMap::kNone) {
-    auto& resolved = self->map_.at(index).resolved;
-    auto it = resolved.find(Utf8(isolate, specifier));
-    if (it != resolved.end()) return self->map_.at(it->second).module.Get(isolate);
-  }
-  // Loading resolves every request before instantiating: not reached.
-  isolate->ThrowException(v8::Exception::Error(
-      v8::String::NewFromUtf8Literal(isolate, "module not loaded")));
-  return {};
-}
-
-v8::MaybeLocal<v8::Promise> ModuleLoader::DynamicImportHook(
-    v8::Local<v8::Context> context, v8::Local<v8::Data> options,
-    v8::Local<v8::Value> resource_name, v8::Local<v8::String> specifier,
-    v8::Local<v8::FixedArray> attributes) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  v8::Local<v8::Promise::Resolver> resolver;
-  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
-  // The load starts in a microtask, as import() is asynchronous: the code
-  // after it runs first. The job's state is its data (garbage-collected
-  // if the call ends before it runs).
-  v8::Local<v8::Value> items[] = {
-      resolver, specifier,
-      resource_name.IsEmpty() || !resource_name->IsString()
-          ? v8::String::Empty(isolate).As<v8::Value>()
-          : resource_name,
-      v8::Boolean::New(isolate, WantsJson(isolate, context, attributes, 2))};
-  v8::Local<v8::Function> job;
-  if (!v8::Function::New(context, &DynamicImportJob,
-                         v8::Array::New(isolate, items, 4), 0,
-                         v8::ConstructorBehavior::kThrow)
-           .ToLocal(&job)) {
-    return {};
-  }
-  isolate->EnqueueMicrotask(job);
-  return resolver->GetPromise();
-}
-
-void ModuleLoader::DynamicImportJob(
-    const v8::FunctionCallbackInfo<v8::Value>& info) {
-  CallbackData call(info);
-  if (call.isolate->IsExecutionTerminating() || !call.item(0)->IsPromise() ||
-      !call.item(1)->IsString()) {
-    return;
-  }
-  ModuleLoader* self = From(call.isolate);
-  auto resolver = call.item(0).As<v8::Promise::Resolver>();
-  std::string referrer = Utf8(call.isolate, call.item(2));
-  // A script's import() names its referrer "<eval>"; never "" (the host).
-  if (referrer.empty()) referrer = "<eval>";
-  uint64_t id = self->Begin(call.context, resolver,
-                            self->sandbox_->current_call_id_);
-  self->StartImport(call.context, id, call.item(1).As<v8::String>(), referrer,
-                    call.item(3)->IsTrue());
-}
-
-void ModuleLoader::ImportMetaHook(v8::Local<v8::Context> context,
-                                  v8::Local<v8::Module> module,
-                                  v8::Local<v8::Object> meta) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  ModuleLoader* self = From(isolate);
-  size_t index = self->map_.Of(module);
-  if (index == ModuleMap::kNone) return;
-  meta->CreateDataProperty(context, v8::String::NewFromUtf8Literal(isolate, "url"),
-                           V8String(isolate, self->map_.at(index).name))
-      .FromMaybe(false);
-}
-
-v8::MaybeLocal<v8::Value> ModuleLoader::JsonModuleSteps(
-    v8::Local<v8::Context> context, v8::Local<v8::Module> module) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  ModuleLoader* self = From(isolate);
-  size_t index = self->map_.Of(module);
-  v8::Local<v8::Value> value =
-      index == ModuleMap::kNone || self->map_.at(index).json.IsEmpty()
-          ? v8::Undefined(isolate).As<v8::Value>()
-          : self->map_.at(index).json.Get(isolate);
-  if (module
-          ->SetSyntheticModuleExport(
-              isolate, v8::String::NewFromUtf8Literal(isolate, "default"),
-              value)
-          .IsNothing()) {
-    return {};
-  }
-  v8::Local<v8::Promise::Resolver> done;
-  if (!v8::Promise::Resolver::New(context).ToLocal(&done)) return {};
-  done->Resolve(context, v8::Undefined(isolate)).FromMaybe(false);
-  return done->GetPromise();
 }
 
 }  // namespace mini_racer
