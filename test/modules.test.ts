@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  AbortError,
+  ContextClosedError,
   ErrorCodes,
   JSEvalError,
   JSFunctionHandle,
@@ -350,6 +352,20 @@ describe("ES modules: limits hold", () => {
     const started = performance.now();
     expect(await rejection(mr.evalModuleAsync('import "x";', { timeout: 100 }))).toBeInstanceOf(JSTimeoutError);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("an abort or close() while a loader's promise is pending ends the call; the sandbox stays usable after the abort", async () => {
+    using mr = new MiniRacer({ loadModule: (s) => (s === "never" ? new Promise<string>(() => {}) : SOURCES[s]) });
+    const controller = new AbortController();
+    const aborted = mr.evalModuleAsync('import "never";', { signal: controller.signal });
+    setTimeout(() => controller.abort("enough"), 20);
+    const error = (await rejection(aborted)) as AbortError;
+    expect(error).toBeInstanceOf(AbortError);
+    expect(error.cause).toBe("enough");
+    expect(await mr.evalModuleAsync('export { PI } from "math";')).toEqual({ PI: 3 });
+    const pending = mr.evalModuleAsync('import "never";');
+    setTimeout(() => mr.close(), 20);
+    expect(await rejection(pending)).toBeInstanceOf(ContextClosedError);
   });
 
   it("the bytes a loader returns count against the memory cap", () => {
