@@ -2,7 +2,7 @@
 // against isolated-vm in the same process when it runs there; also on its
 // own: `node bench/modules.mjs [--quick]`.
 //
-// 16. Importing a small module graph into a fresh sandbox: ten modules (a
+// 19. Importing a small module graph into a fresh sandbox: ten modules (a
 //     chain, each importing the one before it and re-exporting a function
 //     that adds one) and an entry that imports the last and calls it. Per
 //     op: make a sandbox, load, link and evaluate the graph, read the
@@ -13,7 +13,7 @@
 //     resolver)`, `evaluateSync()`, the namespace's `result`, `dispose()`.
 //     Both also without the graph (make + one eval + dispose), so that the
 //     graph's own cost (the difference) shows apart from isolate creation.
-// 17. The same graph imported into a sandbox that already exists (a new
+// 20. The same graph imported into a sandbox that already exists (a new
 //     entry module each op, the ten modules loaded once): what a warm
 //     sandbox pays per evalModule.
 
@@ -106,7 +106,7 @@ export function runModuleSections({ MiniRacer, ivm, ivmNote, quick }) {
     if (ivm) measure("isolated-vm  Isolate + createContextSync + evalSync('1+1') + dispose  (no graph)", ivmBare);
 
     console.log("");
-    console.log(`16. importing a ${GRAPH_SIZE}-module graph into a fresh sandbox, ${ops} ops x ${rounds} rounds [ms/op]`);
+    console.log(`19. importing a ${GRAPH_SIZE}-module graph into a fresh sandbox, ${ops} ops x ${rounds} rounds [ms/op]`);
     for (const [label, ms] of rows) console.log(`${label.padEnd(100)} ${ms.toFixed(3)} ms`);
     const graphOnly = (graph, bare) => (rows[graph][1] - rows[bare][1]).toFixed(3);
     if (ivm) {
@@ -117,7 +117,7 @@ export function runModuleSections({ MiniRacer, ivm, ivmNote, quick }) {
       console.log(`isolated-vm  not measured here: ${ivmNote}`);
     }
 
-    // 17. A warm sandbox: the ten modules are loaded once; each op is a new entry.
+    // 20. A warm sandbox: the ten modules are loaded once; each op is a new entry.
     const mr = new MiniRacer({ loadModule });
     let n = 0;
     const warm = timePerOp(
@@ -132,7 +132,7 @@ export function runModuleSections({ MiniRacer, ivm, ivmNote, quick }) {
     );
     mr.close();
     console.log("");
-    console.log(`17. evalModule of a new entry importing the same graph, warm sandbox [ms/op]`);
+    console.log(`20. evalModule of a new entry importing the same graph, warm sandbox [ms/op]`);
     console.log(`${"mini-racer   evalModule(entry importing m9), graph already loaded".padEnd(100)} ${warm.toFixed(3)} ms`);
     return true;
   } catch (error) {

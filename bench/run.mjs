@@ -23,7 +23,9 @@
 //   async.mjs, handles.mjs, pool.mjs  sections 5-7, 8-9 and 10-12
 //   code-cache.mjs       section 13 (Babel standalone from bench/peers)
 //   creation.mjs         sections 14-15: fresh sandbox per request, idle memory
-//   modules.mjs          sections 16-17: a 10-module graph, fresh and warm sandbox
+//   cli-lines.mjs        section 16: `mini-racer --lines` beside plain Node
+//   limits.mjs           section 18: limit overshoot, the per-call report's cost
+//   modules.mjs          sections 19-20: a 10-module graph, fresh and warm sandbox
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -138,6 +140,10 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
       })
     : false;
   if (!creationOk) mrFailed = true;
+  const { runCliLinesSection } = await import("./cli-lines.mjs");
+  if (!(mr.ok && (await runCliLinesSection({ quick: QUICK })))) mrFailed = true;
+  const { runLimitsSection } = await import("./limits.mjs");
+  if (!(mr.ok && (await runLimitsSection({ MiniRacer: mr.MiniRacer, quick: QUICK })))) mrFailed = true;
   const { runModuleSections } = await import("./modules.mjs");
   const modulesOk = mr.ok
     ? runModuleSections({

@@ -12,23 +12,41 @@
  * call runs until they are off).
  */
 export const ErrorCodes = {
+  /** {@link JSEvalError}: the sandboxed script threw. */
   eval: "ERR_MINI_RACER_EVAL",
+  /** {@link JSParseError}: the code did not compile. */
   parse: "ERR_MINI_RACER_PARSE",
+  /** {@link JSTimeoutError}: the call ran past its time limit. */
   timeout: "ERR_MINI_RACER_TIMEOUT",
+  /** {@link JSOOMError}: the sandbox reached its memory cap. */
   oom: "ERR_MINI_RACER_OOM",
+  /** {@link JSCancelledError}: the call was cancelled. */
   cancelled: "ERR_MINI_RACER_CANCELLED",
+  /** {@link AbortError}: an async call's signal aborted it. */
   aborted: "ERR_MINI_RACER_ABORTED",
+  /** {@link JSPromiseError}: the result was a promise that rejected. */
   promiseRejected: "ERR_MINI_RACER_PROMISE_REJECTED",
+  /** {@link ValueTransferError}: a value could not cross. */
   valueTransfer: "ERR_MINI_RACER_VALUE_TRANSFER",
+  /** {@link ContextClosedError}: the MiniRacer was used after `close()`. */
   closed: "ERR_MINI_RACER_CLOSED",
+  /** {@link HandleReleasedError}: a handle was used after `release()`. */
   handleReleased: "ERR_MINI_RACER_HANDLE_RELEASED",
+  /** {@link MiniRacerError}: a bug in mini-racer. */
   internal: "ERR_MINI_RACER_INTERNAL",
+  /** {@link MiniRacerError}: the host's V8 flags make sandboxes unsafe. */
   unsafeHostFlags: "ERR_MINI_RACER_UNSAFE_HOST_FLAGS",
+  /** {@link NativeBuildError}: no native addon fits the running Node. */
   noNativeBuild: "ERR_MINI_RACER_NO_NATIVE_BUILD",
+  /** {@link PoolClosedError}: a run of a closed pool. */
   poolClosed: "ERR_MINI_RACER_POOL_CLOSED",
+  /** {@link PoolQueueFullError}: a pool's queue of waiting runs is full. */
   poolQueueFull: "ERR_MINI_RACER_POOL_QUEUE_FULL",
+  /** {@link ModuleNotFoundError}: an import found no module. */
   moduleNotFound: "ERR_MINI_RACER_MODULE_NOT_FOUND",
+  /** {@link ModuleLoadError}: `loadModule` threw, rejected or answered wrongly. */
   moduleLoad: "ERR_MINI_RACER_MODULE_LOAD",
+  /** {@link ModuleLinkError}: a module imports a name another does not export. */
   moduleLink: "ERR_MINI_RACER_MODULE_LINK",
 } as const;
 
@@ -40,11 +58,13 @@ export class MiniRacerError extends Error {
   /** Stable machine-readable code, e.g. `"ERR_MINI_RACER_TIMEOUT"`. */
   readonly code: ErrorCode;
 
+  /** Made by mini-racer; `code` defaults to `internal` (`options.cause` as for `Error`). */
   constructor(message: string, code: ErrorCode = ErrorCodes.internal, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
   }
 
+  /** The class's own name (`"JSTimeoutError"`, ...), as subclasses of `Error` show it in stacks. */
   override get name(): string {
     return this.constructor.name;
   }
@@ -59,6 +79,7 @@ export class JSEvalError extends MiniRacerError {
   /** The sandbox-side stack trace, as V8 formats it (`""` when there is none). */
   readonly jsStack: string;
 
+  /** Made by mini-racer from the sandbox error's name, message and stack; the message is `"name: message"`. */
   constructor(jsName: string, jsMessage: string, jsStack: string, code: ErrorCode = ErrorCodes.eval) {
     super(jsName ? `${jsName}: ${jsMessage}` : jsMessage, code);
     this.jsName = jsName;
@@ -69,6 +90,7 @@ export class JSEvalError extends MiniRacerError {
 
 /** The code did not compile (a `SyntaxError`). `jsStack` shows where. */
 export class JSParseError extends JSEvalError {
+  /** Made by mini-racer from V8's `SyntaxError`. */
   constructor(jsName: string, jsMessage: string, jsStack: string) {
     super(jsName, jsMessage, jsStack, ErrorCodes.parse);
   }
@@ -79,12 +101,16 @@ export class JSParseError extends JSEvalError {
  * `jsStack` describe the rejection reason, as for a thrown error.
  */
 export class JSPromiseError extends JSEvalError {
+  /** Made by mini-racer from the rejection reason. */
   constructor(jsName: string, jsMessage: string, jsStack: string) {
     super(jsName, jsMessage, jsStack, ErrorCodes.promiseRejected);
   }
 }
 
-/** The call ran past its time limit and was terminated. The MiniRacer stays usable. */
+/**
+ * The call ran past a time limit and was terminated: its wall-clock
+ * `timeout` or its `cpuTime` (`limit` says which). The MiniRacer stays usable.
+ */
 export class JSTimeoutError extends MiniRacerError {
   /**
    * The sandbox-side stack where the script was stopped, as V8 formats stack
@@ -92,10 +118,18 @@ export class JSTimeoutError extends MiniRacerError {
    * promise or a timer).
    */
   readonly jsStack: string;
+  /** Which limit ended the call: the wall-clock `"timeout"` or the `"cpuTime"`. */
+  readonly limit: "timeout" | "cpuTime";
 
-  constructor(message = "the call exceeded its time limit", jsStack = "") {
+  /** Made by mini-racer; `jsStack` is where the script was stopped, `limit` which limit stopped it. */
+  constructor(
+    message = "the call exceeded its time limit",
+    jsStack = "",
+    limit: "timeout" | "cpuTime" = "timeout",
+  ) {
     super(message, ErrorCodes.timeout);
     this.jsStack = jsStack;
+    this.limit = limit;
   }
 }
 
@@ -105,6 +139,7 @@ export class JSTimeoutError extends MiniRacerError {
  * this error again and the MiniRacer must be closed and recreated.
  */
 export class JSOOMError extends MiniRacerError {
+  /** Made by mini-racer when the cap is reached. */
   constructor(message = "the sandbox reached its memory cap") {
     super(message, ErrorCodes.oom);
   }
@@ -116,6 +151,7 @@ export class JSOOMError extends MiniRacerError {
  * the importing module.
  */
 export class ModuleNotFoundError extends JSEvalError {
+  /** Made by mini-racer from the sandbox's error. */
   constructor(jsName: string, jsMessage: string, jsStack: string) {
     super(jsName, jsMessage, jsStack, ErrorCodes.moduleNotFound);
   }
@@ -128,6 +164,7 @@ export class ModuleNotFoundError extends JSEvalError {
  * synchronous call (`evalModule`, `importModule`, `eval`'s `import()`).
  */
 export class ModuleLoadError extends JSEvalError {
+  /** Made by mini-racer from the loader's error. */
   constructor(jsName: string, jsMessage: string, jsStack: string) {
     super(jsName, jsMessage, jsStack, ErrorCodes.moduleLoad);
   }
@@ -138,6 +175,7 @@ export class ModuleLoadError extends JSEvalError {
  * not export (the sandbox's `SyntaxError` as `jsName` / `jsMessage`).
  */
 export class ModuleLinkError extends JSEvalError {
+  /** Made by mini-racer from V8's `SyntaxError`. */
   constructor(jsName: string, jsMessage: string, jsStack: string) {
     super(jsName, jsMessage, jsStack, ErrorCodes.moduleLink);
   }
@@ -145,6 +183,7 @@ export class ModuleLinkError extends JSEvalError {
 
 /** The call was cancelled before it finished. The MiniRacer stays usable. */
 export class JSCancelledError extends MiniRacerError {
+  /** Made by mini-racer when the call is cancelled. */
   constructor(message = "the call was cancelled") {
     super(message, ErrorCodes.cancelled);
   }
@@ -156,6 +195,7 @@ export class JSCancelledError extends MiniRacerError {
  * script is terminated if it was running; the MiniRacer stays usable.
  */
 export class AbortError extends MiniRacerError {
+  /** Made by mini-racer; `reason` (the signal's) becomes `cause`. */
   constructor(reason?: unknown) {
     super("the call was aborted", ErrorCodes.aborted, { cause: reason });
   }
@@ -166,6 +206,7 @@ export class AbortError extends MiniRacerError {
  * `SharedArrayBuffer`, or anything else structured clone refuses.
  */
 export class ValueTransferError extends MiniRacerError {
+  /** Made by mini-racer, naming the value that could not cross. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, ErrorCodes.valueTransfer, options);
   }
@@ -173,6 +214,7 @@ export class ValueTransferError extends MiniRacerError {
 
 /** The MiniRacer was used after `close()`. */
 export class ContextClosedError extends MiniRacerError {
+  /** Made by mini-racer on a call after `close()`. */
   constructor(message = "this MiniRacer is closed") {
     super(message, ErrorCodes.closed);
   }
@@ -180,6 +222,7 @@ export class ContextClosedError extends MiniRacerError {
 
 /** A handle was used (or passed in) after `release()`. */
 export class HandleReleasedError extends MiniRacerError {
+  /** Made by mini-racer on a use after `release()`. */
   constructor(message = "the handle has been released") {
     super(message, ErrorCodes.handleReleased);
   }
@@ -192,6 +235,7 @@ export class HandleReleasedError extends MiniRacerError {
  * looked for and the command that builds one from source.
  */
 export class NativeBuildError extends MiniRacerError {
+  /** Made when the addon is loaded, naming the build that was looked for. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, ErrorCodes.noNativeBuild, options);
   }
@@ -203,6 +247,7 @@ export class NativeBuildError extends MiniRacerError {
  * `close({ force: true })`, was running then).
  */
 export class PoolClosedError extends MiniRacerError {
+  /** Made by the pool for a run it refuses or gives up. */
   constructor(message = "the pool is closed") {
     super(message, ErrorCodes.poolClosed);
   }
@@ -214,6 +259,7 @@ export class PoolClosedError extends MiniRacerError {
  * or shed the request.
  */
 export class PoolQueueFullError extends MiniRacerError {
+  /** Made by the pool for a run it refuses. */
   constructor(message = "the pool's queue of waiting runs is full") {
     super(message, ErrorCodes.poolQueueFull);
   }

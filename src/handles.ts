@@ -150,15 +150,21 @@ export interface InvokeOptions {
   thisArg?: unknown;
 }
 
+/** The call signature of a {@link JSFunctionHandle} (declaration merging: the class is callable). */
+export interface JSFunctionHandle {
+  /**
+   * Calls the function synchronously with copies of `args` (handles arrive
+   * as themselves) under the MiniRacer's default time limit, and returns a
+   * copy of its result.
+   */
+  (...args: unknown[]): unknown;
+}
 /**
  * A sandbox function kept in the sandbox, callable from the host:
  * `f(1, 2)` calls it synchronously with copies of the arguments (handles
  * arrive as themselves) and the MiniRacer's default time limit. It also has
  * the property methods of {@link JSObjectHandle}.
  */
-export interface JSFunctionHandle {
-  (...args: unknown[]): unknown;
-}
 export class JSFunctionHandle extends Function {
   /** @internal */
   private constructor() {
@@ -194,11 +200,17 @@ export class JSFunctionHandle extends Function {
   }
   // The property methods are JSObjectHandle's (copied onto the prototype
   // below): a function is an object too.
+  /** {@link JSObjectHandle.get}, on the function object. */
   declare get: JSObjectHandle["get"];
+  /** {@link JSObjectHandle.set}, on the function object. */
   declare set: JSObjectHandle["set"];
+  /** {@link JSObjectHandle.delete}, on the function object. */
   declare delete: JSObjectHandle["delete"];
+  /** {@link JSObjectHandle.has}, on the function object. */
   declare has: JSObjectHandle["has"];
+  /** {@link JSObjectHandle.keys}, on the function object. */
   declare keys: JSObjectHandle["keys"];
+  /** {@link JSObjectHandle.entries}, on the function object. */
   declare entries: JSObjectHandle["entries"];
 }
 for (const name of ["get", "set", "delete", "has", "keys", "entries"] as const) {

@@ -12,13 +12,17 @@ export { MiniRacer } from "./mini_racer";
 export { MiniRacerPool } from "./pool";
 export type { PoolStats } from "./pool";
 export type {
+  AbortSignalLike,
   AsyncCallOptions,
   CallOptions,
+  CallReport,
   CodeCacheOptions,
   ConsoleHandler,
   ConsoleLevel,
+  HeapSnapshotOptions,
   HeapStats,
   HostFunction,
+  LimitChanges,
   MiniRacerOptions,
   MiniRacerPoolOptions,
   ModuleCallOptions,
@@ -27,6 +31,7 @@ export type {
   ModuleSource,
   PoolCallOptions,
   PoolRunOptions,
+  Usage,
 } from "./options";
 export { JSArrayHandle, JSFunctionHandle, JSHandle, JSObjectHandle, JSSymbolHandle } from "./handles";
 export type { GetOptions, InvokeOptions, PropertyKey, PropertyOptions } from "./handles";

@@ -12,29 +12,36 @@ import { evalAsyncStart, evalThroughCache, type CodeCacheSettings } from "./inte
 import { ConsoleRouter } from "./internal/console_router";
 import type { HandleOwner } from "./internal/handle_state";
 import { argsToWire, valueFromWire, valueToWire } from "./internal/handle_wire";
+import { CallReports } from "./internal/call_reports";
 import { HostDispatcher } from "./internal/host_dispatch";
+import { LimitSettings } from "./internal/limit_settings";
 import { ModuleCalls } from "./internal/module_calls";
 import { PendingCalls } from "./internal/pending_calls";
 import { CallFlag, HandleOp } from "./internal/wire_constants";
 import {
+  callLimits,
   callSignal,
-  callTimeout,
   checkCode,
   checkConsole,
   checkMiniRacerOptions,
   checkName,
   checkPath,
+  checkSnapshotOptions,
   checkTimeout,
   describe,
   resultFlags,
   type AsyncCallOptions,
   type CallOptions,
+  type CallReport,
+  type HeapSnapshotOptions,
   type HeapStats,
   type HostFunction,
+  type LimitChanges,
   type MiniRacerOptions,
   type ModuleAsyncCallOptions,
   type ModuleCallOptions,
   type SandboxSettings,
+  type Usage,
 } from "./options";
 
 // What MiniRacer.create made in the background, for the constructor to take.
@@ -66,7 +73,8 @@ export class MiniRacer {
   static readonly v8Version: string = binding.v8Version;
 
   #sandbox: NativeSandbox | null;
-  readonly #timeout: number;
+  readonly #limits: LimitSettings;
+  readonly #reports = new CallReports();
   readonly #codeCache: CodeCacheSettings | undefined;
   readonly #calls = new PendingCalls();
   #asyncStarted = false;
@@ -76,7 +84,7 @@ export class MiniRacer {
   readonly #owner: HandleOwner;
   readonly #modules = new ModuleCalls({
     open: () => this.#open(),
-    timeout: () => this.#timeout,
+    limits: () => this.#limits.calls,
     sync: (options, run) => this.#sync(options, run),
     track: (sandbox, options, start) => this.#track(sandbox, options, start),
   });
@@ -86,7 +94,7 @@ export class MiniRacer {
     const taken = adopted;
     adopted = null;
     const settings = taken?.settings ?? checkMiniRacerOptions(options);
-    this.#timeout = settings.timeout;
+    this.#limits = new LimitSettings(settings);
     this.#codeCache = settings.codeCache;
     this.#console = new ConsoleRouter(settings.onConsole);
     this.#sandbox =
@@ -99,9 +107,10 @@ export class MiniRacer {
       },
       op: (op, id, args, timeout, handles) => {
         const sandbox = this.#open();
-        const limit = timeout === undefined ? this.#timeout : checkTimeout(timeout);
+        const limits = timeout === undefined ? this.#limits.calls : this.#limits.withTimeout(checkTimeout(timeout));
         const flags = handles ? CallFlag.ResultHandles : CallFlag.None;
-        return valueFromWire(this.#owner, sandbox.handleOp(op, id, args, limit, flags));
+        this.#reports.lastAsync = undefined;
+        return valueFromWire(this.#owner, sandbox.handleOp(op, id, args, limits, flags));
       },
       toWire: (value) => valueToWire(this.#owner, value),
       invoke: (id, thisArg, args, options) => this.#invoke(id, thisArg, args, options as CallOptions | undefined),
@@ -145,6 +154,7 @@ export class MiniRacer {
   /** Runs a synchronous call with its console handler in place. */
   #sync<T>(options: CallOptions | undefined, run: () => WireValue): T {
     const onConsole = checkConsole(options?.onConsole);
+    this.#reports.lastAsync = undefined;
     if (onConsole === undefined && this.#console.idle) {
       return valueFromWire(this.#owner, run()) as T; // the common case: no console wiring at all
     }
@@ -179,9 +189,9 @@ export class MiniRacer {
   #eval<T>(code: string, options: CallOptions | undefined, flags: CallFlag): T {
     const sandbox = this.#open();
     checkCode(code);
-    const timeout = callTimeout(options, this.#timeout);
+    const limits = callLimits(options, this.#limits.calls);
     const cache = this.#codeCache;
-    return this.#sync<T>(options, () => evalThroughCache(sandbox, code, timeout, flags, cache));
+    return this.#sync<T>(options, () => evalThroughCache(sandbox, code, limits, flags, cache));
   }
 
   /**
@@ -197,9 +207,9 @@ export class MiniRacer {
   apply<T = unknown>(name: string, args: readonly unknown[] = [], options?: CallOptions): T {
     const sandbox = this.#open();
     checkName(name);
-    const timeout = callTimeout(options, this.#timeout);
+    const limits = callLimits(options, this.#limits.calls);
     const wire = argsToWire(this.#owner, args);
-    return this.#sync<T>(options, () => sandbox.call(name, wire, timeout, resultFlags(options)));
+    return this.#sync<T>(options, () => sandbox.call(name, wire, limits, resultFlags(options)));
   }
 
   #callHandle(id: number, args: unknown[]): unknown {
@@ -210,15 +220,16 @@ export class MiniRacer {
     for (let i = 0; i < args.length; i++) args[i] = valueToWire(owner, args[i]);
     const wire = args as WireValue[];
     if (this.#console.idle) {
-      const result = sandbox.callHandle(id, this.#timeout, CallFlag.None, undefined, ...wire);
+      this.#reports.lastAsync = undefined;
+      const result = sandbox.callHandle(id, this.#limits.calls, CallFlag.None, undefined, ...wire);
       return typeof result === "object" && result !== null ? valueFromWire(owner, result) : result;
     }
-    return this.#sync(undefined, () => sandbox.callHandle(id, this.#timeout, CallFlag.None, undefined, ...wire));
+    return this.#sync(undefined, () => sandbox.callHandle(id, this.#limits.calls, CallFlag.None, undefined, ...wire));
   }
 
   #invoke(id: number, thisArg: unknown, args: readonly unknown[], options: CallOptions | undefined): unknown {
     const sandbox = this.#open();
-    const timeout = callTimeout(options, this.#timeout);
+    const limits = callLimits(options, this.#limits.calls);
     if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describe(args)}`);
     const owner = this.#owner;
     const wire = new Array<WireValue>(args.length + 1);
@@ -226,9 +237,10 @@ export class MiniRacer {
     for (let i = 0; i < args.length; i++) wire[i + 1] = valueToWire(owner, args[i]);
     const flags = resultFlags(options);
     if (options === undefined && this.#console.idle) {
-      return valueFromWire(owner, sandbox.handleOp(HandleOp.Call, id, wire, timeout, flags)); // the hot path
+      this.#reports.lastAsync = undefined;
+      return valueFromWire(owner, sandbox.handleOp(HandleOp.Call, id, wire, limits, flags)); // the hot path
     }
-    return this.#sync(options, () => sandbox.handleOp(HandleOp.Call, id, wire, timeout, flags));
+    return this.#sync(options, () => sandbox.handleOp(HandleOp.Call, id, wire, limits, flags));
   }
 
   /**
@@ -267,8 +279,8 @@ export class MiniRacer {
     try {
       const sandbox = this.#open();
       checkCode(code);
-      const timeout = callTimeout(options, this.#timeout);
-      return this.#track(sandbox, options, evalAsyncStart(sandbox, this.#calls, code, timeout, flags, this.#codeCache));
+      const limits = callLimits(options, this.#limits.calls);
+      return this.#track(sandbox, options, evalAsyncStart(sandbox, this.#calls, code, limits, flags, this.#codeCache));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -288,10 +300,10 @@ export class MiniRacer {
     try {
       const sandbox = this.#open();
       checkName(name);
-      const timeout = callTimeout(options, this.#timeout);
+      const limits = callLimits(options, this.#limits.calls);
       const wire = argsToWire(this.#owner, args);
       return this.#track(sandbox, options, () =>
-        sandbox.callAsync(name, wire, timeout, resultFlags(options)),
+        sandbox.callAsync(name, wire, limits, resultFlags(options)),
       ) as Promise<T>;
     } catch (error) {
       return Promise.reject(error);
@@ -306,9 +318,9 @@ export class MiniRacer {
   ): Promise<unknown> {
     try {
       const sandbox = this.#open();
-      const timeout = callTimeout(options, this.#timeout);
+      const limits = callLimits(options, this.#limits.calls);
       const wire = [valueToWire(this.#owner, thisArg), ...argsToWire(this.#owner, args)];
-      return this.#track(sandbox, options, () => sandbox.handleCallAsync(id, wire, timeout, resultFlags(options)));
+      return this.#track(sandbox, options, () => sandbox.handleCallAsync(id, wire, limits, resultFlags(options)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -358,7 +370,10 @@ export class MiniRacer {
     if (onConsole !== undefined) this.#host.enableConsole(sandbox);
     const calls = this.#calls;
     if (!this.#asyncStarted) {
-      sandbox.startAsync(calls.complete);
+      sandbox.startAsync((id, ok, value, report) => {
+        this.#reports.lastAsync = report;
+        calls.complete(id, ok, value);
+      });
       this.#asyncStarted = true;
     }
     const settled = calls.track(sandbox, start(), {
@@ -410,6 +425,68 @@ export class MiniRacer {
     this.#open().lowMemoryNotification();
   }
 
+  /**
+   * What the last call to end took: wall-clock and CPU time, host
+   * functions, the heap it left (see {@link CallReport}). The last call is
+   * the last synchronous call to return or async call to settle;
+   * `undefined` before any. Always kept: reading it costs nothing until
+   * read.
+   *
+   * @example
+   * ```ts
+   * mr.eval("let s = 0; for (let i = 0; i < 1e6; i++) s += i");
+   * const { wallMs, cpuMs, hostCalls } = mr.lastCall!;
+   * ```
+   */
+  get lastCall(): CallReport | undefined {
+    return this.#reports.last(this.#open());
+  }
+
+  /** Every call that has ended, summed (still readable after `close()`). */
+  get usage(): Usage {
+    return this.#reports.usage(this.#sandbox);
+  }
+
+  /**
+   * Changes limits between calls, checked as the constructor checks them
+   * (`TypeError`, `RangeError`); omitted ones stay, `null` removes a time
+   * limit or the soft limit. `maxMemory` can go down, and back up to the
+   * cap the MiniRacer was created with. Lowered under the live heap, the
+   * next call fails with {@link JSOOMError} (the process is never at risk)
+   * until it is raised again.
+   *
+   * @example
+   * ```ts
+   * mr.setLimits({ cpuTime: 50, timeout: 500 });
+   * mr.setLimits({ maxMemory: 16 * 1024 * 1024 });
+   * ```
+   */
+  setLimits(limits: LimitChanges): void {
+    this.#limits.change(this.#open(), limits);
+  }
+
+  /**
+   * A heap snapshot of the sandbox: the JSON of a Chrome DevTools
+   * `.heapsnapshot` file. Save it under that extension and load it in
+   * DevTools (Memory tab, "Load profile") to see what holds the sandbox's
+   * memory. Taken on the calling thread between calls; V8 builds it outside
+   * the sandbox's heap, so it costs host memory (a few times the heap's
+   * size while it is made). A snapshot longer than `maxBytes` fails with
+   * {@link ValueTransferError}; one that takes past `timeout` with
+   * {@link JSTimeoutError}.
+   *
+   * @example
+   * ```ts
+   * import { writeFileSync } from "node:fs";
+   * writeFileSync("sandbox.heapsnapshot", mr.heapSnapshot());
+   * ```
+   */
+  heapSnapshot(options?: HeapSnapshotOptions): string {
+    const sandbox = this.#open();
+    const [maxBytes, timeout] = checkSnapshotOptions(options);
+    return sandbox.heapSnapshot(maxBytes, timeout);
+  }
+
   /** Whether `close()` has been called. */
   get closed(): boolean {
     return this.#sandbox === null;
@@ -423,6 +500,7 @@ export class MiniRacer {
   close(): void {
     const sandbox = this.#sandbox;
     if (sandbox === null) return;
+    this.#reports.closing(sandbox);
     this.#sandbox = null;
     unclosed.unregister(this);
     this.#calls.rejectAll(() => new ContextClosedError("the MiniRacer was closed before the call finished"));

@@ -7,7 +7,6 @@
  * internal, used by mini_racer.ts and internal/.
  */
 import * as path from "node:path";
-import type { CodeCacheSettings } from "./internal/code_cache";
 import { CallFlag } from "./internal/wire_constants";
 import type { MiniRacer } from "./mini_racer";
 
@@ -63,6 +62,17 @@ export interface MiniRacerOptions {
    * number). Reaching it ends the call with {@link JSTimeoutError}. Default: none.
    */
   timeout?: number;
+  /**
+   * Default CPU-time limit of each call, in milliseconds (a positive finite
+   * number): the CPU the call's JavaScript uses on the thread running it
+   * (the caller's for sync calls, the sandbox's own for async ones),
+   * microtasks, timer callbacks and the copying of the result included;
+   * time inside host functions and waiting for timers or promises excluded.
+   * Reaching it ends the call with {@link JSTimeoutError} whose `limit` is
+   * `"cpuTime"`. With `timeout` too, the first limit reached ends the call.
+   * Default: none.
+   */
+  cpuTime?: number;
   /** Receives the sandbox's console output (default: dropped, never printed). */
   onConsole?: ConsoleHandler;
   /**
@@ -101,7 +111,14 @@ export interface MiniRacerOptions {
 }
 
 /** A module's source, as {@link MiniRacerOptions.loadModule} returns it. */
-export type ModuleSource = string | { source: string; name?: string };
+export type ModuleSource =
+  | string
+  | {
+      /** The module's source code. */
+      source: string;
+      /** Its canonical name (default: the specifier). */
+      name?: string;
+    };
 
 /** See {@link MiniRacerOptions.loadModule}. */
 export type ModuleLoader = (
@@ -144,6 +161,22 @@ export interface MiniRacerPoolOptions extends MiniRacerOptions {
   maxQueue?: number;
 }
 
+/**
+ * What mini-racer uses of an `AbortSignal`: Node's, the DOM's or another
+ * realm's all fit. Declared here so that the package's types need neither
+ * `@types/node` nor the DOM library.
+ */
+export interface AbortSignalLike {
+  /** Whether the signal has aborted. */
+  readonly aborted: boolean;
+  /** Why it aborted: becomes the `cause` of {@link AbortError}. */
+  readonly reason?: unknown;
+  /** Listens for the abort. */
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  /** Stops listening. */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 /** Options of `MiniRacerPool.run`. */
 export interface PoolRunOptions {
   /**
@@ -151,7 +184,7 @@ export interface PoolRunOptions {
    * signal's reason): a waiting run leaves the line; a running one loses
    * its sandbox, which is closed (its calls end) and replaced.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Options of the pool's call shortcuts: a call's own (no `handle`: results are copies) and `signal`. */
@@ -161,6 +194,8 @@ export type PoolCallOptions = Omit<AsyncCallOptions, "handle">;
 export interface CallOptions {
   /** Wall-clock limit of this call in ms; overrides the MiniRacer's default. */
   timeout?: number;
+  /** CPU-time limit of this call in ms (see {@link MiniRacerOptions.cpuTime}); overrides the MiniRacer's default. */
+  cpuTime?: number;
   /**
    * Return an object result (plain object, array, function, ...) as a handle
    * ({@link JSObjectHandle}, {@link JSArrayHandle}, {@link JSFunctionHandle})
@@ -189,7 +224,7 @@ export interface AsyncCallOptions extends CallOptions {
    * terminated, and the promise rejects with {@link AbortError} (its `cause`
    * is the signal's reason). The MiniRacer stays usable.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Options of {@link MiniRacer.evalModuleAsync}. */
@@ -208,6 +243,7 @@ const OPTION_NAMES = new Set([
   "maxMemory",
   "softMemoryLimit",
   "timeout",
+  "cpuTime",
   "onConsole",
   "maxResultBytes",
   "codeCache",
@@ -237,15 +273,36 @@ function checkBytes(name: string, value: unknown, min: number): number {
   return Math.floor(value);
 }
 
-/** Validates a timeout; 0 means "no limit" to the binding. @internal */
-export function checkTimeout(value: unknown): number {
+/** Validates a time limit (`timeout`, `cpuTime`); 0 means "no limit" to the binding. @internal */
+export function checkTimeout(value: unknown, name = "timeout"): number {
   if (typeof value !== "number") {
-    throw new TypeError(`timeout must be a number of milliseconds, got ${describe(value)}`);
+    throw new TypeError(`${name} must be a number of milliseconds, got ${describe(value)}`);
   }
   if (!(value > 0) || value === Infinity) {
-    throw new RangeError(`timeout must be a positive finite number of milliseconds, got ${describe(value)}`);
+    throw new RangeError(`${name} must be a positive finite number of milliseconds, got ${describe(value)}`);
   }
   return value;
+}
+
+/** Validates a `cpuTime`. @internal */
+export function checkCpuTime(value: unknown): number {
+  return checkTimeout(value, "cpuTime");
+}
+
+/**
+ * A call's limits as the addon takes them: the time limit alone (the
+ * common case, a plain number) or [timeout, cpuTime]. @internal
+ */
+export type CallLimits = number | [number, number];
+
+/** The addon's form of a time limit and a CPU-time limit (0: none). @internal */
+export function limitsOf(timeout: number, cpuTime: number): CallLimits {
+  return cpuTime === 0 ? timeout : [timeout, cpuTime];
+}
+
+/** A MiniRacer's code cache settings: `dir`, the directory that persists it, if any. @internal */
+export interface CodeCacheSettings {
+  dir: string | undefined;
 }
 
 /** What the addon's Sandbox constructor and the MiniRacer take from {@link MiniRacerOptions}. @internal */
@@ -258,6 +315,8 @@ export interface SandboxSettings {
   maxResultBytes: number;
   /** Milliseconds; 0: no limit. */
   timeout: number;
+  /** CPU milliseconds; 0: no limit. */
+  cpuTime: number;
   onConsole: ConsoleHandler | undefined;
   /** undefined: no code cache for this MiniRacer. */
   codeCache: CodeCacheSettings | undefined;
@@ -294,6 +353,7 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   const softMemory =
     options.softMemoryLimit === undefined ? 0 : checkBytes("softMemoryLimit", options.softMemoryLimit, 1);
   const timeout = options.timeout === undefined ? 0 : checkTimeout(options.timeout);
+  const cpuTime = options.cpuTime === undefined ? 0 : checkCpuTime(options.cpuTime);
   const onConsole = checkConsole(options.onConsole);
   const maxResultBytes =
     options.maxResultBytes === undefined ? 0 : checkBytes("maxResultBytes", options.maxResultBytes, 1024);
@@ -302,7 +362,7 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   if (loadModule !== undefined && typeof loadModule !== "function") {
     throw new TypeError(`loadModule must be a function, got ${describe(loadModule)}`);
   }
-  return { maxMemory, softMemory, maxResultBytes, timeout, onConsole, codeCache, loadModule };
+  return { maxMemory, softMemory, maxResultBytes, timeout, cpuTime, onConsole, codeCache, loadModule };
 }
 
 /** @internal */
@@ -326,13 +386,140 @@ export function checkPath(name: unknown): asserts name is string {
   }
 }
 
-/** A call's time limit: its own `timeout`, else `fallback`. @internal */
-export function callTimeout(options: CallOptions | undefined, fallback: number): number {
-  if (options === undefined) return fallback;
+/**
+ * A call's limits: its own `timeout` and `cpuTime`, else the MiniRacer's
+ * (`defaults`, as limitsOf made them). @internal
+ */
+export function callLimits(options: CallOptions | undefined, defaults: CallLimits): CallLimits {
+  if (options === undefined) return defaults;
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`options must be an object, got ${describe(options)}`);
   }
-  return options.timeout === undefined ? fallback : checkTimeout(options.timeout);
+  const { timeout, cpuTime } = options;
+  if (timeout === undefined && cpuTime === undefined) return defaults;
+  const [defaultTimeout, defaultCpu] = typeof defaults === "number" ? [defaults, 0] : defaults;
+  return limitsOf(
+    timeout === undefined ? defaultTimeout : checkTimeout(timeout),
+    cpuTime === undefined ? defaultCpu : checkCpuTime(cpuTime),
+  );
+}
+
+/** What {@link MiniRacer.lastCall} reports: what one call took. */
+export interface CallReport {
+  /** Wall-clock time from the call's start to its end, waits included (for an async call, from when it started running). */
+  wallMs: number;
+  /**
+   * CPU time of the call's JavaScript on its thread, host functions
+   * excluded. Read from the thread's CPU clock when `cpuMeasured`: async
+   * calls, and calls with a `cpuTime` limit. Otherwise (a synchronous call
+   * without one, where the clock's system call would cost as much as a
+   * small call) it is the time the call ran, host functions and waiting
+   * for the isolate taken out: a synchronous call never waits for anything
+   * else, so the two differ only when the OS takes the core away.
+   */
+  cpuMs: number;
+  /** Whether `cpuMs` was read from the thread's CPU clock. */
+  cpuMeasured: boolean;
+  /** The sandbox's used heap when the call ended, in bytes. */
+  heapUsed: number;
+  /** Host-function and console calls the sandbox made during the call. */
+  hostCalls: number;
+  /** Wall-clock time spent inside them. */
+  hostMs: number;
+}
+
+/** What {@link MiniRacer.usage} reports: every call that has ended, summed. */
+export interface Usage {
+  /** Calls that have ended (sync, and async once settled). */
+  calls: number;
+  /** Sum of their {@link CallReport.wallMs}. */
+  wallMs: number;
+  /** Sum of their {@link CallReport.cpuMs}. */
+  cpuMs: number;
+  /** Sum of their {@link CallReport.hostCalls}. */
+  hostCalls: number;
+  /** Sum of their {@link CallReport.hostMs}. */
+  hostMs: number;
+}
+
+/**
+ * Limits {@link MiniRacer.setLimits} changes. An omitted one stays as it
+ * is; `null` removes `softMemoryLimit`, `timeout` or `cpuTime`.
+ */
+export interface LimitChanges {
+  /**
+   * The memory cap, in bytes: at least 8 MiB and at most the cap the
+   * MiniRacer was created with (its V8 heap was sized for that). Lowered
+   * under what is live, the next call fails with {@link JSOOMError} until
+   * it is raised again.
+   */
+  maxMemory?: number;
+  /** See {@link MiniRacerOptions.softMemoryLimit}. */
+  softMemoryLimit?: number | null;
+  /** The default time limit of later calls. */
+  timeout?: number | null;
+  /** The default CPU-time limit of later calls. */
+  cpuTime?: number | null;
+}
+
+/** Options of {@link MiniRacer.heapSnapshot}. */
+export interface HeapSnapshotOptions {
+  /**
+   * Largest snapshot to return, in bytes (default 64 MiB; at most 512 MiB,
+   * V8's longest string). A heap with more objects than it allows, at
+   * ~100 bytes of JSON each, is refused before the snapshot is built.
+   */
+  maxBytes?: number;
+  /** Wall-clock limit in ms for taking it (and for waiting for a running async call). Default: none. */
+  timeout?: number;
+}
+
+const SNAPSHOT_DEFAULT_BYTES = 64 * 1024 * 1024;
+const SNAPSHOT_MAX_BYTES = 2 ** 29 - 24;
+
+/** Checks heapSnapshot's options: [maxBytes, timeout]. @internal */
+export function checkSnapshotOptions(options: HeapSnapshotOptions | undefined): [number, number] {
+  if (options === undefined) return [SNAPSHOT_DEFAULT_BYTES, 0];
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "maxBytes" && key !== "timeout") throw new TypeError(`unknown option ${JSON.stringify(key)}`);
+  }
+  const maxBytes =
+    options.maxBytes === undefined ? SNAPSHOT_DEFAULT_BYTES : checkBytes("maxBytes", options.maxBytes, 1);
+  if (maxBytes > SNAPSHOT_MAX_BYTES) {
+    throw new RangeError(`maxBytes must be at most ${SNAPSHOT_MAX_BYTES} (V8's longest string), got ${maxBytes}`);
+  }
+  return [maxBytes, options.timeout === undefined ? 0 : checkTimeout(options.timeout)];
+}
+
+/** The checked form of {@link LimitChanges} (undefined: unchanged; 0: none). @internal */
+export interface CheckedLimitChanges {
+  maxMemory?: number;
+  softMemory?: number;
+  timeout?: number;
+  cpuTime?: number;
+}
+
+/** Checks setLimits' argument as the constructor checks its options. @internal */
+export function checkLimitChanges(changes: LimitChanges): CheckedLimitChanges {
+  if (typeof changes !== "object" || changes === null) {
+    throw new TypeError(`limits must be an object, got ${describe(changes)}`);
+  }
+  const known = ["maxMemory", "softMemoryLimit", "timeout", "cpuTime"];
+  for (const key of Object.keys(changes)) {
+    if (!known.includes(key)) throw new TypeError(`unknown limit ${JSON.stringify(key)}`);
+  }
+  const out: CheckedLimitChanges = {};
+  if (changes.maxMemory !== undefined) out.maxMemory = checkBytes("maxMemory", changes.maxMemory, MIN_MAX_MEMORY);
+  const { softMemoryLimit, timeout, cpuTime } = changes;
+  if (softMemoryLimit !== undefined) {
+    out.softMemory = softMemoryLimit === null ? 0 : checkBytes("softMemoryLimit", softMemoryLimit, 1);
+  }
+  if (timeout !== undefined) out.timeout = timeout === null ? 0 : checkTimeout(timeout);
+  if (cpuTime !== undefined) out.cpuTime = cpuTime === null ? 0 : checkCpuTime(cpuTime);
+  return out;
 }
 
 /** The addon flags a call's options ask for. @internal */
@@ -358,7 +545,7 @@ export function moduleName(options: ModuleCallOptions | undefined): string {
 }
 
 /** An async call's abort signal, if it has one. @internal */
-export function callSignal(options: AsyncCallOptions | undefined): AbortSignal | undefined {
+export function callSignal(options: AsyncCallOptions | undefined): AbortSignalLike | undefined {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError(`options must be an object, got ${describe(options)}`);
   }

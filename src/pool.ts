@@ -17,10 +17,12 @@ import {
   callSignal,
   checkName,
   describe,
+  type AbortSignalLike,
   type AsyncCallOptions,
   type MiniRacerPoolOptions,
   type PoolCallOptions,
   type PoolRunOptions,
+  type Usage,
 } from "./options";
 
 
@@ -46,6 +48,8 @@ export interface PoolStats {
   failed: number;
   /** Runs finished, either way. */
   runs: number;
+  /** What the runs' calls took, summed over every sandbox (setup left out): see {@link MiniRacer.usage}. */
+  usage: Usage;
 }
 
 interface Slot {
@@ -53,6 +57,8 @@ interface Slot {
   uses: number;
   /** Live handles after setup: a run that leaves more behind retires the sandbox. */
   handles: number;
+  /** The sandbox's usage when it was last counted into the pool's (after setup, then after each run). */
+  counted: Usage;
 }
 
 /**
@@ -86,6 +92,7 @@ export class MiniRacerPool {
   #closed: Promise<void> | null = null;
   #drained: (() => void) | null = null;
   readonly #counts = { created: 0, recycled: 0, replaced: 0, failed: 0, runs: 0 };
+  readonly #usage: Usage = { calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0 };
 
   /**
    * Makes the pool and starts making its sandboxes in the background.
@@ -159,6 +166,7 @@ export class MiniRacerPool {
       starting: this.#starting,
       waiting: this.#queue.size,
       ...this.#counts,
+      usage: { ...this.#usage },
     };
   }
 
@@ -213,7 +221,7 @@ export class MiniRacerPool {
   }
 
   /** Gets a sandbox (now when one is idle and nobody waits) and runs `use` with it. */
-  #borrow<T>(signal: AbortSignal | undefined, use: (slot: Slot) => Promise<T>): Promise<T> {
+  #borrow<T>(signal: AbortSignalLike | undefined, use: (slot: Slot) => Promise<T>): Promise<T> {
     if (this.#closed !== null) throw new PoolClosedError();
     if (signal?.aborted) throw new AbortError(signal.reason);
     if (this.#queue.size === 0) {
@@ -234,7 +242,7 @@ export class MiniRacerPool {
   /** Runs `fn` on a borrowed sandbox (through a lease when `guard`) and gives the sandbox back. */
   #lend<T>(
     slot: Slot,
-    signal: AbortSignal | undefined,
+    signal: AbortSignalLike | undefined,
     fn: (mr: MiniRacer) => T | PromiseLike<T>,
     guard: boolean,
   ): Promise<Awaited<T>> {
@@ -283,6 +291,12 @@ export class MiniRacerPool {
     this.#counts.runs++;
     slot.uses++;
     const { mr } = slot;
+    // (usage stays readable after a run closed its sandbox.)
+    const now = mr.usage;
+    for (const key of ["calls", "wallMs", "cpuMs", "hostCalls", "hostMs"] as const) {
+      this.#usage[key] += now[key] - slot.counted[key];
+    }
+    slot.counted = now;
     const { fresh, maxUses } = this.#settings;
     if (this.#closed !== null) {
       mr.close();
@@ -369,7 +383,7 @@ export class MiniRacerPool {
         if (mr.closed) throw new ContextClosedError("the pool's setup function closed its sandbox");
         if (mr.pendingCalls > 0) throw new TypeError("the pool's setup function returned before its async calls settled");
       }
-      return { mr, uses: 0, handles: mr.handleCount() };
+      return { mr, uses: 0, handles: mr.handleCount(), counted: mr.usage };
     } catch (error) {
       mr.close();
       throw error;

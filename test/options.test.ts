@@ -6,7 +6,11 @@
 import { describe, expect, it } from "vitest";
 import {
   callSignal,
-  callTimeout,
+  callLimits,
+  checkCpuTime,
+  checkLimitChanges,
+  checkSnapshotOptions,
+  limitsOf,
   checkCode,
   checkConsole,
   checkMiniRacerOptions,
@@ -66,6 +70,7 @@ describe("checkMiniRacerOptions", () => {
       softMemory: 0,
       maxResultBytes: 0,
       timeout: 0,
+      cpuTime: 0,
       onConsole: undefined,
       codeCache: { dir: undefined },
     });
@@ -76,6 +81,7 @@ describe("checkMiniRacerOptions", () => {
         softMemoryLimit: 1.5,
         maxResultBytes: 1024.99,
         timeout: 0.25,
+        cpuTime: 0.5,
         onConsole,
       }),
     ).toEqual({
@@ -83,6 +89,7 @@ describe("checkMiniRacerOptions", () => {
       softMemory: 1,
       maxResultBytes: 1024,
       timeout: 0.25,
+      cpuTime: 0.5,
       onConsole,
       codeCache: { dir: undefined },
     });
@@ -91,6 +98,7 @@ describe("checkMiniRacerOptions", () => {
       softMemory: 2 ** 50,
       maxResultBytes: 2 ** 50,
       timeout: 0,
+      cpuTime: 0,
       onConsole: undefined,
       codeCache: { dir: undefined },
     });
@@ -188,14 +196,49 @@ describe("the per-call checks", () => {
     expectError(() => checkPath(["ab"]), TypeError, "name must be a dotted path of identifiers, got an array");
   });
 
-  it("callTimeout: the call's own, else the fallback", () => {
-    expect(callTimeout(undefined, 7)).toBe(7);
-    expect(callTimeout({}, 7)).toBe(7);
-    expect(callTimeout({ timeout: undefined }, 7)).toBe(7);
-    expect(callTimeout({ timeout: 3 }, 7)).toBe(3);
-    expectError(() => callTimeout(null as never, 7), TypeError, "options must be an object, got null");
-    expectError(() => callTimeout("x" as never, 7), TypeError, 'options must be an object, got "x"');
-    expectError(() => callTimeout({ timeout: -1 }, 7), RangeError, "timeout must be a positive finite number of milliseconds, got -1");
+  it("callLimits: the call's own timeout and cpuTime, else the defaults, in the addon's form", () => {
+    expect(callLimits(undefined, 7)).toBe(7);
+    expect(callLimits({}, 7)).toBe(7);
+    expect(callLimits({ timeout: undefined }, 7)).toBe(7);
+    expect(callLimits({ timeout: 3 }, 7)).toBe(3);
+    expect(callLimits({ cpuTime: 2 }, 7)).toEqual([7, 2]);
+    expect(callLimits({ timeout: 3 }, [7, 2])).toEqual([3, 2]);
+    expect(callLimits({ cpuTime: 5 }, [7, 2])).toEqual([7, 5]);
+    expect(callLimits({}, [7, 2])).toEqual([7, 2]);
+    expectError(() => callLimits(null as never, 7), TypeError, "options must be an object, got null");
+    expectError(() => callLimits("x" as never, 7), TypeError, 'options must be an object, got "x"');
+    expectError(() => callLimits({ timeout: -1 }, 7), RangeError, "timeout must be a positive finite number of milliseconds, got -1");
+    expectError(() => callLimits({ cpuTime: 0 }, 7), RangeError, "cpuTime must be a positive finite number of milliseconds, got 0");
+    expectError(() => callLimits({ cpuTime: "1" as never }, 7), TypeError, 'cpuTime must be a number of milliseconds, got "1"');
+  });
+
+  it("limitsOf: a plain number without a CPU limit, else the pair", () => {
+    expect(limitsOf(0, 0)).toBe(0);
+    expect(limitsOf(5, 0)).toBe(5);
+    expect(limitsOf(0, 5)).toEqual([0, 5]);
+  });
+
+  it("checkCpuTime, checkSnapshotOptions and checkLimitChanges refuse what the constructor refuses", () => {
+    expect(checkCpuTime(0.5)).toBe(0.5);
+    for (const bad of [0, -1, NaN, Infinity]) {
+      expectError(() => checkCpuTime(bad), RangeError, `cpuTime must be a positive finite number of milliseconds, got ${bad}`);
+    }
+    expect(checkSnapshotOptions(undefined)).toEqual([64 * MiB, 0]);
+    expect(checkSnapshotOptions({ maxBytes: 1000.5, timeout: 9 })).toEqual([1000, 9]);
+    expectError(() => checkSnapshotOptions({ maxBytes: 2 ** 29 }), RangeError, `maxBytes must be at most ${2 ** 29 - 24} (V8's longest string), got ${2 ** 29}`);
+    expectError(() => checkSnapshotOptions({ depth: 1 } as never), TypeError, 'unknown option "depth"');
+    expect(checkLimitChanges({})).toEqual({});
+    expect(checkLimitChanges({ maxMemory: 8 * MiB, softMemoryLimit: null, timeout: null, cpuTime: 3 })).toEqual({
+      maxMemory: 8 * MiB,
+      softMemory: 0,
+      timeout: 0,
+      cpuTime: 3,
+    });
+    expectError(() => checkLimitChanges({ maxMemory: 8 * MiB - 1 }), RangeError, `maxMemory must be a finite number of bytes from ${8 * MiB} to ${2 ** 50} (1 PiB), got ${8 * MiB - 1}`);
+    expectError(() => checkLimitChanges({ maxMemory: null as never }), TypeError, "maxMemory must be a number of bytes, got null");
+    expectError(() => checkLimitChanges({ cpuTime: NaN }), RangeError, "cpuTime must be a positive finite number of milliseconds, got NaN");
+    expectError(() => checkLimitChanges({ heap: 1 } as never), TypeError, 'unknown limit "heap"');
+    expectError(() => checkLimitChanges(null as never), TypeError, "limits must be an object, got null");
   });
 
   it("resultFlags: handles only for handle === true", () => {

@@ -114,7 +114,8 @@ describe("src/ structure", () => {
   it("public modules live in src/, internals in src/internal/, and index.ts exports no internal module", () => {
     const files = sourceFiles();
     const publicFiles = files.filter((file) => !file.startsWith(`internal${path.sep}`));
-    expect(publicFiles).toEqual(["errors.ts", "esm.mts", "handles.ts", "index.ts", "mini_racer.ts", "options.ts", "pool.ts"]);
+    // cli.ts is the `mini-racer` command's entry (package.json "bin"), not part of what index.ts exports.
+    expect(publicFiles).toEqual(["cli.ts", "errors.ts", "esm.mts", "handles.ts", "index.ts", "mini_racer.ts", "options.ts", "pool.ts"]);
     const indexImports = runtimeImports("index.ts").map((specifier) => resolve("index.ts", specifier));
     expect(indexImports.filter((file) => file.startsWith(`internal${path.sep}`))).toEqual([]);
     // Every internal module says so.
@@ -123,16 +124,17 @@ describe("src/ structure", () => {
     }
   });
 
-  // mini_racer.ts, the public class, holds one short documented method per
-  // entry point and hands the work to internal/ (the ES module calls are in
-  // internal/module_calls.ts); its limit is 450 until it is split.
-  const LINE_LIMITS: Record<string, number> = { "mini_racer.ts": 450 };
-
-  it("each file opens with a comment saying why it exists, and stays under 400 lines", () => {
+  it("each file opens with a comment saying why it exists, and stays under 300 lines of code", () => {
     for (const file of sourceFiles()) {
       const text = readFileSync(path.join(src, file), "utf8");
       expect(text, file).toMatch(/^(\/\*\*|\/\/)/);
-      expect(text.split("\n").length, file).toBeLessThanOrEqual(LINE_LIMITS[file] ?? 400);
+      // Doc comments do not count: every export must have one, and the
+      // public classes' examples should not push code into other files.
+      const code = text
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .split("\n")
+        .filter((line) => line.trim() !== "" && !line.trim().startsWith("//"));
+      expect(code.length, file).toBeLessThanOrEqual(300);
     }
   });
 });

@@ -68,9 +68,22 @@ bool SandboxOptionsArg(const Napi::CallbackInfo& info, size_t first,
   return true;
 }
 
-double TimeoutArg(const Napi::CallbackInfo& info, size_t index) {
-  if (info.Length() <= index || !info[index].IsNumber()) return 0;
-  return info[index].As<Napi::Number>().DoubleValue();
+mr_limits LimitsArg(const Napi::CallbackInfo& info, size_t index) {
+  mr_limits limits{};
+  if (info.Length() <= index) return limits;
+  Napi::Value value = info[index];
+  if (value.IsNumber()) {
+    limits.timeout_ms = value.As<Napi::Number>().DoubleValue();
+  } else if (value.IsArray()) {
+    auto pair = value.As<Napi::Array>();
+    auto at = [&](uint32_t i) {
+      Napi::Value part = pair.Get(i);
+      return part.IsNumber() ? part.As<Napi::Number>().DoubleValue() : 0.0;
+    };
+    limits.timeout_ms = at(0);
+    limits.cpu_ms = at(1);
+  }
+  return limits;
 }
 
 int FlagsArg(const Napi::CallbackInfo& info, size_t index) {

@@ -23,8 +23,10 @@ enum class Arg { kAny, kNumber, kString, kArray, kBoolean, kFunction };
 bool HasArgs(const Napi::CallbackInfo& info, std::initializer_list<Arg> shape,
              const char* usage);
 
-// A time limit in ms; 0 (no limit) when absent.
-double TimeoutArg(const Napi::CallbackInfo& info, size_t index);
+// A call's limits: a number (the time limit in ms) or [timeoutMs, cpuMs];
+// 0 (no limit) where absent. src/ passes a plain number unless a CPU limit
+// is set, the common case staying one type check.
+mr_limits LimitsArg(const Napi::CallbackInfo& info, size_t index);
 
 // The C API's call flags (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES |
 // MR_EVAL_CODE_CACHE, which only the evals act on);

@@ -37,14 +37,16 @@ void AsyncChannel::Post(Item* item) {
   }
 }
 
-void AsyncChannel::OnComplete(void* user_data, uint64_t id, mr_value* result) {
-  auto* item = new Item{id, *result};
+void AsyncChannel::OnComplete(void* user_data, uint64_t id, mr_value* result,
+                              const mr_call_report* report) {
+  auto* item = new Item{id, *result, *report};
   *result = mr_value{};
   static_cast<AsyncChannel*>(user_data)->Post(item);
 }
 
 void AsyncChannel::OnWakeup(void* user_data) {
-  static_cast<AsyncChannel*>(user_data)->Post(new Item{0, mr_value{}});
+  static_cast<AsyncChannel*>(user_data)->Post(
+      new Item{0, mr_value{}, mr_call_report{}});
 }
 
 void AsyncChannel::Track(Napi::Env env) {
@@ -81,7 +83,7 @@ void AsyncChannel::StopRelay::OnStopped(void* user_data) {
   auto* relay = static_cast<StopRelay*>(user_data);
   std::lock_guard<std::mutex> lock(relay->mutex_);
   if (relay->channel_ != nullptr) {
-    relay->channel_->Post(new Item{kStoppedId, {}});
+    relay->channel_->Post(new Item{kStoppedId, {}, {}});
   }
 }
 
@@ -128,6 +130,7 @@ void AsyncChannel::Deliver(Napi::Env env, Napi::Function handler,
   OwnedValue value;
   value.value = item->value;
   uint64_t id = item->id;
+  mr_call_report report = item->report;
   delete item;
   if (static_cast<napi_env>(env) == nullptr) return;
   if (id == kStoppedId) {
@@ -147,7 +150,8 @@ void AsyncChannel::Deliver(Napi::Env env, Napi::Function handler,
   bool ok = !env.IsExceptionPending();
   if (!ok) result = env.GetAndClearPendingException().Value();
   handler.Call({Napi::Number::New(env, static_cast<double>(id)),
-                Napi::Boolean::New(env, ok), result});
+                Napi::Boolean::New(env, ok), result,
+                ReportToJs(env, report)});
 }
 
 }  // namespace mr_binding

@@ -21,7 +21,8 @@ class SandboxWrap;
 
 class AsyncChannel {
  public:
-  // Opens a channel delivering to on_complete(id, ok, valueOrError), with
+  // Opens a channel delivering to on_complete(id, ok, valueOrError,
+  // report), with
   // host requests answered by `owner`. Null, with an exception pending,
   // when it cannot. The channel frees itself once Release()d and drained.
   static AsyncChannel* Open(Napi::Env env, Napi::Function on_complete,
@@ -29,7 +30,8 @@ class AsyncChannel {
 
   // The C API's callbacks (user_data: the channel), on the sandbox's thread
   // or wherever the C API completes a call. mr_completion:
-  static void OnComplete(void* user_data, uint64_t id, mr_value* result);
+  static void OnComplete(void* user_data, uint64_t id, mr_value* result,
+                         const mr_call_report* report);
   // mr_host_wakeup:
   static void OnWakeup(void* user_data);
 
@@ -55,6 +57,7 @@ class AsyncChannel {
   struct Item {
     uint64_t id;  // 0: not a completion, but host calls to answer
     mr_value value;
+    mr_call_report report;
   };
   static void Deliver(Napi::Env env, Napi::Function handler,
                       AsyncChannel* channel, Item* item);

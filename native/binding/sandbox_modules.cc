@@ -16,25 +16,25 @@ bool ReadCodeAndName(const Napi::CallbackInfo& info, Utf16Arg* code,
 
 }  // namespace
 
-// evalModule(code, name, timeoutMs?, flags?) -> namespace (copy or handle)
+// evalModule(code, name, limits?, flags?) -> namespace (copy or handle)
 Napi::Value SandboxWrap::EvalModule(const Napi::CallbackInfo& info) {
   Utf16Arg code;
   Utf16Arg name;
   if (!ReadCodeAndName(info, &code, &name)) return Napi::Value();
   return Sync(info.Env(), [&](mr_value* out) {
     mr_eval_module(sandbox_, code.data(), code.size(), name.data(),
-                   name.size(), TimeoutArg(info, 2), FlagsArg(info, 3), out);
+                   name.size(), LimitsArg(info, 2), FlagsArg(info, 3), out);
   });
 }
 
-// evalModuleAsync(code, name, timeoutMs?, flags?) -> call id
+// evalModuleAsync(code, name, limits?, flags?) -> call id
 Napi::Value SandboxWrap::EvalModuleAsync(const Napi::CallbackInfo& info) {
   Utf16Arg code;
   Utf16Arg name;
   if (!ReadCodeAndName(info, &code, &name)) return Napi::Value();
   return Async(info.Env(), [&](mr_completion done, void* channel) {
     return mr_eval_module_async(sandbox_, code.data(), code.size(),
-                                name.data(), name.size(), TimeoutArg(info, 2),
+                                name.data(), name.size(), LimitsArg(info, 2),
                                 FlagsArg(info, 3), done, channel);
   });
 }

@@ -21,6 +21,10 @@ Napi::Function SandboxWrap::Define(Napi::Env env) {
           Open<&SandboxWrap::SetHost>("setHost"),
           Open<&SandboxWrap::HandleCount>("handleCount"),
           Open<&SandboxWrap::HeapStats>("heapStats"),
+          Open<&SandboxWrap::LastCall>("lastCall"),
+          Open<&SandboxWrap::Usage>("usage"),
+          Open<&SandboxWrap::SetMemoryLimits>("setMemoryLimits"),
+          Open<&SandboxWrap::HeapSnapshot>("heapSnapshot"),
           Open<&SandboxWrap::LowMemoryNotification>("lowMemoryNotification"),
           Open<&SandboxWrap::TakeCodeCache>("takeCodeCache"),
           Open<&SandboxWrap::StartAsync>("startAsync"),
@@ -80,14 +84,14 @@ Napi::Value SandboxWrap::Eval(const Napi::CallbackInfo& info) {
     mr_code_cache made{};
     Napi::Value result = Sync(info.Env(), [&](mr_value* out) {
       mr_eval_cached(sandbox_, code.data(), code.size(), cache.data,
-                     cache.length, TimeoutArg(info, 1), flags, out, &made);
+                     cache.length, LimitsArg(info, 1), flags, out, &made);
     });
     mr_code_cache_release(&sync_code_cache_);
     sync_code_cache_ = made;
     return result;
   }
   return Sync(info.Env(), [&](mr_value* out) {
-    mr_eval(sandbox_, code.data(), code.size(), TimeoutArg(info, 1), flags,
+    mr_eval(sandbox_, code.data(), code.size(), LimitsArg(info, 1), flags,
             out);
   });
 }
@@ -125,7 +129,7 @@ Napi::Value SandboxWrap::Call(const Napi::CallbackInfo& info) {
   }
   return Sync(info.Env(), [&](mr_value* out) {
     mr_call(sandbox_, path.data(), path.size(), args.data(), args.size(),
-            TimeoutArg(info, 2), FlagsArg(info, 3), out);
+            LimitsArg(info, 2), FlagsArg(info, 3), out);
   });
 }
 
@@ -140,7 +144,7 @@ Napi::Value SandboxWrap::HandleOp(const Napi::CallbackInfo& info) {
   return Sync(info.Env(), [&](mr_value* out) {
     mr_handle_op_run(sandbox_, info[0].As<Napi::Number>().Int32Value(),
                      info[1].As<Napi::Number>().Uint32Value(), args.data(),
-                     args.size(), TimeoutArg(info, 3), FlagsArg(info, 4), out);
+                     args.size(), LimitsArg(info, 3), FlagsArg(info, 4), out);
   });
 }
 
@@ -157,7 +161,7 @@ Napi::Value SandboxWrap::CallHandle(const Napi::CallbackInfo& info) {
   return Sync(info.Env(), [&](mr_value* out) {
     mr_handle_op_run(sandbox_, MR_HANDLE_CALL,
                      info[0].As<Napi::Number>().Uint32Value(), args.data(),
-                     args.size(), TimeoutArg(info, 1), FlagsArg(info, 2), out);
+                     args.size(), LimitsArg(info, 1), FlagsArg(info, 2), out);
   });
 }
 
@@ -210,6 +214,56 @@ Napi::Value SandboxWrap::HeapStats(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// lastCall() -> the report of the last synchronous call, or undefined.
+Napi::Value SandboxWrap::LastCall(const Napi::CallbackInfo& info) {
+  mr_call_report report{};
+  if (mr_last_call_report(sandbox_, &report) == 0) {
+    return info.Env().Undefined();
+  }
+  return ReportToJs(info.Env(), report);
+}
+
+// usage() -> { calls, wallMs, cpuMs, hostCalls, hostMs }, summed.
+Napi::Value SandboxWrap::Usage(const Napi::CallbackInfo& info) {
+  mr_usage usage{};
+  mr_usage_get(sandbox_, &usage);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("calls", static_cast<double>(usage.calls));
+  out.Set("wallMs", usage.wall_ms);
+  out.Set("cpuMs", usage.cpu_ms);
+  out.Set("hostCalls", static_cast<double>(usage.host_calls));
+  out.Set("hostMs", usage.host_ms);
+  return out;
+}
+
+// setMemoryLimits(maxMemory, softMemory) -> whether maxMemory was within
+// the cap the sandbox was made with (src/ validates the numbers).
+Napi::Value SandboxWrap::SetMemoryLimits(const Napi::CallbackInfo& info) {
+  auto number = [&](size_t i) {
+    return info.Length() > i && info[i].IsNumber()
+               ? info[i].As<Napi::Number>().DoubleValue()
+               : 0.0;
+  };
+  int rc = mr_sandbox_set_memory_limits(
+      sandbox_, static_cast<uint64_t>(number(0)),
+      static_cast<uint64_t>(number(1)));
+  return Napi::Boolean::New(info.Env(), rc == 0);
+}
+
+// heapSnapshot(maxBytes, timeoutMs) -> the snapshot's JSON text.
+Napi::Value SandboxWrap::HeapSnapshot(const Napi::CallbackInfo& info) {
+  double max_bytes = info.Length() > 0 && info[0].IsNumber()
+                         ? info[0].As<Napi::Number>().DoubleValue()
+                         : 0;
+  double timeout_ms = info.Length() > 1 && info[1].IsNumber()
+                          ? info[1].As<Napi::Number>().DoubleValue()
+                          : 0;
+  return Sync(info.Env(), [&](mr_value* out) {
+    mr_heap_snapshot(sandbox_, static_cast<uint64_t>(max_bytes), timeout_ms,
+                     out);
+  });
+}
+
 Napi::Value SandboxWrap::LowMemoryNotification(
     const Napi::CallbackInfo& info) {
   mr_low_memory_notification(sandbox_);
@@ -247,10 +301,10 @@ Napi::Value SandboxWrap::EvalAsync(const Napi::CallbackInfo& info) {
     return (flags & MR_EVAL_CODE_CACHE)
                ? mr_eval_async_cached(sandbox_, code.data(), code.size(),
                                       cache.data, cache.length,
-                                      TimeoutArg(info, 1), flags, done,
+                                      LimitsArg(info, 1), flags, done,
                                       channel)
                : mr_eval_async(sandbox_, code.data(), code.size(),
-                               TimeoutArg(info, 1), flags, done, channel);
+                               LimitsArg(info, 1), flags, done, channel);
   });
 }
 
@@ -266,7 +320,7 @@ Napi::Value SandboxWrap::CallAsync(const Napi::CallbackInfo& info) {
   }
   return Async(info.Env(), [&](mr_completion done, void* channel) {
     return mr_call_async(sandbox_, path.data(), path.size(), args.data(),
-                         args.size(), TimeoutArg(info, 2), FlagsArg(info, 3),
+                         args.size(), LimitsArg(info, 2), FlagsArg(info, 3),
                          done, channel);
   });
 }
@@ -282,7 +336,7 @@ Napi::Value SandboxWrap::HandleCallAsync(const Napi::CallbackInfo& info) {
   return Async(info.Env(), [&](mr_completion done, void* channel) {
     return mr_handle_call_async(
         sandbox_, info[0].As<Napi::Number>().Uint32Value(), args.data(),
-        args.size(), TimeoutArg(info, 2), FlagsArg(info, 3), done, channel);
+        args.size(), LimitsArg(info, 2), FlagsArg(info, 3), done, channel);
   });
 }
 

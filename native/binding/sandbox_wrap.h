@@ -118,6 +118,10 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   Napi::Value SetHost(const Napi::CallbackInfo& info);
   Napi::Value HandleCount(const Napi::CallbackInfo& info);
   Napi::Value HeapStats(const Napi::CallbackInfo& info);
+  Napi::Value LastCall(const Napi::CallbackInfo& info);
+  Napi::Value Usage(const Napi::CallbackInfo& info);
+  Napi::Value SetMemoryLimits(const Napi::CallbackInfo& info);
+  Napi::Value HeapSnapshot(const Napi::CallbackInfo& info);
   Napi::Value LowMemoryNotification(const Napi::CallbackInfo& info);
   Napi::Value TakeCodeCache(const Napi::CallbackInfo& info);
   Napi::Value StartAsync(const Napi::CallbackInfo& info);

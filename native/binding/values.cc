@@ -149,4 +149,15 @@ Napi::Value ToJs(Napi::Env env, mr_value* value, bool borrowed) {
   return Napi::Value(env, result);
 }
 
+Napi::Object ReportToJs(Napi::Env env, const mr_call_report& report) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("wallMs", report.wall_ms);
+  out.Set("cpuMs", report.cpu_ms);
+  out.Set("cpuMeasured", report.cpu_measured != 0);
+  out.Set("heapUsed", static_cast<double>(report.heap_used));
+  out.Set("hostCalls", static_cast<double>(report.host_calls));
+  out.Set("hostMs", report.host_ms);
+  return out;
+}
+
 }  // namespace mr_binding

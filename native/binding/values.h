@@ -54,6 +54,10 @@ bool ReadValue(Napi::Env env, Napi::Value arg, napi_valuetype type,
 // `borrowed` (a value the caller does not own).
 Napi::Value ToJs(Napi::Env env, mr_value* value, bool borrowed = false);
 
+// A call's report as src/ reads it: { wallMs, cpuMs, cpuMeasured, heapUsed,
+// hostCalls, hostMs }.
+Napi::Object ReportToJs(Napi::Env env, const mr_call_report& report);
+
 }  // namespace mr_binding
 
 #endif  // MINI_RACER_BINDING_VALUES_H_

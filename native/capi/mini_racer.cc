@@ -91,29 +91,29 @@ void mr_sandbox_close(mr_sandbox* sandbox) {
 }
 
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
-             double timeout_ms, int flags, mr_value* out) {
-  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, flags, out, nullptr);
+             mr_limits limits, int flags, mr_value* out) {
+  Unwrap(sandbox)->Eval(code, code_units, limits, flags, out, nullptr);
   ReportClose(sandbox, out);
 }
 
 void mr_eval_cached(mr_sandbox* sandbox, const uint16_t* code,
                     size_t code_units, const uint8_t* cache,
-                    size_t cache_length, double timeout_ms, int flags,
+                    size_t cache_length, mr_limits limits, int flags,
                     mr_value* out, mr_code_cache* cache_out) {
   mini_racer::CodeCacheRun run;
   run.in = cache_length > 0 ? cache : nullptr;
   run.in_length = run.in != nullptr ? cache_length : 0;
   bool wanted = (flags & MR_EVAL_CODE_CACHE) != 0;
-  Unwrap(sandbox)->Eval(code, code_units, timeout_ms, flags, out,
+  Unwrap(sandbox)->Eval(code, code_units, limits, flags, out,
                         wanted ? &run : nullptr);
   ReportClose(sandbox, out);
   if (cache_out != nullptr) run.MoveTo(cache_out);
 }
 
 void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
-             const mr_value* args, size_t argc, double timeout_ms, int flags,
+             const mr_value* args, size_t argc, mr_limits limits, int flags,
              mr_value* out) {
-  Unwrap(sandbox)->Call(path, path_units, args, argc, timeout_ms, flags, out);
+  Unwrap(sandbox)->Call(path, path_units, args, argc, limits, flags, out);
   ReportClose(sandbox, out);
 }
 
@@ -125,9 +125,9 @@ void mr_sandbox_set_module_loader(mr_sandbox* sandbox, uint32_t function_id) {
 
 void mr_eval_module(mr_sandbox* sandbox, const uint16_t* code,
                     size_t code_units, const uint16_t* name,
-                    size_t name_units, double timeout_ms, int flags,
+                    size_t name_units, mr_limits limits, int flags,
                     mr_value* out) {
-  Unwrap(sandbox)->EvalModule(code, code_units, name, name_units, timeout_ms,
+  Unwrap(sandbox)->EvalModule(code, code_units, name, name_units, limits,
                               flags & (MR_RESULT_HANDLES | MR_MODULE_IMPORT),
                               out);
   ReportClose(sandbox, out);
@@ -135,28 +135,28 @@ void mr_eval_module(mr_sandbox* sandbox, const uint16_t* code,
 
 uint64_t mr_eval_module_async(mr_sandbox* sandbox, const uint16_t* code,
                               size_t code_units, const uint16_t* name,
-                              size_t name_units, double timeout_ms, int flags,
+                              size_t name_units, mr_limits limits, int flags,
                               mr_completion completion, void* user_data) {
   return Unwrap(sandbox)->EvalModuleAsync(
-      code, code_units, name, name_units, timeout_ms,
+      code, code_units, name, name_units, limits,
       flags & (MR_RESULT_HANDLES | MR_MODULE_IMPORT), completion, user_data);
 }
 
 uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
-                       size_t code_units, double timeout_ms, int flags,
+                       size_t code_units, mr_limits limits, int flags,
                        mr_completion completion, void* user_data) {
-  return Unwrap(sandbox)->EvalAsync(code, code_units, nullptr, 0, timeout_ms,
+  return Unwrap(sandbox)->EvalAsync(code, code_units, nullptr, 0, limits,
                                     flags & ~MR_EVAL_CODE_CACHE, completion,
                                     user_data);
 }
 
 uint64_t mr_eval_async_cached(mr_sandbox* sandbox, const uint16_t* code,
                               size_t code_units, const uint8_t* cache,
-                              size_t cache_length, double timeout_ms,
+                              size_t cache_length, mr_limits limits,
                               int flags, mr_completion completion,
                               void* user_data) {
   return Unwrap(sandbox)->EvalAsync(code, code_units, cache, cache_length,
-                                    timeout_ms, flags, completion, user_data);
+                                    limits, flags, completion, user_data);
 }
 
 void mr_code_cache_take(mr_sandbox* sandbox, uint64_t call_id,
@@ -175,24 +175,24 @@ void mr_code_cache_release(mr_code_cache* cache) {
 
 uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,
                        size_t path_units, const mr_value* args, size_t argc,
-                       double timeout_ms, int flags, mr_completion completion,
+                       mr_limits limits, int flags, mr_completion completion,
                        void* user_data) {
-  return Unwrap(sandbox)->CallAsync(path, path_units, args, argc, timeout_ms,
+  return Unwrap(sandbox)->CallAsync(path, path_units, args, argc, limits,
                                     flags, completion, user_data);
 }
 
 void mr_handle_op_run(mr_sandbox* sandbox, int op, uint32_t handle,
-                      const mr_value* args, size_t argc, double timeout_ms,
+                      const mr_value* args, size_t argc, mr_limits limits,
                       int flags, mr_value* out) {
-  Unwrap(sandbox)->HandleOp(op, handle, args, argc, timeout_ms, flags, out);
+  Unwrap(sandbox)->HandleOp(op, handle, args, argc, limits, flags, out);
   ReportClose(sandbox, out);
 }
 
 uint64_t mr_handle_call_async(mr_sandbox* sandbox, uint32_t handle,
                               const mr_value* args, size_t argc,
-                              double timeout_ms, int flags,
+                              mr_limits limits, int flags,
                               mr_completion completion, void* user_data) {
-  return Unwrap(sandbox)->HandleCallAsync(handle, args, argc, timeout_ms,
+  return Unwrap(sandbox)->HandleCallAsync(handle, args, argc, limits,
                                           flags, completion, user_data);
 }
 
@@ -240,6 +240,25 @@ void mr_call_nest(mr_sandbox* sandbox, uint64_t call_id, uint64_t parent_id) {
 
 void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out) {
   Unwrap(sandbox)->GetHeapStats(out);
+}
+
+int mr_last_call_report(mr_sandbox* sandbox, mr_call_report* out) {
+  return Unwrap(sandbox)->LastCallReport(out) ? 1 : 0;
+}
+
+void mr_usage_get(mr_sandbox* sandbox, mr_usage* out) {
+  Unwrap(sandbox)->GetUsage(out);
+}
+
+int mr_sandbox_set_memory_limits(mr_sandbox* sandbox, uint64_t max_memory,
+                                 uint64_t soft_memory) {
+  return Unwrap(sandbox)->SetMemoryLimits(max_memory, soft_memory) ? 0 : -1;
+}
+
+void mr_heap_snapshot(mr_sandbox* sandbox, uint64_t max_bytes,
+                      double timeout_ms, mr_value* out) {
+  Unwrap(sandbox)->HeapSnapshot(max_bytes, timeout_ms, out);
+  ReportClose(sandbox, out);
 }
 
 void mr_low_memory_notification(mr_sandbox* sandbox) {

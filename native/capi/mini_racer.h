@@ -2,7 +2,8 @@
  * mini_racer.h: the C API of mini-racer's native core.
  *
  * A sandbox is one V8 isolate with one context, a heap cap, a budget for
- * off-heap memory (ArrayBuffers) and a wall-clock limit per call. Everything
+ * off-heap memory (ArrayBuffers), and a wall-clock and a CPU-time limit per
+ * call. Everything
  * crossing this API is an opaque handle, a number or a byte buffer: no C++ or
  * V8 types, so the binding above it stays a thin translation layer.
  *
@@ -60,12 +61,37 @@ typedef enum mr_value_type {
      syntax, `%` calls into V8's runtime, turned on); no call runs until
      they are off again. */
   MR_ERROR_UNSAFE_FLAGS = 26,
+  MR_ERROR_CPU_TIMEOUT = 27, /* the call's CPU-time limit was reached */
   /* ES modules (mr_eval_module, import()); a module's syntax error is
      MR_ERROR_PARSE, an exception its top level throws MR_ERROR_EXCEPTION. */
-  MR_ERROR_MODULE_NOT_FOUND = 30, /* the loader had no such module */
-  MR_ERROR_MODULE_LOAD = 31,      /* the loader threw or rejected */
-  MR_ERROR_MODULE_LINK = 32       /* an import the module cannot satisfy */
+  MR_ERROR_MODULE_NOT_FOUND = 28, /* the loader had no such module */
+  MR_ERROR_MODULE_LOAD = 29,      /* the loader threw or rejected */
+  MR_ERROR_MODULE_LINK = 30       /* an import the module cannot satisfy */
 } mr_value_type;
+
+/* The limits of one call. timeout_ms: wall-clock time from the call's
+ * start, waits included. cpu_ms: CPU time the call's JavaScript uses on the
+ * thread running it (host functions and waits for timers or promises
+ * excluded). <= 0 (or NaN) means none. */
+typedef struct mr_limits {
+  double timeout_ms;
+  double cpu_ms;
+} mr_limits;
+
+/* What one call took. cpu_ms is read from the running thread's CPU clock
+ * when cpu_measured (async calls, and calls with a CPU limit); else (a
+ * synchronous call without a CPU limit, where the clock's system call
+ * would cost as much as the call) it is the time the call ran, waits for
+ * the isolate and host functions taken out. heap_used: the heap's used
+ * bytes when the call ended. */
+typedef struct mr_call_report {
+  double wall_ms;
+  double cpu_ms;
+  double host_ms;
+  uint64_t heap_used;
+  uint32_t host_calls;
+  int32_t cpu_measured;
+} mr_call_report;
 
 /* A value or failure. Input values borrow their data; output values own it
  * until mr_value_release. */
@@ -184,15 +210,15 @@ enum {
 };
 
 /* Evaluates UTF-16 source code and stores the completion value (or the
- * failure) in *out. timeout_ms <= 0 means no limit. */
+ * failure) in *out, under `limits`. */
 void mr_eval(mr_sandbox* sandbox, const uint16_t* code, size_t code_units,
-             double timeout_ms, int flags, mr_value* out);
+             mr_limits limits, int flags, mr_value* out);
 
 /* Calls the function found at a dotted path of globals ("a.b.c", UTF-16),
  * with `this` set to its holder, and stores the result in *out. flags:
  * MR_RESULT_HANDLES. */
 void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
-             const mr_value* args, size_t argc, double timeout_ms, int flags,
+             const mr_value* args, size_t argc, mr_limits limits, int flags,
              mr_value* out);
 
 /* Ends the running call, if any, with MR_ERROR_CANCELLED. Thread-safe. */
@@ -200,9 +226,11 @@ void mr_sandbox_cancel(mr_sandbox* sandbox);
 
 /* Receives the result of an asynchronous call, exactly once, on the
  * sandbox's thread (or, for a call that never ran, on the thread that
- * cancelled or freed it). The receiver owns *result: mr_value_release it. */
+ * cancelled or freed it). The receiver owns *result: mr_value_release it.
+ * *report (borrowed) is what the call took; all zero for one that never
+ * ran. */
 typedef void (*mr_completion)(void* user_data, uint64_t call_id,
-                              mr_value* result);
+                              mr_value* result, const mr_call_report* report);
 
 /* Queues an evaluation on the sandbox's own thread and returns its call id
  * (never 0). The code is copied. A result that is a promise is waited for:
@@ -210,7 +238,7 @@ typedef void (*mr_completion)(void* user_data, uint64_t call_id,
  * timers meanwhile; the time limit counts from when the call starts running
  * and covers the wait. */
 uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
-                       size_t code_units, double timeout_ms, int flags,
+                       size_t code_units, mr_limits limits, int flags,
                        mr_completion completion, void* user_data);
 
 /* Code cache (README "Code cache"). V8 checks a cache's version, flags
@@ -244,14 +272,14 @@ typedef struct mr_code_cache {
  * NONE. */
 void mr_eval_cached(mr_sandbox* sandbox, const uint16_t* code,
                     size_t code_units, const uint8_t* cache,
-                    size_t cache_length, double timeout_ms, int flags,
+                    size_t cache_length, mr_limits limits, int flags,
                     mr_value* out, mr_code_cache* cache_out);
 
 /* mr_eval_async with a code cache (copied). With MR_EVAL_CODE_CACHE, what
  * came of it is kept for mr_code_cache_take. */
 uint64_t mr_eval_async_cached(mr_sandbox* sandbox, const uint16_t* code,
                               size_t code_units, const uint8_t* cache,
-                              size_t cache_length, double timeout_ms,
+                              size_t cache_length, mr_limits limits,
                               int flags, mr_completion completion,
                               void* user_data);
 
@@ -268,7 +296,7 @@ void mr_code_cache_release(mr_code_cache* cache);
 /* mr_call, asynchronously: as mr_eval_async. Path and arguments are copied. */
 uint64_t mr_call_async(mr_sandbox* sandbox, const uint16_t* path,
                        size_t path_units, const mr_value* args, size_t argc,
-                       double timeout_ms, int flags, mr_completion completion,
+                       mr_limits limits, int flags, mr_completion completion,
                        void* user_data);
 
 /* Cancels an asynchronous call: a queued one completes with
@@ -304,13 +332,13 @@ typedef enum mr_handle_op {
 } mr_handle_op;
 
 void mr_handle_op_run(mr_sandbox* sandbox, int op, uint32_t handle,
-                      const mr_value* args, size_t argc, double timeout_ms,
+                      const mr_value* args, size_t argc, mr_limits limits,
                       int flags, mr_value* out);
 
 /* MR_HANDLE_CALL, asynchronously (see mr_eval_async). args as for CALL. */
 uint64_t mr_handle_call_async(mr_sandbox* sandbox, uint32_t handle,
                               const mr_value* args, size_t argc,
-                              double timeout_ms, int flags,
+                              mr_limits limits, int flags,
                               mr_completion completion, void* user_data);
 
 /* Lets the sandbox drop a handle's value. Thread-safe, never waits. Call
@@ -364,6 +392,41 @@ void mr_sandbox_set_console(mr_sandbox* sandbox, int enabled);
 /* Reads heap statistics. */
 void mr_heap_stats_get(mr_sandbox* sandbox, mr_heap_stats* out);
 
+/* What the last synchronous call (mr_eval, mr_call, mr_handle_op_run) that
+ * returned took; returns 0 (and leaves *out) when none has. Host thread;
+ * heap_used is read now, so call it before the next call. */
+int mr_last_call_report(mr_sandbox* sandbox, mr_call_report* out);
+
+/* What all the calls on a sandbox that have ended took, summed (async
+ * calls counted when they complete). */
+typedef struct mr_usage {
+  uint64_t calls;
+  double wall_ms;
+  double cpu_ms;
+  double host_ms;
+  uint64_t host_calls;
+} mr_usage;
+
+/* Reads the sums. Host thread. */
+void mr_usage_get(mr_sandbox* sandbox, mr_usage* out);
+
+/* Changes the memory limits between calls (0 for soft_memory: none).
+ * max_memory may be lowered, and raised again up to the cap the sandbox was
+ * created with (V8's heap was sized for it); returns -1 above that, and
+ * 0 otherwise. When the live heap and buffers are over a lowered cap, the
+ * next call fails with MR_ERROR_OUT_OF_MEMORY. Host thread, not inside a
+ * call on the sandbox. */
+int mr_sandbox_set_memory_limits(mr_sandbox* sandbox, uint64_t max_memory,
+                                 uint64_t soft_memory);
+
+/* Writes a heap snapshot (the JSON of Chrome DevTools' .heapsnapshot) into
+ * *out as an MR_VALUE_STRING_LATIN1 (V8 escapes every non-ASCII
+ * character), or a failure: MR_ERROR_VALUE when it would be larger than
+ * max_bytes, MR_ERROR_TIMEOUT when the sandbox stays busy with an async
+ * call past timeout_ms. Host thread, not inside a call on the sandbox. */
+void mr_heap_snapshot(mr_sandbox* sandbox, uint64_t max_bytes,
+                      double timeout_ms, mr_value* out);
+
 /* Asks the sandbox to collect all the garbage it can now. */
 void mr_low_memory_notification(mr_sandbox* sandbox);
 
@@ -387,14 +450,14 @@ void mr_sandbox_set_module_loader(mr_sandbox* sandbox, uint32_t function_id);
  * mr_eval_module_async. */
 void mr_eval_module(mr_sandbox* sandbox, const uint16_t* code,
                     size_t code_units, const uint16_t* name,
-                    size_t name_units, double timeout_ms, int flags,
+                    size_t name_units, mr_limits limits, int flags,
                     mr_value* out);
 
 /* mr_eval_module, asynchronously (see mr_eval_async): waits for async
  * loaders and top-level await. Code and name are copied. */
 uint64_t mr_eval_module_async(mr_sandbox* sandbox, const uint16_t* code,
                               size_t code_units, const uint16_t* name,
-                              size_t name_units, double timeout_ms, int flags,
+                              size_t name_units, mr_limits limits, int flags,
                               mr_completion completion, void* user_data);
 
 /* Frees what an output value owns. Safe on an already released value. */

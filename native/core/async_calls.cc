@@ -16,13 +16,13 @@ const char kCancelledBeforeRun[] = "the call was cancelled before it ran";
 }  // namespace
 
 std::unique_ptr<AsyncCall> Sandbox::NewAsyncCall(AsyncCall::Kind kind,
-                                                 double timeout_ms, int flags,
+                                                 mr_limits limits, int flags,
                                                  mr_completion completion,
                                                  void* user_data) {
   auto call = std::make_unique<AsyncCall>();
   call->kind = kind;
   call->flags = flags;
-  call->timeout_ms = timeout_ms;
+  call->limits = limits;
   call->completion = completion;
   call->user_data = user_data;
   return call;
@@ -30,9 +30,9 @@ std::unique_ptr<AsyncCall> Sandbox::NewAsyncCall(AsyncCall::Kind kind,
 
 uint64_t Sandbox::EvalAsync(const uint16_t* code, size_t units,
                             const uint8_t* cache, size_t cache_length,
-                            double timeout_ms, int flags,
+                            mr_limits limits, int flags,
                             mr_completion completion, void* user_data) {
-  auto call = NewAsyncCall(AsyncCall::Kind::kEval, timeout_ms, flags,
+  auto call = NewAsyncCall(AsyncCall::Kind::kEval, limits, flags,
                            completion, user_data);
   call->SetText(code, units);
   if ((flags & MR_EVAL_CODE_CACHE) && cache != nullptr) {
@@ -43,9 +43,9 @@ uint64_t Sandbox::EvalAsync(const uint16_t* code, size_t units,
 
 uint64_t Sandbox::CallAsync(const uint16_t* path, size_t units,
                             const mr_value* args, size_t argc,
-                            double timeout_ms, int flags,
+                            mr_limits limits, int flags,
                             mr_completion completion, void* user_data) {
-  auto call = NewAsyncCall(AsyncCall::Kind::kCall, timeout_ms, flags,
+  auto call = NewAsyncCall(AsyncCall::Kind::kCall, limits, flags,
                            completion, user_data);
   call->SetText(path, units);
   call->CopyArgs(args, argc);
@@ -53,9 +53,9 @@ uint64_t Sandbox::CallAsync(const uint16_t* path, size_t units,
 }
 
 uint64_t Sandbox::HandleCallAsync(uint32_t handle, const mr_value* args,
-                                  size_t argc, double timeout_ms, int flags,
+                                  size_t argc, mr_limits limits, int flags,
                                   mr_completion completion, void* user_data) {
-  auto call = NewAsyncCall(AsyncCall::Kind::kHandleCall, timeout_ms, flags,
+  auto call = NewAsyncCall(AsyncCall::Kind::kHandleCall, limits, flags,
                            completion, user_data);
   call->handle = handle;
   call->CopyArgs(args, argc);
@@ -116,9 +116,11 @@ void Sandbox::RunAsync(AsyncCall& call, Clock::time_point outer_deadline) {
   // Nested calls (see mr_call_nest) end with the call they run in: its flag
   // is restored afterwards.
   bool was_running = async_running_.exchange(true, std::memory_order_acq_rel);
+  Clock::time_point start = Clock::now();
   AsyncState state{&call,
-                   std::min(Watchdog::DeadlineAfter(call.timeout_ms),
+                   std::min(Watchdog::DeadlineAfter(call.limits.timeout_ms),
                             outer_deadline),
+                   CallMeter(call.limits.cpu_ms),
                    {}};
   mr_value out{};
   if (call.outer != nullptr && call.Cancelled()) {
@@ -128,9 +130,9 @@ void Sandbox::RunAsync(AsyncCall& call, Clock::time_point outer_deadline) {
     return;
   }
   YieldToSyncCallers();
-  bool finished =
-      RunSlice(call.id, state.deadline, &call.cancelled, false, &out,
-               [&](Slice& slice) { return RunAsyncSlice(slice, state); });
+  bool finished = RunSlice(
+      call.id, state.deadline, &call.cancelled, false, &out, &state.meter,
+      [&](Slice& slice) { return RunAsyncSlice(slice, state); });
   while (!finished) finished = StepAsync(state, &out);
   if (!state.promise.IsEmpty()) {
     std::lock_guard<std::timed_mutex> turn(slice_mutex_);
@@ -140,7 +142,14 @@ void Sandbox::RunAsync(AsyncCall& call, Clock::time_point outer_deadline) {
   async_running_.store(was_running, std::memory_order_release);
   // Its console output goes to the host before its result.
   bridge_.DrainOneWay([this] { return closing(); });
-  call.Complete(&out);
+  mr_call_report report{};
+  state.meter.Report(Clock::now() - start, memory_->LastHeapFigures().used,
+                     &report);
+  {
+    MutexLock lock(async_usage_mutex_);
+    AddToUsage(report, &async_usage_);
+  }
+  call.Complete(&out, &report);
 }
 
 Step Sandbox::RunAsyncSlice(Slice& slice, AsyncState& state) {
@@ -233,9 +242,14 @@ bool Sandbox::StepAsync(AsyncState& state, mr_value* out) {
     AbandonAsync(state, MR_ERROR_TIMEOUT, out);
     return true;
   }
+  if (state.meter.cpu_limited() && state.meter.cpu_left_ns() <= 0) {
+    AbandonAsync(state, MR_ERROR_CPU_TIMEOUT, out);
+    return true;
+  }
   YieldToSyncCallers();
-  return RunSlice(call.id, state.deadline, &call.cancelled, false, out,
-                  [&](Slice& slice) { return RunAsyncSlice(slice, state); });
+  return RunSlice(
+      call.id, state.deadline, &call.cancelled, false, out, &state.meter,
+      [&](Slice& slice) { return RunAsyncSlice(slice, state); });
 }
 
 void Sandbox::AbandonAsync(AsyncState& state, mr_value_type type,
@@ -243,6 +257,9 @@ void Sandbox::AbandonAsync(AsyncState& state, mr_value_type type,
   switch (type) {
     case MR_ERROR_TIMEOUT:
       SetFailure(out, type, "", "the call exceeded its time limit");
+      break;
+    case MR_ERROR_CPU_TIMEOUT:
+      SetFailure(out, type, "", "the call exceeded its CPU time limit");
       break;
     case MR_ERROR_CANCELLED:
       SetFailure(out, type, "", "the call was cancelled");

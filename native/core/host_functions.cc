@@ -4,6 +4,8 @@
 // through the HostBridge while the sandbox's thread waits), and its result
 // or failure comes back as the call's value, a thrown Error, or a promise
 // the host settles later (HostPromiseTable). See sandbox.h.
+#include <optional>
+
 #include "core/path_binder.h"
 #include "core/sandbox.h"
 #include "wire/failure.h"
@@ -31,7 +33,10 @@ void Sandbox::SetHost(mr_host_function function, mr_host_wakeup wakeup,
 bool Sandbox::Expose(const uint16_t* path, size_t units, uint32_t function_id,
                      mr_value* error) {
   mr_value out{};
-  RunSyncCall(kExposeTimeoutMs, 0, &out, [&](Slice& slice) {
+  // Not a call of the host's: the last call's report and the sums stay.
+  mr_call_report last_report = last_report_;
+  mr_usage usage = sync_usage_;
+  RunSyncCall(mr_limits{kExposeTimeoutMs, 0}, 0, &out, [&](Slice& slice) {
     // Named after the last part of the path.
     size_t last = units;
     while (last > 0 && path[last - 1] != u'.') --last;
@@ -55,6 +60,8 @@ bool Sandbox::Expose(const uint16_t* path, size_t units, uint32_t function_id,
     slice.result = v8::Undefined(isolate_);
     return Step::kValue;
   });
+  last_report_ = last_report;
+  sync_usage_ = usage;
   if (out.type >= MR_ERROR_FIRST) {
     *error = out;
     return false;
@@ -115,6 +122,30 @@ bool Sandbox::ExchangeWithHost(
     v8::Local<v8::Context> context,
     const std::shared_ptr<HostBridge::Request>& request) {
   bool answered = true;
+  // The host function's time is the host's: counted in the call's report,
+  // and paused on its CPU meter.
+  struct HostTime {
+    Sandbox* self;
+    CallMeter* meter;
+    bool cpu;
+    Clock::time_point start = Clock::now();
+    HostTime(Sandbox* sandbox, CallMeter* call_meter)
+        : self(sandbox),
+          meter(call_meter),
+          cpu(sandbox->watchdog_->MeteringCpu()) {
+      if (cpu) self->watchdog_->PauseCpu();
+    }
+    ~HostTime() {
+      if (cpu) self->watchdog_->ResumeCpu();
+      if (meter == nullptr) return;
+      ++meter->host_calls;
+      meter->host_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            Clock::now() - start)
+                            .count();
+    }
+  };
+  std::optional<HostTime> host_time;
+  host_time.emplace(this, meter_);
   if (bridge_.OnHostThread()) {
     // The host function is JavaScript of Node's isolate, on this thread.
     auto call = [&] {
@@ -133,6 +164,7 @@ bool Sandbox::ExchangeWithHost(
       return watchdog_->Peek() != Watchdog::Stop::kNone || closing();
     });
   }
+  host_time.reset();
   if (!answered) {
     // The call was stopped (time limit, cancel, close) while the host
     // function ran: end the script; the watchdog says why.

@@ -2,7 +2,14 @@
 // of the other files.
 #include "core/sandbox.h"
 
+#include <v8-profiler.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
 #include "core/limits/builtin_guard.h"
+#include "core/limits/fault_injection.h"
 #include "core/limits/wasm_memory_guard.h"
 #include "wire/failure.h"
 
@@ -82,6 +89,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
                NativesSyntaxGuard::kRefusal, error, MR_ERROR_UNSAFE_FLAGS) ||
         !Check(self.InstallConsole(context), "could not install the console",
                error) ||
+        !Check(InstallFaultInjection(isolate, context),
+               "could not install the fault injection", error) ||
         !Check(v8::Script::Compile(context, v8::String::NewFromUtf8Literal(
                                                 isolate, "(function () {})"))
                        .ToLocalChecked()
@@ -217,6 +226,126 @@ void Sandbox::ReviveIfRoomAgain() {
         budget_.max_bytes() * 9 / 10) {
       exhausted_.store(false, std::memory_order_relaxed);
     }
+  }
+}
+
+bool Sandbox::SetMemoryLimits(uint64_t max_memory, uint64_t soft_memory) {
+  if (!budget_.set_max_bytes(static_cast<size_t>(max_memory))) return false;
+  memory_->set_soft_limit(static_cast<size_t>(soft_memory));
+  recheck_cap_.store(true, std::memory_order_relaxed);
+  std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::try_to_lock);
+  if (turn.owns_lock()) {
+    // What is live now, not the last GC's figure with its garbage, decides
+    // whether the next call may run (RefuseIfOverCap); a raised cap may
+    // revive a sandbox given up after a cap hit.
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    isolate_->LowMemoryNotification();
+    ReviveIfRoomAgain();
+  }
+  return true;
+}
+
+namespace {
+
+// Collects a heap snapshot's JSON up to a size, and gives up on a snapshot
+// that takes past its deadline.
+class SnapshotWriter : public v8::OutputStream, public v8::ActivityControl {
+ public:
+  static constexpr uint64_t kJsonBytesPerObject = 100;
+
+  SnapshotWriter(size_t max_bytes, Watchdog::Clock::time_point deadline)
+      : max_bytes_(max_bytes), deadline_(deadline) {}
+
+  // v8::OutputStream
+  void EndOfStream() override {}
+  int GetChunkSize() override { return 64 * 1024; }
+  WriteResult WriteAsciiChunk(char* data, int size) override {
+    if (size < 0 || text_.size() + static_cast<size_t>(size) > max_bytes_) {
+      too_large_ = true;
+      return v8::OutputStream::kAbort;
+    }
+    text_.append(data, static_cast<size_t>(size));
+    return v8::OutputStream::kContinue;
+  }
+
+  // v8::ActivityControl: called as the snapshot is built, with the number
+  // of objects it will hold. V8 uses ~1 KB of host memory per object while
+  // it builds one, and writes ~100-150 bytes of JSON for it: a heap with
+  // more objects than the JSON limit allows is refused at the first report,
+  // before that memory is spent.
+  ControlOption ReportProgressValue(uint32_t, uint32_t total) override {
+    if (static_cast<uint64_t>(total) * kJsonBytesPerObject > max_bytes_) {
+      too_large_ = true;
+      return v8::ActivityControl::kAbort;
+    }
+    if (Watchdog::Clock::now() < deadline_) {
+      return v8::ActivityControl::kContinue;
+    }
+    timed_out_ = true;
+    return v8::ActivityControl::kAbort;
+  }
+
+  std::string& text() { return text_; }
+  bool too_large() const { return too_large_; }
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  const size_t max_bytes_;
+  const Watchdog::Clock::time_point deadline_;
+  std::string text_;
+  bool too_large_ = false;
+  bool timed_out_ = false;
+};
+
+}  // namespace
+
+void Sandbox::HeapSnapshot(uint64_t max_bytes, double timeout_ms,
+                           mr_value* out) {
+  Clock::time_point deadline = Watchdog::DeadlineAfter(timeout_ms);
+  std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::defer_lock);
+  Acquired acquired = turn.try_lock()
+                          ? Acquired::kLocked
+                          : AcquireOnHostThread(&turn, deadline, [] {});
+  if (acquired != Acquired::kLocked) {
+    SetFailure(out, MR_ERROR_TIMEOUT, "",
+               "the heap snapshot exceeded its time limit waiting for the "
+               "sandbox, which an async call was using");
+    return;
+  }
+  SnapshotWriter writer(static_cast<size_t>(max_bytes), deadline);
+  {
+    v8::Locker locker(isolate_);
+    v8::Isolate::Scope isolate_scope(isolate_);
+    v8::HandleScope handle_scope(isolate_);
+    v8::HeapProfiler* profiler = isolate_->GetHeapProfiler();
+    v8::HeapProfiler::HeapSnapshotOptions options;
+    options.control = &writer;
+    const v8::HeapSnapshot* snapshot = profiler->TakeHeapSnapshot(options);
+    if (snapshot != nullptr) {
+      snapshot->Serialize(&writer, v8::HeapSnapshot::kJSON);
+      const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
+    }
+    profiler->DeleteAllHeapSnapshots();
+  }
+  if (writer.timed_out()) {
+    SetFailure(out, MR_ERROR_TIMEOUT, "",
+               "the heap snapshot exceeded its time limit");
+  } else if (writer.too_large()) {
+    SetFailure(out, MR_ERROR_VALUE, "RangeError",
+               "the heap snapshot would be larger than its limit of " +
+                   std::to_string(max_bytes) + " bytes");
+  } else {
+    std::string& text = writer.text();
+    // The JSON is ASCII: V8 escapes every other character.
+    auto* bytes = static_cast<uint8_t*>(std::malloc(text.size() + 1));
+    if (bytes == nullptr) {
+      SetFailure(out, MR_ERROR_VALUE, "RangeError",
+                 "no memory for the heap snapshot");
+      return;
+    }
+    std::memcpy(bytes, text.data(), text.size());
+    *out = mr_value{MR_VALUE_STRING_LATIN1, 0, bytes, text.size()};
   }
 }
 

@@ -34,6 +34,7 @@
 
 #include "core/runtime/thread_annotations.h"
 #include "capi/mini_racer.h"
+#include "core/call_meter.h"
 #include "core/handle_table.h"
 #include "core/code_cache.h"
 #include "core/host_bridge.h"
@@ -68,24 +69,27 @@ class Sandbox {
 
   // Synchronous calls, on the host's thread. flags: MR_EVAL_DISCARD_RESULT,
   // MR_RESULT_HANDLES; with a `cache`, MR_EVAL_CODE_CACHE (code_cache.h).
-  void Eval(const uint16_t* code, size_t units, double timeout_ms, int flags,
+  void Eval(const uint16_t* code, size_t units, mr_limits limits, int flags,
             mr_value* out, CodeCacheRun* cache);
   void Call(const uint16_t* path, size_t units, const mr_value* args,
-            size_t argc, double timeout_ms, int flags, mr_value* out);
+            size_t argc, mr_limits limits, int flags, mr_value* out);
   // See mr_handle_op_run.
   void HandleOp(int op, uint32_t handle, const mr_value* args, size_t argc,
-                double timeout_ms, int flags, mr_value* out);
+                mr_limits limits, int flags, mr_value* out);
+  // See mr_last_call_report and mr_usage_get.
+  bool LastCallReport(mr_call_report* out);
+  void GetUsage(mr_usage* out);
   void Cancel() { watchdog_->Cancel(); }
 
   // ES modules (modules/module_calls.cc): evaluates `code` as a module named
   // `name` (with MR_MODULE_IMPORT, imports the module `code` names through
   // the loader) and gives its namespace. See mr_eval_module.
   void EvalModule(const uint16_t* code, size_t units, const uint16_t* name,
-                  size_t name_units, double timeout_ms, int flags,
+                  size_t name_units, mr_limits limits, int flags,
                   mr_value* out);
   uint64_t EvalModuleAsync(const uint16_t* code, size_t units,
                            const uint16_t* name, size_t name_units,
-                           double timeout_ms, int flags,
+                           mr_limits limits, int flags,
                            mr_completion completion, void* user_data);
   // The host function that loads modules (0: none).
   void SetModuleLoader(uint32_t function_id);
@@ -94,17 +98,17 @@ class Sandbox {
   // result there. Each returns the call's id.
   // `cache` (copied) as mr_eval_async_cached: see TakeCodeCache.
   uint64_t EvalAsync(const uint16_t* code, size_t units, const uint8_t* cache,
-                     size_t cache_length, double timeout_ms, int flags,
+                     size_t cache_length, mr_limits limits, int flags,
                      mr_completion completion, void* user_data);
   // What came of an async eval's code cache (see mr_code_cache_take).
   void TakeCodeCache(uint64_t call_id, CodeCacheRun* run) {
     code_caches_.Take(call_id, run);
   }
   uint64_t CallAsync(const uint16_t* path, size_t units, const mr_value* args,
-                     size_t argc, double timeout_ms, int flags,
+                     size_t argc, mr_limits limits, int flags,
                      mr_completion completion, void* user_data);
   uint64_t HandleCallAsync(uint32_t handle, const mr_value* args, size_t argc,
-                           double timeout_ms, int flags,
+                           mr_limits limits, int flags,
                            mr_completion completion, void* user_data);
   void CancelAsync(uint64_t call_id);
   // See mr_call_nest.
@@ -124,6 +128,9 @@ class Sandbox {
 
   void GetHeapStats(mr_heap_stats* out);
   void LowMemoryNotification();
+  // See mr_sandbox_set_memory_limits and mr_heap_snapshot (sandbox.cc).
+  bool SetMemoryLimits(uint64_t max_memory, uint64_t soft_memory);
+  void HeapSnapshot(uint64_t max_bytes, double timeout_ms, mr_value* out);
 
   // Before the destructor, so that it never waits long: stops the async
   // thread, waiting at most `grace` for a running call to end (see
@@ -148,15 +155,16 @@ class Sandbox {
   // Runs one stretch of JavaScript for call `call_id`. Returns true when
   // the call is over (its result or failure is in *out), false when its
   // body returned kPending. `sync`: a synchronous caller, counted in
-  // sync_waiting_ until it holds the isolate.
+  // sync_waiting_ until it holds the isolate. `meter`: the call's CPU
+  // limit and report, across its slices.
   bool RunSlice(uint64_t call_id, Deadline deadline,
                 const std::atomic<bool>* cancelled, bool sync, mr_value* out,
-                SliceBody body);
+                CallMeter* meter, SliceBody body);
   // A slice inside a host function called from a slice on this thread: it
-  // runs under its own deadline and the outer slice's; a stop other than
-  // its own deadline is left to the outer slice.
+  // runs under its own deadline and the outer slice's, and its own CPU
+  // limit; a stop other than its own limits is left to the outer slice.
   bool RunNestedSlice(Clock::time_point deadline, mr_value* out,
-                      SliceBody body);
+                      CallMeter* meter, SliceBody body);
   // Host thread, isolate taken: waits for it (until `deadline`), answering
   // host requests, or hands the slice to the sandbox thread.
   enum class Acquired { kLocked, kHandedOver, kTimedOut };
@@ -165,6 +173,9 @@ class Sandbox {
                                const std::function<void()>& run_elsewhere);
   // Throws (and returns true) when V8's flags now allow `%` syntax.
   bool RefuseIfUnsafeFlags(Slice& slice);
+  // Throws (and returns true) while the live heap is over a cap that
+  // SetMemoryLimits lowered under it.
+  bool RefuseIfOverCap(Slice& slice);
   // After a slice's body: copies a value out (kValue) or describes the
   // exception of a failure into *described.
   void CopyOutOrDescribe(Slice& slice, const v8::TryCatch& try_catch,
@@ -193,7 +204,7 @@ class Sandbox {
   // ---- Synchronous calls (sync_calls.cc) ----
   // One slice on the calling thread with the result mode from `flags`,
   // then a wake-up for an async call waiting meanwhile.
-  void RunSyncCall(double timeout_ms, int flags, mr_value* out,
+  void RunSyncCall(mr_limits limits, int flags, mr_value* out,
                    SliceBody body);
 
   // ---- Call bodies (call_bodies.cc): false with an exception pending ----
@@ -225,11 +236,12 @@ class Sandbox {
   struct AsyncState {
     AsyncCall* call;
     Clock::time_point deadline;
+    CallMeter meter;
     v8::Global<v8::Promise> promise;
     Clock::time_point next_timer = Clock::time_point::max();
   };
   std::unique_ptr<AsyncCall> NewAsyncCall(AsyncCall::Kind kind,
-                                          double timeout_ms, int flags,
+                                          mr_limits limits, int flags,
                                           mr_completion completion,
                                           void* user_data);
   uint64_t PostAsync(std::unique_ptr<AsyncCall> call);
@@ -304,6 +316,15 @@ class Sandbox {
   // it runs for.
   std::atomic<std::thread::id> slice_owner_{};
   uint64_t current_call_id_ = 0;
+  // The running call's meter (host functions count into it), and the
+  // report of the last synchronous call (host thread).
+  CallMeter* meter_ = nullptr;
+  mr_call_report last_report_{};
+  // The sums of the reports: of synchronous calls (host thread), and of
+  // async calls (written by the sandbox's thread).
+  mr_usage sync_usage_{};
+  Mutex async_usage_mutex_;
+  mr_usage async_usage_ MR_GUARDED_BY(async_usage_mutex_){};
   // Slices running nested in host functions (microtasks wait for the
   // outermost).
   int nesting_ = 0;
@@ -318,6 +339,9 @@ class Sandbox {
   // Set when a host function turned unsafe flags on mid-call, and the call
   // was ended for it (the slice runner's thread only).
   bool stopped_for_unsafe_flags_ = false;
+  // Set when SetMemoryLimits lowered the cap: the next slice checks the
+  // live heap against it.
+  std::atomic<bool> recheck_cap_{false};
   // Set when a memory-cap hit left no room to go on.
   std::atomic<bool> exhausted_{false};
   StackLimit stack_limit_;

@@ -2,6 +2,7 @@
 // through RunSlice, which owns the order of things (lock, limits, run,
 // settle, copy out, classify the failure, recover). See sandbox.h.
 #include <chrono>
+#include <string>
 
 #include "core/runtime/queued_work.h"
 #include "core/sandbox.h"
@@ -33,7 +34,7 @@ bool Slice::Refuse(mr_value_type kind, const char* message) {
 
 bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
                        const std::atomic<bool>* cancelled, bool sync,
-                       mr_value* out, SliceBody body) {
+                       mr_value* out, CallMeter* meter, SliceBody body) {
   // A synchronous caller stops counting as waiting once it holds the
   // isolate, or gives up: exactly once on every path.
   auto stop_waiting = [&] {
@@ -58,7 +59,7 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
       std::this_thread::get_id()) {
     // Called back from a host function of a call running on this thread.
     stop_waiting();
-    return RunNestedSlice(deadline, out, body);
+    return RunNestedSlice(deadline, out, meter, body);
   }
   bool parks = sync;
   // Wakes a host thread waiting for the isolate once it is released (this
@@ -69,11 +70,24 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   } release_notice{&bridge_};
   std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::try_to_lock);
   if (!turn.owns_lock()) {
+    // Waiting for the isolate is not the call's CPU (the report leaves it
+    // out).
+    Clock::time_point wait_start = Clock::now();
+    struct WaitMeter {
+      CallMeter* meter;
+      Clock::time_point start;
+      ~WaitMeter() {
+        meter->wait_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              Clock::now() - start)
+                              .count();
+      }
+    } wait_meter{meter, wait_start};
     Acquired acquired = Acquired::kLocked;
     if (sync && bridge_.OnHostThread()) {
       bool finished = true;
       acquired = AcquireOnHostThread(&turn, deadline, [&] {
-        finished = RunSlice(call_id, deadline, cancelled, false, out, body);
+        finished =
+            RunSlice(call_id, deadline, cancelled, false, out, meter, body);
       });
       if (acquired == Acquired::kHandedOver) {
         stop_waiting();
@@ -103,6 +117,7 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     ~OwnerReset() { owner->store(std::thread::id(), std::memory_order_release); }
   } owner_reset{&slice_owner_};
   current_call_id_ = call_id;
+  meter_ = meter;
   stopped_for_unsafe_flags_ = false;
   tasks_->SetRunningCall(call_id, std::this_thread::get_id());
   v8::Isolate::Scope isolate_scope(isolate_);
@@ -115,7 +130,12 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   timers_->set_owner(call_id);
   owned_promises_->set_owner(call_id);
   memory_->BeginCall();
-  watchdog_->Begin(deadline, call_id);
+  // Async slices always read the CPU clock (for the report); a sync call
+  // only when limited, the read costing as much as a small call.
+  watchdog_->Begin(deadline, call_id,
+                   Watchdog::CpuSpec{meter->cpu_limited() ? meter->cpu_left_ns()
+                                                          : 0,
+                                     !parks});
   // A cancel or close that came before Begin found nothing to terminate.
   if ((cancelled != nullptr && cancelled->load(std::memory_order_acquire)) ||
       closing()) {
@@ -130,7 +150,9 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     v8::HandleScope call_scope(isolate_);
     v8::TryCatch try_catch(isolate_);
     Slice slice(isolate_, context);
-    step = RefuseIfUnsafeFlags(slice) ? Step::kFailed : body(slice);
+    step = RefuseIfUnsafeFlags(slice) || RefuseIfOverCap(slice)
+               ? Step::kFailed
+               : body(slice);
     memory_->CheckAfterRun();
     if (memory_->HeapCapReachedInCall()) step = Step::kFailed;
     // Describing an error may run sandbox code (getters on the error), so
@@ -152,7 +174,12 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
     terminated = try_catch.HasTerminated() || isolate_->IsExecutionTerminating();
   }
   memory_->LeaveCall();
-  Watchdog::Stop stop = watchdog_->End();
+  int64_t cpu_used_ns = -1;
+  Watchdog::Stop stop = watchdog_->End(&cpu_used_ns);
+  if (cpu_used_ns >= 0) {
+    meter->cpu_ns += cpu_used_ns;
+    meter->cpu_measured = true;
+  }
   bool cap_reached = memory_->CapReachedInCall();
   if (terminated || stop != Watchdog::Stop::kNone || cap_reached) {
     isolate_->CancelTerminateExecution();
@@ -190,12 +217,21 @@ bool Sandbox::RunSlice(uint64_t call_id, Deadline deadline_spec,
   bool finished = step != Step::kPending;
   if (finished) DropCallState(call_id);
   current_call_id_ = 0;
+  meter_ = nullptr;
   tasks_->SetRunningCall(0, std::thread::id());
   return finished;
 }
 
 bool Sandbox::RunNestedSlice(Clock::time_point deadline, mr_value* out,
-                             SliceBody body) {
+                             CallMeter* meter, SliceBody body) {
+  // Host functions of the nested call count into its own meter.
+  CallMeter* outer_meter = meter_;
+  meter_ = meter;
+  struct MeterReset {
+    Sandbox* self;
+    CallMeter* outer;
+    ~MeterReset() { self->meter_ = outer; }
+  } meter_reset{this, outer_meter};
   v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   v8::HandleScope handle_scope(isolate_);
@@ -207,7 +243,10 @@ bool Sandbox::RunNestedSlice(Clock::time_point deadline, mr_value* out,
   {
     v8::TryCatch try_catch(isolate_);
     Slice slice(isolate_, context);
-    watchdog_->BeginNested(deadline);
+    watchdog_->BeginNested(
+        deadline, Watchdog::CpuSpec{meter->cpu_limited() ? meter->cpu_left_ns()
+                                                         : 0,
+                                    false});
     ++nesting_;
     step = RefuseIfUnsafeFlags(slice) ? Step::kFailed : body(slice);
     --nesting_;
@@ -221,6 +260,10 @@ bool Sandbox::RunNestedSlice(Clock::time_point deadline, mr_value* out,
   // other stop is left pending: the outer slice ends with it too.
   bool cap_reached = memory_->CapReachedInCall();
   Watchdog::NestedEnd end = watchdog_->EndNested(!cap_reached);
+  if (end.cpu_used_ns >= 0) {
+    meter->cpu_ns += end.cpu_used_ns;
+    meter->cpu_measured = true;
+  }
   if ((terminated || end.stop != Watchdog::Stop::kNone) &&
       step == Step::kValue) {
     DropValue(out, &step);
@@ -262,6 +305,26 @@ bool Sandbox::RefuseIfUnsafeFlags(Slice& slice) {
   return true;
 }
 
+bool Sandbox::RefuseIfOverCap(Slice& slice) {
+  if (!recheck_cap_.load(std::memory_order_relaxed)) return false;
+  // (SetMemoryLimits collected the garbage: these are live bytes.)
+  if (!budget_.over()) {
+    recheck_cap_.store(false, std::memory_order_relaxed);
+    return false;
+  }
+  slice.failure = MR_ERROR_OUT_OF_MEMORY;
+  std::string message =
+      "the sandbox's live heap and buffers (" +
+      std::to_string(budget_.heap_used() + budget_.external_bytes()) +
+      " bytes) are over its memory cap (" +
+      std::to_string(budget_.max_bytes()) +
+      " bytes), lowered by setLimits: raise maxMemory or create a new "
+      "MiniRacer";
+  isolate_->ThrowException(v8::Exception::RangeError(
+      v8::String::NewFromUtf8(isolate_, message.c_str()).ToLocalChecked()));
+  return true;
+}
+
 void Sandbox::CopyOutOrDescribe(Slice& slice, const v8::TryCatch& try_catch,
                                 Step* step, mr_value* out,
                                 mr_value* described) {
@@ -295,6 +358,10 @@ void Sandbox::SetCallFailure(mr_value* out, bool cap_reached,
                "the sandbox reached its memory cap");
   } else if (stop == Watchdog::Stop::kTimedOut) {
     SetFailure(out, MR_ERROR_TIMEOUT, "", "the call exceeded its time limit",
+               watchdog_->StoppedStack());
+  } else if (stop == Watchdog::Stop::kCpuTimedOut) {
+    SetFailure(out, MR_ERROR_CPU_TIMEOUT, "",
+               "the call exceeded its CPU time limit",
                watchdog_->StoppedStack());
   } else if (stop == Watchdog::Stop::kCancelled && closing) {
     SetFailure(out, MR_ERROR_CLOSED, "",

@@ -19,8 +19,8 @@
 
 namespace mini_racer_fuzz {
 
-constexpr double kCallTimeoutMs = 1000;
-constexpr double kAsyncTimeoutMs = 300;
+constexpr mr_limits kCallLimits = {1000, 0};
+constexpr mr_limits kAsyncLimits = {300, 0};
 constexpr size_t kMaxOps = 24;
 constexpr size_t kMaxArgs = 5;
 
@@ -63,7 +63,8 @@ struct Completion {
   mr_value result{};
 };
 
-void OnComplete(void* user_data, uint64_t, mr_value* result);
+void OnComplete(void* user_data, uint64_t, mr_value* result,
+                const mr_call_report*);
 void Await(Completion* c, uint64_t site);
 
 // ---- The API's contract, and feedback for libFuzzer (fuzz_contract.cc) ----

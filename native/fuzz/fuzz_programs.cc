@@ -13,12 +13,12 @@ void CallPath(const char* path_ascii, const mr_value* args, size_t argc,
               int flags, mr_value* out) {
   std::u16string path = U16(path_ascii);
   mr_call(g.sandbox, reinterpret_cast<const uint16_t*>(path.data()),
-          path.size(), args, argc, kCallTimeoutMs, flags, out);
+          path.size(), args, argc, kCallLimits, flags, out);
 }
 
 void PokeHandle(uint32_t id) {
   mr_value out{};
-  mr_handle_op_run(g.sandbox, MR_HANDLE_KEYS, id, nullptr, 0, kCallTimeoutMs,
+  mr_handle_op_run(g.sandbox, MR_HANDLE_KEYS, id, nullptr, 0, kCallLimits,
                    0, &out);
   Finish(&out, 0x6b);
   const char* key_text[] = {"0", "length", "size", "constructor", "x"};
@@ -29,7 +29,7 @@ void PokeHandle(uint32_t id) {
     key.length = std::strlen(k);
     for (int op : {MR_HANDLE_GET, MR_HANDLE_HAS}) {
       mr_value r{};
-      mr_handle_op_run(g.sandbox, op, id, &key, 1, kCallTimeoutMs,
+      mr_handle_op_run(g.sandbox, op, id, &key, 1, kCallLimits,
                        MR_RESULT_HANDLES, &r);
       Finish(&r, 0x70 + op);
     }
@@ -116,7 +116,7 @@ void RunProgram(const uint8_t* data, size_t size) {
         int flags = fdp.ConsumeBool() ? MR_RESULT_HANDLES : 0;
         mr_value out{};
         mr_call(g.sandbox, reinterpret_cast<const uint16_t*>(path.data()),
-                path.size(), args.data(), args.size(), kCallTimeoutMs, flags,
+                path.size(), args.data(), args.size(), kCallLimits, flags,
                 &out);
         if (path == U16("fz.walk") || path == U16("fz.hostWalk")) FeedTags(out);
         Finish(&out, site + (path.size() & 31));
@@ -132,7 +132,7 @@ void RunProgram(const uint8_t* data, size_t size) {
         int flags = fdp.ConsumeBool() ? MR_RESULT_HANDLES : 0;
         mr_value out{};
         mr_handle_op_run(g.sandbox, hop, handle, args.data(), args.size(),
-                         kCallTimeoutMs, flags, &out);
+                         kCallLimits, flags, &out);
         Finish(&out, site + hop + 1);
         break;
       }
@@ -178,12 +178,12 @@ void RunProgram(const uint8_t* data, size_t size) {
           std::u16string path = PickPath(fdp);
           mr_call_async(g.sandbox,
                         reinterpret_cast<const uint16_t*>(path.data()),
-                        path.size(), args.data(), args.size(), kAsyncTimeoutMs,
+                        path.size(), args.data(), args.size(), kAsyncLimits,
                         flags, OnComplete, &c);
         } else {
           uint32_t handle = static_cast<uint32_t>(PickHandleId(fdp));
           mr_handle_call_async(g.sandbox, handle, args.data(), args.size(),
-                               kAsyncTimeoutMs, flags, OnComplete, &c);
+                               kAsyncLimits, flags, OnComplete, &c);
         }
         // The arguments were copied: scribble over ours.
         for (auto& block : arena.blocks) std::memset(block.data(), 0xA5, block.size());

@@ -57,7 +57,7 @@ bool CreateSandbox() {
   std::u16string code = U16(kPrelude);
   mr_value out{};
   mr_eval(g.sandbox, reinterpret_cast<const uint16_t*>(code.data()),
-          code.size(), 10000, MR_EVAL_DISCARD_RESULT, &out);
+          code.size(), mr_limits{10000, 0}, MR_EVAL_DISCARD_RESULT, &out);
   if (out.type >= MR_ERROR_FIRST) {
     std::fprintf(stderr, "mini_racer_fuzz: prelude failed: %.*s\n",
                  static_cast<int>(out.length),
@@ -105,7 +105,7 @@ void HostFunction(void*, uint64_t call_id, uint32_t function_id,
     ++g.host_depth;
     std::u16string path = U16("fz.pair");
     mr_call(g.sandbox, reinterpret_cast<const uint16_t*>(path.data()),
-            path.size(), &answer.value, 1, kCallTimeoutMs, 0, result);
+            path.size(), &answer.value, 1, kCallLimits, 0, result);
     --g.host_depth;
     Inspect(*result, 0x4e57);  // the sandbox takes it back and frees it
     return;
@@ -118,7 +118,8 @@ void HostFunction(void*, uint64_t call_id, uint32_t function_id,
   }
 }
 
-void OnComplete(void* user_data, uint64_t, mr_value* result) {
+void OnComplete(void* user_data, uint64_t, mr_value* result,
+                const mr_call_report*) {
   auto* c = static_cast<Completion*>(user_data);
   {
     std::lock_guard<std::mutex> lock(g.mutex);

@@ -11,6 +11,7 @@ import { isMainThread } from "node:worker_threads";
 import { NativeBuildError } from "../errors";
 import { errorFromNative } from "./native_errors";
 import type { CallFlag, HandleOp } from "./wire_constants";
+import type { CallLimits, CallReport, Usage } from "../options";
 
 /** Heap figures as the binding reports them. */
 export interface NativeHeapStats {
@@ -33,14 +34,14 @@ export type WireValue = undefined | null | boolean | number | string | Uint8Arra
  */
 export type HostReply = WireValue | { promise: number };
 
-/** Receives each async call's outcome: its value, or the error to reject with. */
-export type AsyncCompletion = (id: number, ok: boolean, value: unknown) => void;
+/** Receives each async call's outcome: its value, or the error to reject with, and what it took. */
+export type AsyncCompletion = (id: number, ok: boolean, value: unknown, report: CallReport) => void;
 
 /** One sandbox: an isolate and its context. */
 export interface NativeSandbox {
   /** With CallFlag.CodeCache: compiles from `cache` if given; takeCodeCache(0) then tells what came of it. */
-  eval(code: string, timeoutMs: number, flags?: CallFlag, cache?: Uint8Array): WireValue;
-  call(path: string, args: WireValue[], timeoutMs: number, flags?: CallFlag): WireValue;
+  eval(code: string, limits: CallLimits, flags?: CallFlag, cache?: Uint8Array): WireValue;
+  call(path: string, args: WireValue[], limits: CallLimits, flags?: CallFlag): WireValue;
   cancel(): void;
   heapStats(): NativeHeapStats;
   lowMemoryNotification(): void;
@@ -49,7 +50,7 @@ export interface NativeSandbox {
   /** Opens the channel async results arrive through (idempotent). */
   startAsync(onComplete: AsyncCompletion): void;
   /** Queues an evaluation on the sandbox's thread; returns the call id. */
-  evalAsync(code: string, timeoutMs: number, flags?: CallFlag, cache?: Uint8Array): number;
+  evalAsync(code: string, limits: CallLimits, flags?: CallFlag, cache?: Uint8Array): number;
   /**
    * What came of the code cache of async eval `id` (after its completion), or
    * of the last synchronous eval with CallFlag.CodeCache (id 0): a
@@ -57,14 +58,22 @@ export interface NativeSandbox {
    */
   takeCodeCache(id: number): [number, Uint8Array?];
   /** Queues a call on the sandbox's thread; returns the call id. */
-  callAsync(path: string, args: WireValue[], timeoutMs: number, flags?: CallFlag): number;
+  callAsync(path: string, args: WireValue[], limits: CallLimits, flags?: CallFlag): number;
   /** A handle operation (mr_handle_op_run in native/capi/mini_racer.h). */
-  handleOp(op: HandleOp, handle: number, args: WireValue[], timeoutMs: number, flags: CallFlag): WireValue;
+  handleOp(op: HandleOp, handle: number, args: WireValue[], limits: CallLimits, flags: CallFlag): WireValue;
   /** A function handle call with its arguments inline (the hot path). */
-  callHandle(handle: number, timeoutMs: number, flags: CallFlag, thisArg: WireValue, ...args: WireValue[]): WireValue;
+  callHandle(handle: number, limits: CallLimits, flags: CallFlag, thisArg: WireValue, ...args: WireValue[]): WireValue;
   /** Calls a function handle on the sandbox's thread; args[0] is `this`. Returns the call id. */
-  handleCallAsync(handle: number, args: WireValue[], timeoutMs: number, flags: CallFlag): number;
+  handleCallAsync(handle: number, args: WireValue[], limits: CallLimits, flags: CallFlag): number;
   releaseHandle(handle: number): void;
+  /** The report of the last synchronous call (mr_last_call_report), undefined before any. */
+  lastCall(): CallReport | undefined;
+  /** Every call that has ended, summed (mr_usage_get). */
+  usage(): Usage;
+  /** False when maxMemory is above the cap the sandbox was made with. */
+  setMemoryLimits(maxMemory: number, softMemory: number): boolean;
+  /** The JSON of a heap snapshot, or a thrown failure. */
+  heapSnapshot(maxBytes: number, timeoutMs: number): string;
   handleCount(): number;
   /** Installs the host-function dispatcher (held weakly by the binding). */
   setHost(dispatch: (callId: number, functionId: number, ...args: WireValue[]) => HostReply): void;
@@ -72,9 +81,9 @@ export interface NativeSandbox {
   settleHostPromise(promiseId: number, ok: boolean, value: WireValue | [string, string]): void;
   setConsole(enabled: boolean): void;
   /** Evaluates an ES module (or, with CallFlag.ModuleImport, imports a specifier); gives its namespace. */
-  evalModule(code: string, name: string, timeoutMs: number, flags: CallFlag): WireValue;
+  evalModule(code: string, name: string, limits: CallLimits, flags: CallFlag): WireValue;
   /** evalModule on the sandbox's thread; returns the call id. */
-  evalModuleAsync(code: string, name: string, timeoutMs: number, flags: CallFlag): number;
+  evalModuleAsync(code: string, name: string, limits: CallLimits, flags: CallFlag): number;
   /** The host function (an id from the dispatcher) that loads modules. */
   setModuleLoader(functionId: number): void;
   /** Cancels an async call (queued or running); unknown ids are ignored. */

@@ -21,10 +21,12 @@
  * ignored, never the eval's error.
  * @internal
  */
+import type { CallLimits } from "../options";
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { NativeSandbox, WireValue } from "./addon";
+import type { CodeCacheSettings } from "../options";
 import type { PendingCalls } from "./pending_calls";
 import { CallFlag, CodeCacheStatus } from "./wire_constants";
 
@@ -33,10 +35,9 @@ export const CODE_CACHE_MIN_UNITS = 32 * 1024;
 /** The bytes of caches the process keeps in memory, least recently used dropped first. */
 export const CODE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
 
-/** A MiniRacer's code cache settings: `dir`, the directory that persists it, if any. */
-export interface CodeCacheSettings {
-  dir: string | undefined;
-}
+// Declared in options.ts, so that the public declarations do not reach this
+// module's, which need Node's types (Buffer).
+export type { CodeCacheSettings } from "../options";
 
 /** What {@link codeCacheStats} counts (for tests and diagnostics). */
 export interface CodeCacheStats {
@@ -93,14 +94,14 @@ export function clearCodeCache(): void {
 export function evalThroughCache(
   sandbox: NativeSandbox,
   code: string,
-  timeout: number,
+  limits: CallLimits,
   flags: CallFlag,
   settings: CodeCacheSettings | undefined,
 ): WireValue {
-  if (code.length < CODE_CACHE_MIN_UNITS || settings === undefined) return sandbox.eval(code, timeout, flags);
+  if (code.length < CODE_CACHE_MIN_UNITS || settings === undefined) return sandbox.eval(code, limits, flags);
   const lookup = lookUpCodeCache(code, settings);
   try {
-    return sandbox.eval(code, timeout, flags | CallFlag.CodeCache, lookup.bytes);
+    return sandbox.eval(code, limits, flags | CallFlag.CodeCache, lookup.bytes);
   } finally {
     takeFrom(sandbox, 0, lookup); // the eval's outcome, even when it threw
   }
@@ -115,16 +116,16 @@ export function evalAsyncStart(
   sandbox: NativeSandbox,
   calls: PendingCalls,
   code: string,
-  timeout: number,
+  limits: CallLimits,
   flags: CallFlag,
   settings: CodeCacheSettings | undefined,
 ): () => number {
   if (code.length < CODE_CACHE_MIN_UNITS || settings === undefined) {
-    return () => sandbox.evalAsync(code, timeout, flags);
+    return () => sandbox.evalAsync(code, limits, flags);
   }
   const lookup = lookUpCodeCache(code, settings);
   return () => {
-    const id = sandbox.evalAsync(code, timeout, flags | CallFlag.CodeCache, lookup.bytes);
+    const id = sandbox.evalAsync(code, limits, flags | CallFlag.CodeCache, lookup.bytes);
     calls.onEnd(id, () => takeFrom(sandbox, id, lookup));
     return id;
   };

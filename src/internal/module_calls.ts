@@ -11,11 +11,12 @@ import type { HostDispatcher } from "./host_dispatch";
 import { moduleLoaderFunction, namespaceResult } from "./modules";
 import { CallFlag } from "./wire_constants";
 import {
-  callTimeout,
+  callLimits,
   checkCode,
   checkName,
   moduleName,
   type AsyncCallOptions,
+  type CallLimits,
   type CallOptions,
   type ModuleAsyncCallOptions,
   type ModuleCallOptions,
@@ -26,8 +27,8 @@ import {
 export interface ModuleCallSite {
   /** The open sandbox, or ContextClosedError. */
   open(): NativeSandbox;
-  /** The MiniRacer's default time limit. */
-  timeout(): number;
+  /** The MiniRacer's default limits of a call, in the addon's form. */
+  limits(): CallLimits;
   /** A synchronous call with its console handler in place; returns the decoded result. */
   sync(options: CallOptions | undefined, run: () => WireValue): unknown;
   /** Starts and tracks an async call; resolves to its decoded result. */
@@ -80,18 +81,18 @@ export class ModuleCalls {
   #sync(code: string, name: string, flags: CallFlag, options: CallOptions | undefined): unknown {
     const site = this.#site;
     const sandbox = site.open();
-    const timeout = callTimeout(options, site.timeout());
-    const ns = site.sync(options, () => sandbox.evalModule(code, name, timeout, flags | CallFlag.ResultHandles));
+    const limits = callLimits(options, site.limits());
+    const ns = site.sync(options, () => sandbox.evalModule(code, name, limits, flags | CallFlag.ResultHandles));
     return namespaceResult(ns, options?.handle === true);
   }
 
   #async(code: string, name: string, flags: CallFlag, options: AsyncCallOptions | undefined): Promise<unknown> {
     const site = this.#site;
     const sandbox = site.open();
-    const timeout = callTimeout(options, site.timeout());
+    const limits = callLimits(options, site.limits());
     const asHandle = options?.handle === true;
     return site
-      .track(sandbox, options, () => sandbox.evalModuleAsync(code, name, timeout, flags | CallFlag.ResultHandles))
+      .track(sandbox, options, () => sandbox.evalModuleAsync(code, name, limits, flags | CallFlag.ResultHandles))
       .then((ns) => namespaceResult(ns, asHandle));
   }
 }

@@ -33,6 +33,8 @@ export function errorFromNative(kind: number, name: string, message: string, sta
       return new JSParseError(name, message, stack);
     case FailureKind.Timeout:
       return new JSTimeoutError(message || undefined, stack);
+    case FailureKind.CpuTimeout:
+      return new JSTimeoutError(message || undefined, stack, "cpuTime");
     case FailureKind.OutOfMemory:
       return new JSOOMError(message || undefined);
     case FailureKind.Cancelled:

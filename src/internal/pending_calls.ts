@@ -7,7 +7,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AbortError } from "../errors";
-import type { ConsoleHandler } from "../options";
+import type { AbortSignalLike, ConsoleHandler } from "../options";
 import type { NativeSandbox, WireValue } from "./addon";
 import { NO_CALL_ID } from "./wire_constants";
 
@@ -38,7 +38,7 @@ export interface PendingCall {
   onConsole: ConsoleHandler | undefined;
   /** Keeps the MiniRacer (and so its sandbox) alive while the call runs. */
   owner: object;
-  signal: AbortSignal | undefined;
+  signal: AbortSignalLike | undefined;
   onAbort: (() => void) | undefined;
 }
 

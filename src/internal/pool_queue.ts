@@ -6,6 +6,7 @@
  * @internal
  */
 import { AbortError } from "../errors";
+import type { AbortSignalLike } from "../options";
 
 /** A run in line: it settles once, with a value or an error. */
 export interface Waiter<T> {
@@ -28,7 +29,7 @@ export class WaitQueue<T> {
   }
 
   /** Joins the line; the promise settles when {@link WaitQueue.next} serves it, or with AbortError. */
-  wait(signal: AbortSignal | undefined): Promise<T> {
+  wait(signal: AbortSignalLike | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => {
         if (entry.done) return;

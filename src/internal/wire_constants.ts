@@ -33,12 +33,14 @@ export const enum FailureKind {
   PromiseRejected = 25,
   /** MR_ERROR_UNSAFE_FLAGS: the host's V8 flags make sandboxes unsafe. */
   UnsafeFlags = 26,
+  /** MR_ERROR_CPU_TIMEOUT: the call's CPU-time limit was reached. */
+  CpuTimeout = 27,
   /** MR_ERROR_MODULE_NOT_FOUND: the module loader had no such module. */
-  ModuleNotFound = 30,
+  ModuleNotFound = 28,
   /** MR_ERROR_MODULE_LOAD: the module loader threw or rejected. */
-  ModuleLoad = 31,
+  ModuleLoad = 29,
   /** MR_ERROR_MODULE_LINK: a module imports what another does not export. */
-  ModuleLink = 32,
+  ModuleLink = 30,
 }
 
 /** Kinds of handle, the `mr_value_type` a handle crosses as (its first wire element). */
@@ -125,6 +127,7 @@ export const C_NAMES = Object.freeze({
   MR_ERROR_INTERNAL: FailureKind.Internal,
   MR_ERROR_PROMISE_REJECTED: FailureKind.PromiseRejected,
   MR_ERROR_UNSAFE_FLAGS: FailureKind.UnsafeFlags,
+  MR_ERROR_CPU_TIMEOUT: FailureKind.CpuTimeout,
   MR_ERROR_MODULE_NOT_FOUND: FailureKind.ModuleNotFound,
   MR_ERROR_MODULE_LOAD: FailureKind.ModuleLoad,
   MR_ERROR_MODULE_LINK: FailureKind.ModuleLink,

@@ -12,9 +12,15 @@ import { describe, expect, it } from "vitest";
 import { ContextClosedError, JSTimeoutError, MiniRacer } from "../../src/index.js";
 import { distEntry, runKillableChild } from "../helpers.js";
 
-/** lastIndexOf of a 1 M-character pattern in a 32 M-character string: ~10^13 steps, no interrupt check. */
-const NEVER_ENDS_SETUP = "globalThis.S = 'a'.repeat(2 ** 25); globalThis.P = 'a'.repeat(2 ** 20) + 'b';";
-const NEVER_ENDS = "S.lastIndexOf(P)";
+/**
+ * The stand-in for a builtin that never ends without an interrupt check
+ * (native/core/limits/fault_injection.h): String.prototype.lastIndexOf with
+ * a long pattern was one, until the builtin guard ran it in windows (see
+ * the last test here). The children turn it on in their environment.
+ */
+const FAULT_INJECTION = `process.env.MINI_RACER_FAULT_INJECTION = "uninterruptible-sleep";`;
+const NEVER_ENDS_SETUP = "";
+const NEVER_ENDS = "__uninterruptibleSleep(Infinity)";
 /** Compiling a ~2.6 MB alternation: a few hundred ms to seconds, no interrupt check. */
 const SLOW_REGEXP_SETUP = "globalThis.A = Array.from({ length: 4e5 }, (_, i) => 'w' + i.toString(36)).join('|');";
 const SLOW_REGEXP = "new RegExp(A).test('zz')";
@@ -28,7 +34,7 @@ const NOISE = 150;
 
 describe("an async call stuck in a builtin that ignores the termination request", () => {
   it("settles with JSTimeoutError 100 ms past its deadline; later calls wait; close() returns within 50 ms; the process exits", async () => {
-    const body = `
+    const body = `${FAULT_INJECTION}
       const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
       const describe = (e) => [e.constructor.name, e.code, e.message];
       (async () => {
@@ -88,7 +94,7 @@ describe("an async call stuck in a builtin that ignores the termination request"
   }, 60_000);
 
   it("a worker holding such a call terminates within the teardown wait, and the process goes on", async () => {
-    const body = `
+    const body = `${FAULT_INJECTION}
       const { Worker } = require("node:worker_threads");
       const worker = new Worker(\`
         const { MiniRacer } = require(${distEntry});
@@ -147,5 +153,51 @@ describe("an async call stuck in a builtin that ignores the termination request"
     expect(closeMs).toBeLessThan(STOP_GRACE + NOISE);
     // The deferred free runs on Node's thread after the compile: give it time.
     await new Promise((resolve) => setTimeout(resolve, compileMs * 2));
+  }, 60_000);
+
+  it("String.prototype.lastIndexOf with a long pattern (hours of V8's uninterruptible search) now ends at the deadline, sync and async, and agrees with the builtin", async () => {
+    const mr = new MiniRacer();
+    mr.execute("globalThis.S = 'a'.repeat(2 ** 25); globalThis.P = 'a'.repeat(2 ** 20) + 'b';");
+    let start = performance.now();
+    expect(() => mr.eval("S.lastIndexOf(P)", { timeout: 100 })).toThrow(JSTimeoutError);
+    expect(performance.now() - start).toBeLessThan(100 + NOISE);
+    start = performance.now();
+    await expect(mr.evalAsync("S.lastIndexOf(P)", { timeout: 100 })).rejects.toThrow(
+      "the call exceeded its time limit",
+    );
+    expect(performance.now() - start).toBeLessThan(100 + NOISE);
+    // The windowed search gives what a plain scan gives, positions included.
+    expect(
+      mr.eval(`
+        const ref = (s, p, pos) => {
+          const start = pos !== pos ? s.length : Math.min(Math.max(Math.trunc(pos), 0), s.length);
+          for (let k = Math.min(start, s.length - p.length); k >= 0; k--) if (s.startsWith(p, k)) return k;
+          return -1;
+        };
+        const T = 'ab'.repeat(2 ** 20) + 'x' + 'ab'.repeat(2 ** 19);
+        const cases = [['ab'.repeat(40), NaN], ['ab'.repeat(40), 12345], ['ba'.repeat(30), 3e6], ['x' + 'ab'.repeat(20), Infinity],
+          ['x' + 'ab'.repeat(20), 2 ** 21 - 1], ['abab', -7], ['zz'.repeat(20), NaN], ['', 99], ['', -1], [T, NaN], [T + 'a', NaN]];
+        cases.map(([p, pos]) => [T.lastIndexOf(p, pos), ref(T, p, pos)])`, { timeout: 30_000 }),
+    ).toEqual([
+      [2 ** 21 + 1 + 2 ** 20 - 80, 2 ** 21 + 1 + 2 ** 20 - 80],
+      [12344, 12344],
+      [3000000, 3000000],
+      [2 ** 21, 2 ** 21],
+      [-1, -1],
+      [0, 0],
+      [-1, -1],
+      [99, 99],
+      [0, 0],
+      [0, 0],
+      [-1, -1],
+    ]);
+    expect(mr.eval("[String.prototype.lastIndexOf.length, String.prototype.lastIndexOf.name, `${String.prototype.lastIndexOf}`]")).toEqual([
+      1,
+      "lastIndexOf",
+      "function lastIndexOf() { [native code] }",
+    ]);
+    expect(() => mr.eval("String.prototype.lastIndexOf.call(Symbol())")).toThrow("TypeError: Cannot convert a Symbol value to a string");
+    expect(() => mr.eval("'a'.lastIndexOf('a', 1n)")).toThrow("TypeError: Cannot convert a BigInt value to a number");
+    mr.close();
   }, 60_000);
 });

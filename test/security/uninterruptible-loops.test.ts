@@ -87,11 +87,26 @@ describe("loops V8 13 and 14 compile without a termination check (concurrent OSR
     expect(first?.slice(PRELUDE.length), "the first shape whose call never ended").toBeUndefined();
     expect(signal).toBeNull();
     expect(outcomes).toHaveLength(shapes.length * 2);
-    for (const { shape, code, ms } of outcomes) {
-      expect(code, shape).toBe("ERR_MINI_RACER_TIMEOUT");
-      // The limit plus scheduling on a loaded 2-core machine; the warmed-up
-      // shapes spend ~20 ms of their 100 ms warming up.
-      expect(ms, shape).toBeLessThan(400);
+    for (const { shape, code } of outcomes) expect(code, shape).toBe("ERR_MINI_RACER_TIMEOUT");
+    // The limit plus scheduling on a loaded 2-core machine; the warmed-up
+    // shapes spend ~20 ms of their 100 ms warming up. A shape over it once
+    // (seen once on Node 26 under a loaded CI run: 2.7 s, never again in
+    // ~20 runs beside other jobs) must then hold three times running, each
+    // in a fresh child: a loop that misses the termination request for good
+    // fails every time.
+    const BOUND = 400;
+    const slow = outcomes.filter((o) => o.ms >= BOUND);
+    for (const { shape, ms } of slow) {
+      console.warn(`uninterruptible-loops: ${shape.slice(0, 200)} took ${ms.toFixed(0)} ms; running it again 3 times`);
+      const source = shape.slice(shape.indexOf(" ") + 1);
+      for (let run = 0; run < 3; run++) {
+        const again = await runShapes([source], { maxMemory: 2 ** 31 }, { timeout: 100 }, 10_000);
+        expect(again.signal, shape).toBeNull();
+        for (const o of again.outcomes) {
+          expect(o.code, o.shape).toBe("ERR_MINI_RACER_TIMEOUT");
+          expect(o.ms, o.shape).toBeLessThan(BOUND);
+        }
+      }
     }
   });
 

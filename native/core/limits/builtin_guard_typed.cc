@@ -1,5 +1,6 @@
 // BuiltinGuard's last stage: argument lists (Function.prototype.apply,
-// Reflect.apply, Reflect.construct) and typed-array methods in chunks.
+// Reflect.apply, Reflect.construct), typed-array methods in chunks, and
+// String.prototype.lastIndexOf on long inputs in windows.
 #include "core/limits/builtin_guard_sources.h"
 
 namespace mini_racer {
@@ -162,6 +163,54 @@ const char kBuiltinGuardCallsAndTyped[] = R"JS(
     for (let k = 0; k < length; k++) copy[k] = array[length - 1 - k];
     return copy;
   });
+
+  // -------------------------------------------------- strings
+  // String.prototype.lastIndexOf compares the pattern forward at each
+  // position, with no interrupt check: length x pattern length steps, hours
+  // for a 1 M-character pattern ending in a mismatch in a 32 M-character
+  // string, and no time limit or close() could stop it. Past STRING_WORK
+  // steps the search runs here: V8 finds the pattern's last TAIL characters
+  // in windows of WINDOW characters (at most WINDOW x TAIL steps each), and
+  // startsWith checks each candidate (one pattern's length); the loop
+  // between them can be stopped. (indexOf, includes, split, replaceAll and
+  // search use V8's linear-time search and need no guard.)
+  const StringProto = String.prototype;
+  const nativeLastIndexOf = StringProto.lastIndexOf;
+  const nativeStartsWith = StringProto.startsWith;
+  const nativeSlice = StringProto.slice;
+  const STRING_WORK = 2 ** 25, WINDOW = 2 ** 20, TAIL = 32;
+  function windowedLastIndexOf(text, pattern, last) {
+    const tailOffset = pattern.length > TAIL ? pattern.length - TAIL : 0;
+    const tail = tailOffset > 0 ? apply(nativeSlice, pattern, [tailOffset]) : pattern;
+    // The tail of a match at `candidate` starts at candidate + tailOffset.
+    for (let hi = last + tailOffset; hi >= tailOffset; ) {
+      const lo = hi - WINDOW + 1 > tailOffset ? hi - WINDOW + 1 : tailOffset;
+      const window = apply(nativeSlice, text, [lo, hi + tail.length]);
+      for (let at = apply(nativeLastIndexOf, window, [tail]); at >= 0; ) {
+        const candidate = lo + at - tailOffset;
+        if (tailOffset === 0 || apply(nativeStartsWith, text, [pattern, candidate])) return candidate;
+        if (at === 0) break;
+        at = apply(nativeLastIndexOf, window, [tail, at - 1]);
+      }
+      hi = lo - 1;
+    }
+    return -1;
+  }
+  const lastIndexOf = ({ lastIndexOf(searchString) {
+    if (this === null || this === undefined) return apply(nativeLastIndexOf, this, arguments);
+    // ToString (a Symbol throws), then ToNumber of the position, in the
+    // builtin's order.
+    const text = `${this}`;
+    const pattern = `${searchString}`;
+    const position = +arguments[1];
+    if (text.length * (pattern.length || 1) <= STRING_WORK) return apply(nativeLastIndexOf, text, [pattern, position]);
+    const start = position !== position ? text.length : Math.min(Math.max(Math.trunc(position), 0), text.length);
+    const last = Math.min(start, text.length - pattern.length);
+    if (last < 0) return -1;
+    if (pattern.length === 0) return last;
+    return windowedLastIndexOf(text, pattern, last);
+  } }).lastIndexOf;
+  replace(StringProto, "lastIndexOf", lastIndexOf);
 })
 
 )JS";

@@ -14,8 +14,9 @@ bool MemoryBudget::TryCharge(size_t bytes, bool record_refusal) {
     if (now != kNoProbe && now > heap) heap = now;
   }
   size_t current = external_.load(std::memory_order_relaxed);
+  size_t max = max_bytes();
   do {
-    if (bytes > max_bytes_ || current + heap > max_bytes_ - bytes) {
+    if (bytes > max || current + heap > max - bytes) {
       if (record_refusal) refused_.store(true, std::memory_order_relaxed);
       return false;
     }

@@ -15,7 +15,8 @@ namespace mini_racer {
 
 class MemoryBudget {
  public:
-  explicit MemoryBudget(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit MemoryBudget(size_t max_bytes)
+      : capacity_(max_bytes), max_bytes_(max_bytes) {}
 
   // Charges `bytes` of off-heap memory if heap + off-heap stays within the
   // cap. Thread-safe: V8 may allocate backing stores on helper threads.
@@ -43,7 +44,24 @@ class MemoryBudget {
     probe_.store(probe, std::memory_order_release);
   }
 
-  size_t max_bytes() const { return max_bytes_; }
+  size_t max_bytes() const {
+    return max_bytes_.load(std::memory_order_relaxed);
+  }
+  // Moves the cap, between calls, within the capacity the sandbox was made
+  // with (V8's heap was sized for it). False, unchanged, above it.
+  bool set_max_bytes(size_t bytes) {
+    if (bytes > capacity_) return false;
+    max_bytes_.store(bytes, std::memory_order_relaxed);
+    return true;
+  }
+  size_t heap_used() const {
+    return heap_used_.load(std::memory_order_relaxed);
+  }
+  // Heap and buffers now over the cap (a cap lowered under the live set).
+  bool over() const {
+    return heap_used_.load(std::memory_order_relaxed) + external_bytes() >
+           max_bytes();
+  }
   size_t external_bytes() const {
     return external_.load(std::memory_order_relaxed);
   }
@@ -54,7 +72,8 @@ class MemoryBudget {
   void reset_refused() { refused_.store(false, std::memory_order_relaxed); }
 
  private:
-  const size_t max_bytes_;
+  const size_t capacity_;
+  std::atomic<size_t> max_bytes_;
   std::atomic<size_t> external_{0};
   std::atomic<size_t> heap_used_{0};
   std::atomic<bool> refused_{false};

@@ -271,10 +271,11 @@ bool MemoryMonitor::RecoverAfterCap() {
 }
 
 void MemoryMonitor::EndCall() {
-  if (soft_limit_ == 0) return;
+  size_t soft_limit = soft_limit_.load(std::memory_order_relaxed);
+  if (soft_limit == 0) return;
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
-  if (stats.used_heap_size() + budget_->external_bytes() > soft_limit_) {
+  if (stats.used_heap_size() + budget_->external_bytes() > soft_limit) {
     soft_limit_reached_ = true;
     isolate_->LowMemoryNotification();
   }

@@ -55,6 +55,11 @@ class MemoryMonitor {
   void EndCall();
 
   bool soft_limit_reached() const { return soft_limit_reached_.load(); }
+  // Between calls (0: none); whether it is reached is decided anew.
+  void set_soft_limit(size_t bytes) {
+    soft_limit_.store(bytes, std::memory_order_relaxed);
+    soft_limit_reached_ = false;
+  }
   bool cap_ever_reached() const { return cap_ever_reached_.load(); }
 
   // Heap figures as of the last GC or RecordHeapFigures call: readable from
@@ -92,7 +97,7 @@ class MemoryMonitor {
   std::vector<size_t> large_object_spaces_;
   size_t large_objects_at_last_gc_ = 0;
   MemoryBudget* budget_;
-  const size_t soft_limit_;
+  std::atomic<size_t> soft_limit_;
   size_t initial_heap_limit_ = 0;
   bool in_call_ = false;
   // A full check was requested and has not run; our own collection runs.

@@ -66,16 +66,40 @@ Watchdog::Clock::time_point Watchdog::DeadlineAfter(double timeout_ms) {
 void Watchdog::ArmLocked() {
   ++arming_;
   force_at_ = Clock::time_point::max();
-  armed_ = stop_ == Stop::kNone && deadline_ != Clock::time_point::max();
+  armed_ = stop_ == Stop::kNone &&
+           (deadline_ != Clock::time_point::max() || cpu_.budget_ns > 0);
   if (!armed_) return;
+  // The earliest the call may need stopping: its deadline, or its CPU
+  // budget spent at full speed.
+  Clock::time_point due = deadline_;
+  if (cpu_.budget_ns > 0) {
+    due = std::min(due, Clock::now() + std::chrono::nanoseconds(cpu_.budget_ns));
+  }
   if (!thread_.joinable()) {
     thread_ = std::thread(&Watchdog::Run, this);
-  } else if (deadline_ < sleeping_until_) {
+  } else if (due < sleeping_until_) {
     wake_.NotifyOne();
   }
 }
 
-void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id) {
+void Watchdog::StartMeterLocked(CpuSpec spec) {
+  cpu_ = CpuMeter{};
+  cpu_.budget_ns = spec.budget_ns > 0 ? spec.budget_ns : 0;
+  cpu_.measuring = cpu_.budget_ns > 0 || spec.measure;
+  if (!cpu_.measuring) return;
+  cpu_clock_ = ThreadCpuClock::OfThisThread();
+  cpu_.segment_start_ns = cpu_clock_.NowNs();
+}
+
+int64_t Watchdog::StopMeterLocked() {
+  if (!cpu_.measuring) return -1;
+  int64_t used = cpu_.UsedAt(cpu_.segment_start_ns >= 0 ? cpu_clock_.NowNs() : 0);
+  cpu_ = CpuMeter{};
+  return used;
+}
+
+void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id,
+                     CpuSpec cpu) {
   MutexLock lock(mutex_);
   in_call_ = true;
   call_id_ = call_id;
@@ -84,49 +108,96 @@ void Watchdog::Begin(Clock::time_point deadline, uint64_t call_id) {
   frames_.clear();
   stopped_stack_.clear();
   deadline_ = deadline;
+  StartMeterLocked(cpu);
   ArmLocked();
 }
 
-Watchdog::Stop Watchdog::End() {
+Watchdog::Stop Watchdog::End(int64_t* cpu_used_ns) {
   MutexLock lock(mutex_);
   in_call_ = false;
   armed_ = false;
   force_at_ = Clock::time_point::max();
   overdue_at_ = Clock::time_point::max();
   frames_.clear();
+  int64_t used = StopMeterLocked();
+  if (cpu_used_ns != nullptr) *cpu_used_ns = used;
   Stop stop = stop_;
   stop_ = Stop::kNone;
   return stop;
 }
 
-void Watchdog::BeginNested(Clock::time_point deadline) {
+void Watchdog::BeginNested(Clock::time_point deadline, CpuSpec cpu) {
   MutexLock lock(mutex_);
-  frames_.push_back(Frame{deadline_});
+  frames_.push_back(Frame{deadline_, cpu_});
+  StartMeterLocked(cpu);
+  bool rearm = cpu_.budget_ns > 0;
   if (deadline < deadline_) {
     deadline_ = deadline;
-    // Already stopped (or about to be, at the enclosing deadline): the
-    // nested call is stopped with it, nothing to re-arm.
-    if (stop_ == Stop::kNone) ArmLocked();
+    rearm = true;
   }
+  // Already stopped (or about to be, at the enclosing deadline): the
+  // nested call is stopped with it, nothing to re-arm.
+  if (rearm && stop_ == Stop::kNone) ArmLocked();
 }
 
 Watchdog::NestedEnd Watchdog::EndNested(bool may_resume) {
   MutexLock lock(mutex_);
   Stop stop = stop_;
   Clock::time_point own = deadline_;
+  bool own_cpu_limit = cpu_.budget_ns > 0;
+  int64_t cpu_used = StopMeterLocked();
   deadline_ = frames_.empty() ? Clock::time_point::max()
                               : frames_.back().deadline;
-  if (!frames_.empty()) frames_.pop_back();
+  if (!frames_.empty()) {
+    cpu_ = frames_.back().cpu;
+    frames_.pop_back();
+  }
   bool outer_goes_on = stop == Stop::kNone;
-  if (stop == Stop::kTimedOut && may_resume && own < deadline_ &&
-      Clock::now() < deadline_) {
-    // Only the nested call's own limit passed.
+  // Only the nested call's own limit passed: its own deadline, or its CPU
+  // budget (the enclosing call's meter was paused meanwhile).
+  bool own_limit =
+      (stop == Stop::kTimedOut && own < deadline_ && Clock::now() < deadline_) ||
+      stop == Stop::kCpuTimedOut;
+  if (may_resume && own_limit) {
     stop_ = Stop::kNone;
     isolate_->CancelTerminateExecution();
     outer_goes_on = true;
   }
-  if (outer_goes_on && own != deadline_) ArmLocked();
-  return NestedEnd{stop, outer_goes_on};
+  if (outer_goes_on && (own != deadline_ || own_cpu_limit)) ArmLocked();
+  return NestedEnd{stop, outer_goes_on, cpu_used};
+}
+
+void Watchdog::PauseCpu() {
+  MutexLock lock(mutex_);
+  if (!cpu_.measuring || cpu_.paused++ > 0) return;
+  cpu_.used_ns = cpu_.UsedAt(cpu_clock_.NowNs());
+  cpu_.segment_start_ns = -1;
+}
+
+void Watchdog::ResumeCpu() {
+  MutexLock lock(mutex_);
+  if (!cpu_.measuring || cpu_.paused == 0 || --cpu_.paused > 0) return;
+  cpu_.segment_start_ns = cpu_clock_.NowNs();
+  if (cpu_.budget_ns <= 0 || stop_ != Stop::kNone) return;
+  // The thread may have gone to sleep without a CPU check to make while the
+  // meter was paused: woken if the budget could run out before it looks.
+  Clock::time_point due =
+      Clock::now() + std::chrono::nanoseconds(std::max<int64_t>(
+                         0, cpu_.budget_ns - cpu_.used_ns));
+  if (due < sleeping_until_) wake_.NotifyOne();
+}
+
+bool Watchdog::MeteringCpu() {
+  MutexLock lock(mutex_);
+  return cpu_.measuring;
+}
+
+Watchdog::Clock::time_point Watchdog::NextCheckLocked() {
+  if (cpu_.budget_ns <= 0 || cpu_.segment_start_ns < 0) return deadline_;
+  Clock::time_point now = Clock::now();
+  int64_t left = cpu_.budget_ns - cpu_.UsedAt(cpu_clock_.NowNs());
+  if (left <= 0) return now;
+  return std::min(deadline_, now + std::chrono::nanoseconds(left));
 }
 
 Watchdog::Stop Watchdog::Peek() {
@@ -161,8 +232,8 @@ void Watchdog::CancelLocked() {
   }
 }
 
-void Watchdog::TimeOutLocked() {
-  stop_ = Stop::kTimedOut;
+void Watchdog::TimeOutLocked(Stop why) {
+  stop_ = why;
   stopped_stack_.clear();
   recorded_ = false;
   interrupt_arming_ = arming_;
@@ -177,7 +248,7 @@ void Watchdog::OnTimeoutInterrupt(v8::Isolate* isolate, void* data) {
   MutexLock lock(self->mutex_);
   // A stale request (the call ended, or was re-armed, before the script
   // reached a check) does nothing.
-  if (!self->in_call_ || self->stop_ != Stop::kTimedOut ||
+  if (!self->in_call_ || !IsTimeout(self->stop_) ||
       self->interrupt_arming_ != self->arming_) {
     return;
   }
@@ -186,7 +257,7 @@ void Watchdog::OnTimeoutInterrupt(v8::Isolate* isolate, void* data) {
 
 void Watchdog::StopHere() {
   MutexLock lock(mutex_);
-  if (stop_ == Stop::kTimedOut) {
+  if (IsTimeout(stop_)) {
     RecordAndTerminateLocked();
   } else if (stop_ != Stop::kNone) {
     isolate_->TerminateExecution();
@@ -208,7 +279,7 @@ void Watchdog::Run() {
     if (force_at_ != Clock::time_point::max()) {
       if (Clock::now() >= force_at_) {
         force_at_ = Clock::time_point::max();
-        if (in_call_ && stop_ == Stop::kTimedOut) {
+        if (in_call_ && IsTimeout(stop_)) {
           isolate_->TerminateExecution();
         }
         continue;
@@ -217,7 +288,7 @@ void Watchdog::Run() {
       wake_.WaitUntil(lock, force_at_);
       continue;
     }
-    if (in_call_ && stop_ == Stop::kTimedOut && Clock::now() >= overdue_at_) {
+    if (in_call_ && IsTimeout(stop_) && Clock::now() >= overdue_at_) {
       overdue_at_ = Clock::time_point::max();
       if (on_overdue_) {
         uint64_t call_id = call_id_;
@@ -245,11 +316,21 @@ void Watchdog::Run() {
     }
     if (Clock::now() >= deadline_) {
       armed_ = false;
-      if (in_call_ && stop_ == Stop::kNone) TimeOutLocked();
+      if (in_call_ && stop_ == Stop::kNone) TimeOutLocked(Stop::kTimedOut);
       continue;
     }
-    sleeping_until_ = deadline_;
-    wake_.WaitUntil(lock, deadline_);
+    Clock::time_point next = NextCheckLocked();
+    if (next <= Clock::now()) {
+      armed_ = false;
+      if (in_call_ && stop_ == Stop::kNone) TimeOutLocked(Stop::kCpuTimedOut);
+      continue;
+    }
+    sleeping_until_ = next;
+    if (next == Clock::time_point::max()) {
+      wake_.Wait(lock);
+    } else {
+      wake_.WaitUntil(lock, next);
+    }
   }
 }
 

@@ -13,8 +13,8 @@ void Sandbox::SetModuleLoader(uint32_t function_id) {
 
 void Sandbox::EvalModule(const uint16_t* code, size_t units,
                          const uint16_t* name, size_t name_units,
-                         double timeout_ms, int flags, mr_value* out) {
-  RunSyncCall(timeout_ms, flags, out, [&](Slice& slice) {
+                         mr_limits limits, int flags, mr_value* out) {
+  RunSyncCall(limits, flags, out, [&](Slice& slice) {
     if (!RunModule(slice, code, units, name, name_units, flags)) {
       return Step::kFailed;
     }
@@ -24,9 +24,9 @@ void Sandbox::EvalModule(const uint16_t* code, size_t units,
 
 uint64_t Sandbox::EvalModuleAsync(const uint16_t* code, size_t units,
                                   const uint16_t* name, size_t name_units,
-                                  double timeout_ms, int flags,
+                                  mr_limits limits, int flags,
                                   mr_completion completion, void* user_data) {
-  auto call = NewAsyncCall(AsyncCall::Kind::kModule, timeout_ms, flags,
+  auto call = NewAsyncCall(AsyncCall::Kind::kModule, limits, flags,
                            completion, user_data);
   call->SetText(code, units);
   // The name travels as the call's one argument.

@@ -25,11 +25,12 @@ void AsyncCall::CopyArgs(const mr_value* values, size_t count) {
   }
 }
 
-void AsyncCall::Complete(mr_value* result) {
+void AsyncCall::Complete(mr_value* result, const mr_call_report* report) {
   mr_completion done = completion.exchange(nullptr, std::memory_order_acq_rel);
   if (done != nullptr) {
+    static constexpr mr_call_report kNothing{};
     // The receiver owns the result from here on.
-    done(user_data, id, result);
+    done(user_data, id, result, report != nullptr ? report : &kNothing);
   } else {
     mr_value_release(result);
   }

@@ -40,7 +40,7 @@ struct AsyncCall {
   // Call: the arguments, each pointing into `arg_bytes`.
   std::vector<mr_value> args;
   std::vector<std::vector<uint8_t>> arg_bytes;
-  double timeout_ms = 0;
+  mr_limits limits{};
   // MR_EVAL_DISCARD_RESULT, MR_RESULT_HANDLES.
   int flags = 0;
   // kHandleCall: the function's handle; args[0] is `this`.
@@ -62,9 +62,9 @@ struct AsyncCall {
   }
   // Copies the arguments (borrowed by the caller) into `args`.
   void CopyArgs(const mr_value* values, size_t count);
-  // Hands the result to the completion (exactly once, from any thread)
-  // and releases it.
-  void Complete(mr_value* result);
+  // Hands the result and what the call took (all zero when not given) to
+  // the completion (exactly once, from any thread) and releases it.
+  void Complete(mr_value* result, const mr_call_report* report = nullptr);
   // Whether it, or a call it runs nested in, was cancelled.
   bool Cancelled() const;
 };
