@@ -347,6 +347,20 @@ describe("ES modules: limits hold", () => {
     expect(mr.evalModule('import { add } from "math"; export const v = add(1, 1);')).toEqual({ v: 2 });
   });
 
+  it("cpuTime covers module code; the loader's calls are host time in lastCall", async () => {
+    const { load } = recordingLoader();
+    using mr = new MiniRacer({ loadModule: load });
+    const sync = caught(() => mr.evalModule('import "spin";', { cpuTime: 50 })) as JSTimeoutError;
+    expect(sync).toBeInstanceOf(JSTimeoutError);
+    expect(sync.limit).toBe("cpuTime");
+    const async_ = (await rejection(mr.evalModuleAsync('import "spin";', { cpuTime: 50 }))) as JSTimeoutError;
+    expect(async_).toBeInstanceOf(JSTimeoutError);
+    expect(async_.limit).toBe("cpuTime");
+    // A namespace of data crosses in the call itself: lastCall is the module call's.
+    expect(mr.evalModule('import d from "./data.json" with { type: "json" }; export const b = d.b;')).toEqual({ b: "two" });
+    expect(mr.lastCall?.hostCalls).toBe(1); // the loader, for ./data.json
+  });
+
   it("a never-settling async loader ends at the timeout", async () => {
     using mr = new MiniRacer({ loadModule: () => new Promise<string>(() => {}) });
     const started = performance.now();

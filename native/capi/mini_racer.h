@@ -443,8 +443,9 @@ void mr_sandbox_set_module_loader(mr_sandbox* sandbox, uint32_t function_id);
 
 /* Evaluates UTF-16 `code` as an ES module named `name` (its import.meta.url
  * and the referrer its imports name), loading the modules it imports first,
- * and stores its namespace in *out: a plain-object copy, or with
- * MR_RESULT_HANDLES the namespace itself as a handle. With MR_MODULE_IMPORT
+ * and stores its namespace in *out: a plain-object copy, or the namespace
+ * itself as a handle with MR_RESULT_HANDLES (and without it when an export
+ * is a function or a symbol, which cannot be copied). With MR_MODULE_IMPORT
  * `code` is a specifier to import instead (`name` is ignored). A module
  * that needs an async loader or waits (top-level await) fails here: use
  * mr_eval_module_async. */

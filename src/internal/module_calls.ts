@@ -15,6 +15,7 @@ import {
   checkCode,
   checkName,
   moduleName,
+  resultFlags,
   type AsyncCallOptions,
   type CallLimits,
   type CallOptions,
@@ -77,12 +78,13 @@ export class ModuleCalls {
     }
   }
 
-  // The addon always gives the namespace as a handle; namespaceResult copies it unless asked not to.
+  // Without { handle: true } the addon gives a copy, or the namespace as a handle when an export
+  // is a function or a symbol; namespaceResult then copies it, functions as handles.
   #sync(code: string, name: string, flags: CallFlag, options: CallOptions | undefined): unknown {
     const site = this.#site;
     const sandbox = site.open();
     const limits = callLimits(options, site.limits());
-    const ns = site.sync(options, () => sandbox.evalModule(code, name, limits, flags | CallFlag.ResultHandles));
+    const ns = site.sync(options, () => sandbox.evalModule(code, name, limits, flags | resultFlags(options)));
     return namespaceResult(ns, options?.handle === true);
   }
 
@@ -92,7 +94,7 @@ export class ModuleCalls {
     const limits = callLimits(options, site.limits());
     const asHandle = options?.handle === true;
     return site
-      .track(sandbox, options, () => sandbox.evalModuleAsync(code, name, limits, flags | CallFlag.ResultHandles))
+      .track(sandbox, options, () => sandbox.evalModuleAsync(code, name, limits, flags | resultFlags(options)))
       .then((ns) => namespaceResult(ns, asHandle));
   }
 }

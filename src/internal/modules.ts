@@ -37,10 +37,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * What a module call returns: the namespace handle itself when `asHandle`,
- * else a plain object of its exports, each copied as a call's result is
- * (functions and symbols as handles), and the namespace handle released.
- * (The module calls always ask the addon for the namespace as a handle.)
+ * What a module call returns: the namespace handle itself when `asHandle`;
+ * else the addon's copy, or (when an export is a function or a symbol, and
+ * the addon gave the namespace as a handle) a plain object of its exports,
+ * each copied as a call's result is (functions and symbols as handles), the
+ * namespace handle released.
  */
 export function namespaceResult(ns: unknown, asHandle: boolean): unknown {
   if (asHandle || !(ns instanceof JSObjectHandle)) return ns;

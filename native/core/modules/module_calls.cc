@@ -89,12 +89,19 @@ Step Sandbox::FinishModuleStep(Slice& slice, Step step, bool sync) {
   }
   if (slice.mode == ValueCodec::Mode::kCopy && slice.result->IsObject()) {
     v8::Local<v8::Object> copy;
+    bool copyable = true;
     if (!ModuleLoader::CopyNamespace(slice.context(),
-                                     slice.result.As<v8::Object>())
+                                     slice.result.As<v8::Object>(), &copyable)
              .ToLocal(&copy)) {
       return Step::kFailed;
     }
-    slice.result = copy;
+    if (copyable) {
+      slice.result = copy;
+    } else {
+      // An exported function or symbol cannot be copied: the namespace
+      // goes as a handle, and the host copies the rest of it.
+      slice.mode = ValueCodec::Mode::kHandles;
+    }
   }
   return Step::kValue;
 }

@@ -42,7 +42,8 @@ mr_value_type ModuleLoader::FailureKindOf(v8::Local<v8::Context> context,
 }
 
 v8::MaybeLocal<v8::Object> ModuleLoader::CopyNamespace(
-    v8::Local<v8::Context> context, v8::Local<v8::Object> ns) {
+    v8::Local<v8::Context> context, v8::Local<v8::Object> ns,
+    bool* copyable) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   v8::Local<v8::Array> keys;
   if (!ns->GetOwnPropertyNames(context).ToLocal(&keys)) return {};
@@ -55,6 +56,7 @@ v8::MaybeLocal<v8::Object> ModuleLoader::CopyNamespace(
             .IsNothing()) {
       return {};
     }
+    if (value->IsFunction() || value->IsSymbol()) *copyable = false;
   }
   return copy;
 }

@@ -77,9 +77,11 @@ class ModuleLoader {
   mr_value_type FailureKindOf(v8::Local<v8::Context> context,
                               v8::Local<v8::Value> reason,
                               mr_value_type otherwise);
-  // A copy of a namespace as a plain object (what crosses as a copy).
+  // A copy of a namespace as a plain object (what crosses as a copy);
+  // *copyable false when an export is a function or a symbol.
   static v8::MaybeLocal<v8::Object> CopyNamespace(
-      v8::Local<v8::Context> context, v8::Local<v8::Object> ns);
+      v8::Local<v8::Context> context, v8::Local<v8::Object> ns,
+      bool* copyable);
 
   // When call `owner` ends: its unfinished loads go.
   void DropOwner(uint64_t owner);
