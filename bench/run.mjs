@@ -25,6 +25,7 @@
 //   creation.mjs         sections 14-15: fresh sandbox per request, idle memory
 //   cli-lines.mjs        section 16: `mini-racer --lines` beside plain Node
 //   limits.mjs           section 18: limit overshoot, the per-call report's cost
+//   modules.mjs          sections 19-20: a 10-module graph, fresh and warm sandbox
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -143,6 +144,16 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
   if (!(mr.ok && (await runCliLinesSection({ quick: QUICK })))) mrFailed = true;
   const { runLimitsSection } = await import("./limits.mjs");
   if (!(mr.ok && (await runLimitsSection({ MiniRacer: mr.MiniRacer, quick: QUICK })))) mrFailed = true;
+  const { runModuleSections } = await import("./modules.mjs");
+  const modulesOk = mr.ok
+    ? runModuleSections({
+        MiniRacer: mr.MiniRacer,
+        ivm: ivm.ok && ivmMode === "in-process" ? ivm.ivm : null,
+        ivmNote: ivm.ok ? "it runs in a child process" : ivm.reason,
+        quick: QUICK,
+      })
+    : false;
+  if (!modulesOk) mrFailed = true;
 }
 printMachineLoad();
 console.log(`total time: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);

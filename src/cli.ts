@@ -110,7 +110,8 @@ function render(value: unknown, json: boolean): string {
 async function runCode(mr: MiniRacer, settings: CliSettings, source: string, print: boolean): Promise<void> {
   const timeout = settings.timeout === undefined ? {} : { timeout: settings.timeout };
   if (settings.module) {
-    await (mr as unknown as ModuleCapable).evalModule(source, { name: settings.file ?? "[eval]" });
+    // Async: top-level await is waited for (under --timeout), as a script's promise is.
+    await mr.evalModuleAsync(source, { name: settings.file ?? "[eval]", ...timeout });
     return;
   }
   if (!print) {

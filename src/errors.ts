@@ -42,6 +42,12 @@ export const ErrorCodes = {
   poolClosed: "ERR_MINI_RACER_POOL_CLOSED",
   /** {@link PoolQueueFullError}: a pool's queue of waiting runs is full. */
   poolQueueFull: "ERR_MINI_RACER_POOL_QUEUE_FULL",
+  /** {@link ModuleNotFoundError}: an import found no module. */
+  moduleNotFound: "ERR_MINI_RACER_MODULE_NOT_FOUND",
+  /** {@link ModuleLoadError}: `loadModule` threw, rejected or answered wrongly. */
+  moduleLoad: "ERR_MINI_RACER_MODULE_LOAD",
+  /** {@link ModuleLinkError}: a module imports a name another does not export. */
+  moduleLink: "ERR_MINI_RACER_MODULE_LINK",
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -136,6 +142,42 @@ export class JSOOMError extends MiniRacerError {
   /** Made by mini-racer when the cap is reached. */
   constructor(message = "the sandbox reached its memory cap") {
     super(message, ErrorCodes.oom);
+  }
+}
+
+/**
+ * An import found no module: `loadModule` returned `undefined` for it, or
+ * the MiniRacer has no `loadModule`. `jsMessage` names the specifier and
+ * the importing module.
+ */
+export class ModuleNotFoundError extends JSEvalError {
+  /** Made by mini-racer from the sandbox's error. */
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.moduleNotFound);
+  }
+}
+
+/**
+ * `loadModule` threw or its promise rejected (`jsName` and `jsMessage` are
+ * its error's name and message, nothing of its host stack), returned
+ * something that is not a module source, or returned a promise to a
+ * synchronous call (`evalModule`, `importModule`, `eval`'s `import()`).
+ */
+export class ModuleLoadError extends JSEvalError {
+  /** Made by mini-racer from the loader's error. */
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.moduleLoad);
+  }
+}
+
+/**
+ * A module graph could not be linked: a module imports a name another does
+ * not export (the sandbox's `SyntaxError` as `jsName` / `jsMessage`).
+ */
+export class ModuleLinkError extends JSEvalError {
+  /** Made by mini-racer from V8's `SyntaxError`. */
+  constructor(jsName: string, jsMessage: string, jsStack: string) {
+    super(jsName, jsMessage, jsStack, ErrorCodes.moduleLink);
   }
 }
 
@@ -240,6 +282,9 @@ for (const cls of [
   NativeBuildError,
   PoolClosedError,
   PoolQueueFullError,
+  ModuleNotFoundError,
+  ModuleLoadError,
+  ModuleLinkError,
 ]) {
   Object.freeze(cls.prototype);
   Object.freeze(cls);

@@ -15,6 +15,7 @@ import { argsToWire, valueFromWire, valueToWire } from "./internal/handle_wire";
 import { CallReports } from "./internal/call_reports";
 import { HostDispatcher } from "./internal/host_dispatch";
 import { LimitSettings } from "./internal/limit_settings";
+import { ModuleCalls } from "./internal/module_calls";
 import { PendingCalls } from "./internal/pending_calls";
 import { CallFlag, HandleOp } from "./internal/wire_constants";
 import {
@@ -37,6 +38,8 @@ import {
   type HostFunction,
   type LimitChanges,
   type MiniRacerOptions,
+  type ModuleAsyncCallOptions,
+  type ModuleCallOptions,
   type SandboxSettings,
   type Usage,
 } from "./options";
@@ -79,6 +82,12 @@ export class MiniRacer {
   readonly #host: HostDispatcher;
   // What handles see of this MiniRacer (see internal/handle_state.ts).
   readonly #owner: HandleOwner;
+  readonly #modules = new ModuleCalls({
+    open: () => this.#open(),
+    limits: () => this.#limits.calls,
+    sync: (options, run) => this.#sync(options, run),
+    track: (sandbox, options, start) => this.#track(sandbox, options, start),
+  });
 
   /** Creates a sandbox. Throws `TypeError` / `RangeError` for bad options. */
   constructor(options: MiniRacerOptions = {}) {
@@ -114,6 +123,7 @@ export class MiniRacer {
       this.#sandbox?.settleHostPromise(id, ok, value),
     );
     if (settings.onConsole !== undefined) this.#host.enableConsole(this.#sandbox);
+    this.#modules.install(this.#sandbox, this.#host, settings.loadModule);
   }
 
   /**
@@ -314,6 +324,38 @@ export class MiniRacer {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Evaluates `code` as an ES module, its imports loaded first through the
+   * `loadModule` option (synchronously here), and returns a copy of its
+   * namespace: a plain object of its exports, functions and symbols as
+   * handles; with `{ handle: true }` the namespace as a {@link JSObjectHandle}.
+   * Throws {@link ModuleNotFoundError}, {@link ModuleLoadError},
+   * {@link JSParseError}, {@link ModuleLinkError}, {@link JSEvalError} (its
+   * top level threw, or awaits), and as {@link MiniRacer.eval} (README "ES modules").
+   */
+  evalModule<T = Record<string, unknown>>(code: string, options?: ModuleCallOptions): T {
+    return this.#modules.evalModule(code, options) as T;
+  }
+
+  /** The namespace of module `specifier` (loaded now, or before under that canonical name), as evalModule gives it. */
+  importModule<T = Record<string, unknown>>(specifier: string, options?: CallOptions): T {
+    return this.#modules.importModule(specifier, options) as T;
+  }
+
+  /**
+   * evalModule on the sandbox's thread: `loadModule` may return promises and
+   * top-level `await` is waited for (timers, async host functions), within
+   * the time limit; rejects as evalModule throws and as evalAsync does.
+   */
+  evalModuleAsync<T = Record<string, unknown>>(code: string, options?: ModuleAsyncCallOptions): Promise<T> {
+    return this.#modules.evalModuleAsync(code, options) as Promise<T>;
+  }
+
+  /** importModule on the sandbox's thread, as evalModuleAsync. */
+  importModuleAsync<T = Record<string, unknown>>(specifier: string, options?: AsyncCallOptions): Promise<T> {
+    return this.#modules.importModuleAsync(specifier, options) as Promise<T>;
   }
 
   /** Number of async calls that have not settled yet (queued or running). */

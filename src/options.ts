@@ -96,7 +96,35 @@ export interface MiniRacerOptions {
    * write is ignored). `false`: this MiniRacer neither uses nor adds to it.
    */
   codeCache?: boolean | CodeCacheOptions;
+  /**
+   * Resolves and loads ES modules (README "ES modules"): called for every
+   * static or dynamic import the sandbox makes, with the specifier as
+   * written and the importing module's name (`"<eval>"` for a script,
+   * `""` for {@link MiniRacer.importModule}). Returns the module's source,
+   * `{ source, name }` to give it a canonical name (one module instance per
+   * name and sandbox; a bare source is named by its specifier), or
+   * `undefined` when there is no such module. May return a promise to the
+   * async calls. Without it every import fails with
+   * {@link ModuleNotFoundError}.
+   */
+  loadModule?: ModuleLoader;
 }
+
+/** A module's source, as {@link MiniRacerOptions.loadModule} returns it. */
+export type ModuleSource =
+  | string
+  | {
+      /** The module's source code. */
+      source: string;
+      /** Its canonical name (default: the specifier). */
+      name?: string;
+    };
+
+/** See {@link MiniRacerOptions.loadModule}. */
+export type ModuleLoader = (
+  specifier: string,
+  referrer: string,
+) => ModuleSource | undefined | PromiseLike<ModuleSource | undefined>;
 
 /** The persistent form of {@link MiniRacerOptions.codeCache}. */
 export interface CodeCacheOptions {
@@ -179,6 +207,16 @@ export interface CallOptions {
   onConsole?: ConsoleHandler;
 }
 
+/** Options of {@link MiniRacer.evalModule}. */
+export interface ModuleCallOptions extends CallOptions {
+  /**
+   * The module's name: its `import.meta.url`, the referrer its imports are
+   * loaded for, and the canonical name it is registered under if no module
+   * has it yet. Default `"<module>"`.
+   */
+  name?: string;
+}
+
 /** Options of a single asynchronous call. */
 export interface AsyncCallOptions extends CallOptions {
   /**
@@ -187,6 +225,12 @@ export interface AsyncCallOptions extends CallOptions {
    * is the signal's reason). The MiniRacer stays usable.
    */
   signal?: AbortSignalLike;
+}
+
+/** Options of {@link MiniRacer.evalModuleAsync}. */
+export interface ModuleAsyncCallOptions extends AsyncCallOptions {
+  /** As {@link ModuleCallOptions.name}. */
+  name?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -203,6 +247,7 @@ const OPTION_NAMES = new Set([
   "onConsole",
   "maxResultBytes",
   "codeCache",
+  "loadModule",
 ]);
 const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
@@ -275,6 +320,7 @@ export interface SandboxSettings {
   onConsole: ConsoleHandler | undefined;
   /** undefined: no code cache for this MiniRacer. */
   codeCache: CodeCacheSettings | undefined;
+  loadModule: ModuleLoader | undefined;
 }
 
 function checkCodeCache(value: unknown): CodeCacheSettings | undefined {
@@ -312,7 +358,11 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   const maxResultBytes =
     options.maxResultBytes === undefined ? 0 : checkBytes("maxResultBytes", options.maxResultBytes, 1024);
   const codeCache = checkCodeCache(options.codeCache);
-  return { maxMemory, softMemory, maxResultBytes, timeout, cpuTime, onConsole, codeCache };
+  const loadModule = options.loadModule;
+  if (loadModule !== undefined && typeof loadModule !== "function") {
+    throw new TypeError(`loadModule must be a function, got ${describe(loadModule)}`);
+  }
+  return { maxMemory, softMemory, maxResultBytes, timeout, cpuTime, onConsole, codeCache, loadModule };
 }
 
 /** @internal */
@@ -482,6 +532,16 @@ export function checkConsole(handler: unknown): ConsoleHandler | undefined {
   if (handler === undefined) return undefined;
   if (typeof handler !== "function") throw new TypeError(`onConsole must be a function, got ${describe(handler)}`);
   return handler as ConsoleHandler;
+}
+
+/** A module call's name option. @internal */
+export function moduleName(options: ModuleCallOptions | undefined): string {
+  const name = options?.name;
+  if (name === undefined) return "<module>";
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError(`name must be a non-empty string, got ${describe(name)}`);
+  }
+  return name;
 }
 
 /** An async call's abort signal, if it has one. @internal */

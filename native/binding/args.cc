@@ -89,7 +89,8 @@ mr_limits LimitsArg(const Napi::CallbackInfo& info, size_t index) {
 int FlagsArg(const Napi::CallbackInfo& info, size_t index) {
   if (info.Length() <= index || !info[index].IsNumber()) return 0;
   return info[index].As<Napi::Number>().Int32Value() &
-         (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES | MR_EVAL_CODE_CACHE);
+         (MR_EVAL_DISCARD_RESULT | MR_RESULT_HANDLES | MR_EVAL_CODE_CACHE |
+          MR_MODULE_IMPORT);
 }
 
 CacheBytes CacheArg(const Napi::CallbackInfo& info, size_t index) {

@@ -37,6 +37,9 @@ Napi::Function SandboxWrap::Define(Napi::Env env) {
           Quiet<&SandboxWrap::ReleaseHandle>("releaseHandle"),
           Quiet<&SandboxWrap::SettleHostPromise>("settleHostPromise"),
           Quiet<&SandboxWrap::SetConsole>("setConsole"),
+          Open<&SandboxWrap::EvalModule>("evalModule"),
+          Started<&SandboxWrap::EvalModuleAsync>("evalModuleAsync"),
+          Open<&SandboxWrap::SetModuleLoader>("setModuleLoader"),
           InstanceMethod<&SandboxWrap::Close>("close"),
           StaticMethod<&SandboxCreation::Start>("create"),
       });

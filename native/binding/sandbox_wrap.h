@@ -135,6 +135,10 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   Napi::Value SettleHostPromise(const Napi::CallbackInfo& info);
   Napi::Value SetConsole(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  // ES modules (sandbox_modules.cc).
+  Napi::Value EvalModule(const Napi::CallbackInfo& info);
+  Napi::Value EvalModuleAsync(const Napi::CallbackInfo& info);
+  Napi::Value SetModuleLoader(const Napi::CallbackInfo& info);
 
   // The C API's host callbacks (user_data: this).
   static void CallHost(void* user_data, uint64_t call_id,

@@ -119,6 +119,29 @@ void mr_call(mr_sandbox* sandbox, const uint16_t* path, size_t path_units,
 
 void mr_sandbox_cancel(mr_sandbox* sandbox) { Unwrap(sandbox)->Cancel(); }
 
+void mr_sandbox_set_module_loader(mr_sandbox* sandbox, uint32_t function_id) {
+  Unwrap(sandbox)->SetModuleLoader(function_id);
+}
+
+void mr_eval_module(mr_sandbox* sandbox, const uint16_t* code,
+                    size_t code_units, const uint16_t* name,
+                    size_t name_units, mr_limits limits, int flags,
+                    mr_value* out) {
+  Unwrap(sandbox)->EvalModule(code, code_units, name, name_units, limits,
+                              flags & (MR_RESULT_HANDLES | MR_MODULE_IMPORT),
+                              out);
+  ReportClose(sandbox, out);
+}
+
+uint64_t mr_eval_module_async(mr_sandbox* sandbox, const uint16_t* code,
+                              size_t code_units, const uint16_t* name,
+                              size_t name_units, mr_limits limits, int flags,
+                              mr_completion completion, void* user_data) {
+  return Unwrap(sandbox)->EvalModuleAsync(
+      code, code_units, name, name_units, limits,
+      flags & (MR_RESULT_HANDLES | MR_MODULE_IMPORT), completion, user_data);
+}
+
 uint64_t mr_eval_async(mr_sandbox* sandbox, const uint16_t* code,
                        size_t code_units, mr_limits limits, int flags,
                        mr_completion completion, void* user_data) {

@@ -61,7 +61,12 @@ typedef enum mr_value_type {
      syntax, `%` calls into V8's runtime, turned on); no call runs until
      they are off again. */
   MR_ERROR_UNSAFE_FLAGS = 26,
-  MR_ERROR_CPU_TIMEOUT = 27 /* the call's CPU-time limit was reached */
+  MR_ERROR_CPU_TIMEOUT = 27, /* the call's CPU-time limit was reached */
+  /* ES modules (mr_eval_module, import()); a module's syntax error is
+     MR_ERROR_PARSE, an exception its top level throws MR_ERROR_EXCEPTION. */
+  MR_ERROR_MODULE_NOT_FOUND = 28, /* the loader had no such module */
+  MR_ERROR_MODULE_LOAD = 29,      /* the loader threw or rejected */
+  MR_ERROR_MODULE_LINK = 30       /* an import the module cannot satisfy */
 } mr_value_type;
 
 /* The limits of one call. timeout_ms: wall-clock time from the call's
@@ -197,7 +202,11 @@ enum {
    * cache bytes given, if any, and when there were none or V8 rejected
    * them, make a cache of the script once it has run without throwing
    * (so that the functions it ran, compiled lazily, are in it). */
-  MR_EVAL_CODE_CACHE = 4
+  MR_EVAL_CODE_CACHE = 4,
+  /* Only for mr_eval_module and mr_eval_module_async: `code` is a
+   * specifier to import (through the module loader, or a module of that
+   * canonical name already loaded) instead of a module's source. */
+  MR_MODULE_IMPORT = 8
 };
 
 /* Evaluates UTF-16 source code and stores the completion value (or the
@@ -420,6 +429,37 @@ void mr_heap_snapshot(mr_sandbox* sandbox, uint64_t max_bytes,
 
 /* Asks the sandbox to collect all the garbage it can now. */
 void mr_low_memory_notification(mr_sandbox* sandbox);
+
+/* ES modules. Every import a sandbox makes, static or dynamic (from
+ * modules and scripts), goes to host function `function_id` (numbered as
+ * for mr_sandbox_expose; 0: none, every import fails with
+ * MR_ERROR_MODULE_NOT_FOUND) with the specifier as written and the
+ * importing module's name ("<eval>" for a script, "" for the host). Its
+ * result is undefined (no such module), an array [canonical name, source]
+ * (a module is compiled once per canonical name per sandbox), a failure,
+ * or, during async calls only, MR_VALUE_HOST_PROMISE settling to one of
+ * those. Host thread, between calls. */
+void mr_sandbox_set_module_loader(mr_sandbox* sandbox, uint32_t function_id);
+
+/* Evaluates UTF-16 `code` as an ES module named `name` (its import.meta.url
+ * and the referrer its imports name), loading the modules it imports first,
+ * and stores its namespace in *out: a plain-object copy, or the namespace
+ * itself as a handle with MR_RESULT_HANDLES (and without it when an export
+ * is a function or a symbol, which cannot be copied). With MR_MODULE_IMPORT
+ * `code` is a specifier to import instead (`name` is ignored). A module
+ * that needs an async loader or waits (top-level await) fails here: use
+ * mr_eval_module_async. */
+void mr_eval_module(mr_sandbox* sandbox, const uint16_t* code,
+                    size_t code_units, const uint16_t* name,
+                    size_t name_units, mr_limits limits, int flags,
+                    mr_value* out);
+
+/* mr_eval_module, asynchronously (see mr_eval_async): waits for async
+ * loaders and top-level await. Code and name are copied. */
+uint64_t mr_eval_module_async(mr_sandbox* sandbox, const uint16_t* code,
+                              size_t code_units, const uint16_t* name,
+                              size_t name_units, mr_limits limits, int flags,
+                              mr_completion completion, void* user_data);
 
 /* Frees what an output value owns. Safe on an already released value. */
 void mr_value_release(mr_value* value);

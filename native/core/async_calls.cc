@@ -182,6 +182,11 @@ Step Sandbox::RunAsyncSlice(Slice& slice, AsyncState& state) {
         ran = RunHandleOp(slice, MR_HANDLE_CALL, call.handle,
                           call.args.data(), call.args.size());
         break;
+      case AsyncCall::Kind::kModule:
+        ran = RunModule(slice, text, call.text.size(),
+                        reinterpret_cast<const uint16_t*>(call.args[0].data),
+                        call.args[0].length / sizeof(uint16_t), call.flags);
+        break;
     }
   } else {
     // A later slice: what the wait was for, then the promise again.
@@ -192,6 +197,9 @@ Step Sandbox::RunAsyncSlice(Slice& slice, AsyncState& state) {
   }
   if (!ran) return Step::kFailed;
   Step step = Settle(slice);
+  if (call.kind == AsyncCall::Kind::kModule) {
+    step = FinishModuleStep(slice, step, /*sync=*/false);
+  }
   if (step == Step::kPending) {
     if (state.promise.IsEmpty()) {
       state.promise.Reset(isolate_, slice.result.As<v8::Promise>());

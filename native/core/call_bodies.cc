@@ -18,23 +18,8 @@ bool Sandbox::RunEval(Slice& slice, const uint16_t* code, size_t units,
   if (scripts_->Find(code, units, &script)) {
     return script->Run(context).ToLocal(&slice.result);
   }
-  if (units * sizeof(uint16_t) > budget_.max_bytes()) {
-    // Its string alone would not fit: refuse it before it fills the heap.
-    slice.failure = MR_ERROR_OUT_OF_MEMORY;
-    isolate_->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8Literal(
-            isolate_, "the code is larger than the sandbox's memory cap")));
-    return false;
-  }
   v8::Local<v8::String> source;
-  if (units > static_cast<size_t>(v8::String::kMaxLength) ||
-      !v8::String::NewFromTwoByte(isolate_, code, v8::NewStringType::kNormal,
-                                  static_cast<int>(units))
-           .ToLocal(&source)) {
-    isolate_->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8Literal(isolate_, "the code is too long")));
-    return false;
-  }
+  if (!SourceString(slice, code, units, &source)) return false;
   if (cache != nullptr) {
     if (!scripts_->CompileWithCodeCache(context, source, cache, &script)) {
       slice.failure = MR_ERROR_PARSE;
@@ -52,6 +37,27 @@ bool Sandbox::RunEval(Slice& slice, const uint16_t* code, size_t units,
     return false;
   }
   return script->Run(context).ToLocal(&slice.result);
+}
+
+bool Sandbox::SourceString(Slice& slice, const uint16_t* code, size_t units,
+                           v8::Local<v8::String>* source) {
+  if (units * sizeof(uint16_t) > budget_.max_bytes()) {
+    // Its string alone would not fit: refuse it before it fills the heap.
+    slice.failure = MR_ERROR_OUT_OF_MEMORY;
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(
+            isolate_, "the code is larger than the sandbox's memory cap")));
+    return false;
+  }
+  if (units > static_cast<size_t>(v8::String::kMaxLength) ||
+      !v8::String::NewFromTwoByte(isolate_, code, v8::NewStringType::kNormal,
+                                  static_cast<int>(units))
+           .ToLocal(source)) {
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8Literal(isolate_, "the code is too long")));
+    return false;
+  }
+  return true;
 }
 
 bool Sandbox::RunPathCall(Slice& slice, const uint16_t* path, size_t units,

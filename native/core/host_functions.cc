@@ -118,6 +118,85 @@ void Sandbox::ConsoleCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   self->CallHost(info, 0);
 }
 
+bool Sandbox::ExchangeWithHost(
+    v8::Local<v8::Context> context,
+    const std::shared_ptr<HostBridge::Request>& request) {
+  bool answered = true;
+  // The host function's time is the host's: counted in the call's report,
+  // and paused on its CPU meter.
+  struct HostTime {
+    Sandbox* self;
+    CallMeter* meter;
+    bool cpu;
+    Clock::time_point start = Clock::now();
+    HostTime(Sandbox* sandbox, CallMeter* call_meter)
+        : self(sandbox),
+          meter(call_meter),
+          cpu(sandbox->watchdog_->MeteringCpu()) {
+      if (cpu) self->watchdog_->PauseCpu();
+    }
+    ~HostTime() {
+      if (cpu) self->watchdog_->ResumeCpu();
+      if (meter == nullptr) return;
+      ++meter->host_calls;
+      meter->host_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            Clock::now() - start)
+                            .count();
+    }
+  };
+  std::optional<HostTime> host_time;
+  host_time.emplace(this, meter_);
+  if (bridge_.OnHostThread()) {
+    // The host function is JavaScript of Node's isolate, on this thread.
+    auto call = [&] {
+      bridge_.CallOnHostThread(request->call_id, request->function_id,
+                               request->args.data(), request->args.size(),
+                               &request->result);
+    };
+    if (host_isolate_ != nullptr) {
+      v8::Isolate::Scope host_scope(host_isolate_);
+      call();
+    } else {
+      call();
+    }
+  } else {
+    answered = bridge_.CallFromSandboxThread(request, [this] {
+      return watchdog_->Peek() != Watchdog::Stop::kNone || closing();
+    });
+  }
+  host_time.reset();
+  if (!answered) {
+    // The call was stopped (time limit, cancel, close) while the host
+    // function ran: end the script; the watchdog says why.
+    watchdog_->StopHere();
+    isolate_->TerminateExecution();
+    return false;
+  }
+  if (watchdog_->Peek() != Watchdog::Stop::kNone) {
+    // Stopped while the host function ran. V8 acts on a termination request
+    // at its next interrupt check, and a loop around host calls may not
+    // reach one for seconds (loops check when their interrupt budget runs
+    // out); entering a JS function checks at once.
+    // Already terminating when the stop came in a call the host function
+    // made back into this sandbox: returning lets the termination unwind
+    // the outer frames. A call into the isolate now would swallow it on
+    // V8 12+ (Node 22+), and the script would run on past its limit.
+    if (isolate_->IsExecutionTerminating()) return false;
+    watchdog_->StopHere();
+    v8::Local<v8::Function> probe = interrupt_probe_.Get(isolate_);
+    probe->Call(context, v8::Undefined(isolate_), 0, nullptr).IsEmpty();
+    return false;
+  }
+  if (!natives_guard_.Safe(isolate_, context)) {
+    // The host function turned --allow-natives-syntax on: the script must
+    // not go on to eval `%` code.
+    stopped_for_unsafe_flags_ = true;
+    isolate_->TerminateExecution();
+    return false;
+  }
+  return true;
+}
+
 void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
                        uint32_t function_id) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
@@ -163,79 +242,7 @@ void Sandbox::CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
     }
     request->args.push_back(arg);
   }
-  bool answered = true;
-  // The host function's time is the host's: counted in the call's report,
-  // and paused on its CPU meter.
-  struct HostTime {
-    Sandbox* self;
-    CallMeter* meter;
-    bool cpu;
-    Clock::time_point start = Clock::now();
-    HostTime(Sandbox* sandbox, CallMeter* call_meter)
-        : self(sandbox),
-          meter(call_meter),
-          cpu(sandbox->watchdog_->MeteringCpu()) {
-      if (cpu) self->watchdog_->PauseCpu();
-    }
-    ~HostTime() {
-      if (cpu) self->watchdog_->ResumeCpu();
-      if (meter == nullptr) return;
-      ++meter->host_calls;
-      meter->host_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            Clock::now() - start)
-                            .count();
-    }
-  };
-  std::optional<HostTime> host_time;
-  host_time.emplace(this, meter_);
-  if (bridge_.OnHostThread()) {
-    // The host function is JavaScript of Node's isolate, on this thread.
-    auto call = [&] {
-      bridge_.CallOnHostThread(request->call_id, function_id,
-                               request->args.data(), request->args.size(),
-                               &request->result);
-    };
-    if (host_isolate_ != nullptr) {
-      v8::Isolate::Scope host_scope(host_isolate_);
-      call();
-    } else {
-      call();
-    }
-  } else {
-    answered = bridge_.CallFromSandboxThread(request, [this] {
-      return watchdog_->Peek() != Watchdog::Stop::kNone || closing();
-    });
-  }
-  host_time.reset();
-  if (!answered) {
-    // The call was stopped (time limit, cancel, close) while the host
-    // function ran: end the script; the watchdog says why.
-    watchdog_->StopHere();
-    isolate_->TerminateExecution();
-    return;
-  }
-  if (watchdog_->Peek() != Watchdog::Stop::kNone) {
-    // Stopped while the host function ran. V8 acts on a termination request
-    // at its next interrupt check, and a loop around host calls may not
-    // reach one for seconds (loops check when their interrupt budget runs
-    // out); entering a JS function checks at once.
-    // Already terminating when the stop came in a call the host function
-    // made back into this sandbox: returning lets the termination unwind
-    // the outer frames. A call into the isolate now would swallow it on
-    // V8 12+ (Node 22+), and the script would run on past its limit.
-    if (isolate_->IsExecutionTerminating()) return;
-    watchdog_->StopHere();
-    v8::Local<v8::Function> probe = interrupt_probe_.Get(isolate_);
-    probe->Call(context, v8::Undefined(isolate_), 0, nullptr).IsEmpty();
-    return;
-  }
-  if (!natives_guard_.Safe(isolate_, context)) {
-    // The host function turned --allow-natives-syntax on: the script must
-    // not go on to eval `%` code.
-    stopped_for_unsafe_flags_ = true;
-    isolate_->TerminateExecution();
-    return;
-  }
+  if (!ExchangeWithHost(context, request)) return;
   if (console || isolate_->IsExecutionTerminating()) return;
   const mr_value& result = request->result;
   if (result.type >= MR_ERROR_FIRST) {

@@ -61,6 +61,8 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
     self.timers_ = std::make_unique<TimerQueue>(isolate);
     self.handles_ = std::make_unique<HandleTable>(isolate, &self.budget_);
     self.scripts_ = std::make_unique<ScriptCache>(isolate);
+    self.modules_ = std::make_unique<ModuleLoader>(&self, isolate, &self.budget_);
+    ModuleLoader::InstallHooks(isolate);
     self.charged_objects_ =
         std::make_unique<ChargedObjects>(isolate, &self.budget_);
     self.owned_promises_ = std::make_unique<CallOwnedPromises>(isolate);
@@ -130,6 +132,7 @@ Sandbox::~Sandbox() {
     charged_objects_.reset();
     host_promises_.ClearPromises();
     scripts_.reset();
+    modules_.reset();
     interrupt_probe_.Reset();
     context_.Reset();
     memory_.reset();

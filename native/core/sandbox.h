@@ -44,6 +44,7 @@
 #include "core/limits/memory_monitor.h"
 #include "core/limits/natives_syntax_guard.h"
 #include "core/limits/watchdog.h"
+#include "core/modules/module_loader.h"
 #include "core/runtime/call_owned_promises.h"
 #include "core/runtime/foreground_task_queue.h"
 #include "core/runtime/isolate_holder.h"
@@ -79,6 +80,19 @@ class Sandbox {
   bool LastCallReport(mr_call_report* out);
   void GetUsage(mr_usage* out);
   void Cancel() { watchdog_->Cancel(); }
+
+  // ES modules (modules/module_calls.cc): evaluates `code` as a module named
+  // `name` (with MR_MODULE_IMPORT, imports the module `code` names through
+  // the loader) and gives its namespace. See mr_eval_module.
+  void EvalModule(const uint16_t* code, size_t units, const uint16_t* name,
+                  size_t name_units, mr_limits limits, int flags,
+                  mr_value* out);
+  uint64_t EvalModuleAsync(const uint16_t* code, size_t units,
+                           const uint16_t* name, size_t name_units,
+                           mr_limits limits, int flags,
+                           mr_completion completion, void* user_data);
+  // The host function that loads modules (0: none).
+  void SetModuleLoader(uint32_t function_id);
 
   // Async calls: queued for the sandbox's thread; `completion` gets the
   // result there. Each returns the call's id.
@@ -197,11 +211,25 @@ class Sandbox {
   // `cache`: compile from (and make) a code cache, or nullptr.
   bool RunEval(Slice& slice, const uint16_t* code, size_t units,
                CodeCacheRun* cache);
+  // The code as a string of the sandbox; false (a RangeError thrown) when
+  // it is too long or larger than the memory cap.
+  bool SourceString(Slice& slice, const uint16_t* code, size_t units,
+                    v8::Local<v8::String>* source);
   bool RunPathCall(Slice& slice, const uint16_t* path, size_t units,
                    const mr_value* args, size_t argc);
   bool RunHandleOp(Slice& slice, int op, uint32_t handle, const mr_value* args,
                    size_t argc);
   v8::MaybeLocal<v8::Value> DecodeArg(Slice& slice, const mr_value& arg);
+
+  // ---- ES modules (modules/module_calls.cc) ----
+  friend class ModuleLoader;
+  // Starts the module (or import) of a call: slice.result is the promise
+  // of its namespace.
+  bool RunModule(Slice& slice, const uint16_t* code, size_t units,
+                 const uint16_t* name, size_t name_units, int flags);
+  // After Settle: a module's failures are its own kinds, not a rejected
+  // promise's, and its namespace crosses as a plain object.
+  Step FinishModuleStep(Slice& slice, Step step, bool sync);
 
   // ---- Async calls (async_calls.cc) ----
   // The state of one async call between its slices.
@@ -248,6 +276,11 @@ class Sandbox {
   void CallHost(const v8::FunctionCallbackInfo<v8::Value>& info,
                 uint32_t function_id);
   bool InstallConsole(v8::Local<v8::Context> context);
+  // Runs `request` on the host's thread (directly or through the bridge)
+  // and checks what happened meanwhile. False when the script must stop
+  // (a stop, unsafe flags): a termination is then under way.
+  bool ExchangeWithHost(v8::Local<v8::Context> context,
+                        const std::shared_ptr<HostBridge::Request>& request);
 
   // ---- Lifecycle (sandbox.cc) ----
   // After a full GC: clears `exhausted_` if the heap has room again.
@@ -267,6 +300,8 @@ class Sandbox {
   std::unique_ptr<HandleTable> handles_;
   std::unique_ptr<ChargedObjects> charged_objects_;
   std::unique_ptr<ScriptCache> scripts_;
+  // ES modules compiled in the context, and loads under way.
+  std::unique_ptr<ModuleLoader> modules_;
   // Code caches async evals made, until the host takes them.
   CodeCacheOutbox code_caches_;
   HostPromiseTable host_promises_;

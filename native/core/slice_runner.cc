@@ -397,7 +397,9 @@ Step Sandbox::Settle(Slice& slice) {
       return Step::kValue;
     case v8::Promise::kRejected:
       promise->MarkAsHandled();
-      slice.failure = MR_ERROR_PROMISE_REJECTED;
+      // A failed import (module loading tags its errors) keeps its kind.
+      slice.failure = modules_->FailureKindOf(
+          slice.context(), promise->Result(), MR_ERROR_PROMISE_REJECTED);
       isolate_->ThrowException(promise->Result());
       return Step::kFailed;
     case v8::Promise::kPending:
@@ -452,6 +454,7 @@ void Sandbox::DropCallState(uint64_t call_id) {
   timers_->ClearOwner(call_id);
   owned_promises_->DropOwner(call_id);
   host_promises_.DropOwner(call_id);
+  modules_->DropOwner(call_id);
 }
 
 }  // namespace mini_racer

@@ -80,6 +80,12 @@ export interface NativeSandbox {
   expose(path: string, functionId: number): void;
   settleHostPromise(promiseId: number, ok: boolean, value: WireValue | [string, string]): void;
   setConsole(enabled: boolean): void;
+  /** Evaluates an ES module (or, with CallFlag.ModuleImport, imports a specifier); gives its namespace. */
+  evalModule(code: string, name: string, limits: CallLimits, flags: CallFlag): WireValue;
+  /** evalModule on the sandbox's thread; returns the call id. */
+  evalModuleAsync(code: string, name: string, limits: CallLimits, flags: CallFlag): number;
+  /** The host function (an id from the dispatcher) that loads modules. */
+  setModuleLoader(functionId: number): void;
   /** Cancels an async call (queued or running); unknown ids are ignored. */
   cancelCall(id: number): void;
   /** Runs queued call `id` nested in running call `parentId` (made by one of its host functions). */

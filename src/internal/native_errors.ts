@@ -15,6 +15,9 @@ import {
   JSPromiseError,
   JSTimeoutError,
   MiniRacerError,
+  ModuleLinkError,
+  ModuleLoadError,
+  ModuleNotFoundError,
   ValueTransferError,
 } from "../errors";
 import { FailureKind } from "./wire_constants";
@@ -42,6 +45,12 @@ export function errorFromNative(kind: number, name: string, message: string, sta
       return new TypeError(message);
     case FailureKind.Closed:
       return new ContextClosedError(message || undefined);
+    case FailureKind.ModuleNotFound:
+      return new ModuleNotFoundError(name, message, stack);
+    case FailureKind.ModuleLoad:
+      return new ModuleLoadError(name, message, stack);
+    case FailureKind.ModuleLink:
+      return new ModuleLinkError(name, message, stack);
     case FailureKind.UnsafeFlags:
       return new MiniRacerError(message, ErrorCodes.unsafeHostFlags);
     default: // FailureKind.Internal, and any kind this side does not know

@@ -35,6 +35,12 @@ export const enum FailureKind {
   UnsafeFlags = 26,
   /** MR_ERROR_CPU_TIMEOUT: the call's CPU-time limit was reached. */
   CpuTimeout = 27,
+  /** MR_ERROR_MODULE_NOT_FOUND: the module loader had no such module. */
+  ModuleNotFound = 28,
+  /** MR_ERROR_MODULE_LOAD: the module loader threw or rejected. */
+  ModuleLoad = 29,
+  /** MR_ERROR_MODULE_LINK: a module imports what another does not export. */
+  ModuleLink = 30,
 }
 
 /** Kinds of handle, the `mr_value_type` a handle crosses as (its first wire element). */
@@ -75,6 +81,8 @@ export const enum CallFlag {
   ResultHandles = 2,
   /** MR_EVAL_CODE_CACHE: compile from the cache bytes given; make a cache when there were none or V8 rejected them. */
   CodeCache = 4,
+  /** MR_MODULE_IMPORT: evalModule's code is a specifier to import. */
+  ModuleImport = 8,
 }
 
 /** What came of an eval's code cache (mr_code_cache_status). */
@@ -120,6 +128,9 @@ export const C_NAMES = Object.freeze({
   MR_ERROR_PROMISE_REJECTED: FailureKind.PromiseRejected,
   MR_ERROR_UNSAFE_FLAGS: FailureKind.UnsafeFlags,
   MR_ERROR_CPU_TIMEOUT: FailureKind.CpuTimeout,
+  MR_ERROR_MODULE_NOT_FOUND: FailureKind.ModuleNotFound,
+  MR_ERROR_MODULE_LOAD: FailureKind.ModuleLoad,
+  MR_ERROR_MODULE_LINK: FailureKind.ModuleLink,
   MR_VALUE_FUNCTION: HandleType.Function,
   MR_VALUE_OBJECT: HandleType.Object,
   MR_VALUE_ARRAY: HandleType.Array,
@@ -133,6 +144,7 @@ export const C_NAMES = Object.freeze({
   MR_EVAL_DISCARD_RESULT: CallFlag.DiscardResult,
   MR_RESULT_HANDLES: CallFlag.ResultHandles,
   MR_EVAL_CODE_CACHE: CallFlag.CodeCache,
+  MR_MODULE_IMPORT: CallFlag.ModuleImport,
   MR_CODE_CACHE_NONE: CodeCacheStatus.None,
   MR_CODE_CACHE_ACCEPTED: CodeCacheStatus.Accepted,
   MR_CODE_CACHE_REJECTED: CodeCacheStatus.Rejected,

@@ -27,11 +27,12 @@ namespace mini_racer {
 // One asynchronous call: what to run, with copies of its inputs, and where
 // its result goes.
 struct AsyncCall {
-  enum class Kind { kEval, kCall, kHandleCall };
+  enum class Kind { kEval, kCall, kHandleCall, kModule };
 
   uint64_t id = 0;
   Kind kind = Kind::kEval;
-  // Eval: the source code. Call: the dotted path of the function.
+  // Eval, module: the source code (or, to import, the specifier). Call: the
+  // dotted path of the function. A module's name is args[0] (UTF-16).
   std::u16string text;
   // Eval with MR_EVAL_CODE_CACHE: the cache bytes to compile from (may be
   // empty).
