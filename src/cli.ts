@@ -21,11 +21,6 @@ import type { MiniRacerOptions } from "./options";
 /** The exit statuses, as the README documents them. */
 const Exit = { ok: 0, threw: 1, usage: 2, timeout: 3, memory: 4 } as const;
 
-/** What `--module` needs of MiniRacer; the method is being added to the library. */
-interface ModuleCapable {
-  evalModule(source: string, options: { name: string }): unknown;
-}
-
 function fail(message: string): void {
   // Some library messages (NativeBuildError's) start with the package's name already.
   process.stderr.write(`mini-racer: ${oneLine(message.replace(/^mini-racer: /, ""), 2000)}\n`);
@@ -53,8 +48,31 @@ function packageVersion(): string {
 }
 
 /** Makes the sandbox; a constructor TypeError / RangeError is a usage error. */
+/**
+ * `--module`'s imports: files next to the entry module, and below its
+ * folder (the folder of FILE, or the working directory for -e), read by
+ * the host; anything else (a bare name, a path outside that folder) is not
+ * found. The code never reads files itself.
+ */
+function moduleFiles(root: string): NonNullable<MiniRacerOptions["loadModule"]> {
+  return (specifier, referrer) => {
+    if (!/^\.{1,2}\//.test(specifier) && !path.isAbsolute(specifier)) return undefined;
+    const base = referrer !== "" && path.isAbsolute(referrer) ? path.dirname(referrer) : root;
+    const file = path.resolve(base, specifier);
+    if (file !== root && !file.startsWith(root + path.sep)) return undefined;
+    try {
+      return { source: readFileSync(file, "utf8"), name: file };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 function createSandbox(Racer: typeof MiniRacer, settings: CliSettings): MiniRacer {
   const options: MiniRacerOptions = {};
+  if (settings.module) {
+    options.loadModule = moduleFiles(settings.file === undefined || settings.file === "-" ? process.cwd() : path.dirname(path.resolve(settings.file)));
+  }
   if (settings.maxMemory !== undefined) options.maxMemory = settings.maxMemory;
   if (settings.cpuTime !== undefined) options.cpuTime = settings.cpuTime;
   if (settings.allowConsole) {
@@ -111,7 +129,9 @@ async function runCode(mr: MiniRacer, settings: CliSettings, source: string, pri
   const timeout = settings.timeout === undefined ? {} : { timeout: settings.timeout };
   if (settings.module) {
     // Async: top-level await is waited for (under --timeout), as a script's promise is.
-    await mr.evalModuleAsync(source, { name: settings.file ?? "[eval]", ...timeout });
+    // Named by its absolute path, so that its relative imports resolve next to it.
+    const name = settings.file === undefined || settings.file === "-" ? path.resolve("[eval]") : path.resolve(settings.file);
+    await mr.evalModuleAsync(source, { name, ...timeout });
     return;
   }
   if (!print) {
@@ -191,9 +211,6 @@ async function main(args: string[]): Promise<number> {
     const source = settings.file === undefined ? settings.code : await readSource(settings.file, "file");
     // Loaded only now: --help and --version work without the native addon.
     const { MiniRacer: Racer } = await import("./mini_racer.js");
-    if (settings.module && typeof (Racer.prototype as Partial<ModuleCapable>).evalModule !== "function") {
-      throw new UsageError("--module is not supported yet by this version of mini-racer");
-    }
     mr = createSandbox(Racer, settings);
     if (settings.lines !== undefined) LinesRunner.installHarness(mr);
     if (settings.input !== undefined) await bindInput(mr, settings.input);

@@ -158,11 +158,29 @@ describe("mini-racer -e / FILE: output and exit statuses", () => {
     expect(cli(["-e", "console.log('hi'); 2"])).toEqual({ status: 0, stdout: "2\n", stderr: "" });
   });
 
-  it("--module: a usage error until the library has evalModule; --cpu-time: the cpuTime limit, exit 3", () => {
-    const hasModules = typeof (MiniRacer.prototype as unknown as { evalModule?: unknown }).evalModule === "function";
-    const moduleRun = cli(["--module", "-e", "export const a = 1;"]);
-    if (hasModules) expect(moduleRun.status).toBe(0);
-    else expect(moduleRun).toEqual({ status: 2, stdout: "", stderr: "mini-racer: --module is not supported yet by this version of mini-racer\n" });
+  it("--module: imports files in the entry's folder and below, nothing else; --cpu-time: the cpuTime limit, exit 3", () => {
+    const dir = path.join(work, "plugin");
+    mkdirSync(path.join(dir, "lib"), { recursive: true });
+    writeFileSync(path.join(dir, "lib", "math.js"), "export const add = (a, b) => a + b;");
+    writeFileSync(path.join(dir, "data.json"), '{"n": 7}');
+    writeFileSync(
+      path.join(dir, "main.mjs"),
+      'import { add } from "./lib/math.js"; import data from "./data.json" with { type: "json" };\n' +
+        "console.log(add(2, 3), data.n, import.meta.url.endsWith('/plugin/main.mjs'));",
+    );
+    writeFileSync(path.join(dir, "escape.mjs"), 'import "../outside.js";');
+    writeFileSync(path.join(work, "outside.js"), "export default 1;");
+    writeFileSync(path.join(dir, "bare.mjs"), 'import "fs";');
+    expect(cli(["--module", "--allow-console", path.join(dir, "main.mjs")])).toEqual({ status: 0, stdout: "", stderr: "5 7 true\n" });
+    expect(cli(["--module", path.join(dir, "escape.mjs")])).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: `mini-racer: Error: Cannot find module "../outside.js" imported from "${path.join(dir, "escape.mjs")}"\n`,
+    });
+    expect(cli(["--module", path.join(dir, "bare.mjs")]).stderr).toBe(
+      `mini-racer: Error: Cannot find module "fs" imported from "${path.join(dir, "bare.mjs")}"\n`,
+    );
+    expect(cli(["--module", "-e", "export const a = await Promise.resolve(1);"])).toEqual({ status: 0, stdout: "", stderr: "" });
     expect(cli(["--cpu-time", "100", "-e", "1"])).toEqual({ status: 0, stdout: "1\n", stderr: "" });
     expect(cli(["--cpu-time", "50", "-e", "while (true) {}"])).toEqual({
       status: 3,

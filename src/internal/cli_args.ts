@@ -62,7 +62,8 @@ network) with a memory cap and a time limit, and prints the result.
 Code:
   -e, --eval CODE       run CODE as a script and print its value
   FILE                  run the script in FILE and print its value
-  --module              run the code as an ES module (when the library supports it)
+  --module              run the code as an ES module; it may import files in the
+                        folder of FILE (or the working directory) and below
   --lines FN            apply the function FN to each JSON line of standard input
                         and print each result as a JSON line (undefined: null);
                         -e CODE or FILE, if given, runs first (definitions for FN)
