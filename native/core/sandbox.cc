@@ -302,6 +302,16 @@ class SnapshotWriter : public v8::OutputStream, public v8::ActivityControl {
 
 void Sandbox::HeapSnapshot(uint64_t max_bytes, double timeout_ms,
                            mr_value* out) {
+  if (slice_owner_.load(std::memory_order_acquire) ==
+          std::this_thread::get_id() ||
+      bridge_.host_depth() > 0) {
+    // From a host function of a call on this sandbox, which holds the
+    // isolate until the function returns: waiting for it would never end.
+    SetFailure(out, MR_ERROR_INVALID_ARGUMENT, "",
+               "heapSnapshot cannot be taken from inside a call on the same "
+               "MiniRacer");
+    return;
+  }
   Clock::time_point deadline = Watchdog::DeadlineAfter(timeout_ms);
   std::unique_lock<std::timed_mutex> turn(slice_mutex_, std::defer_lock);
   Acquired acquired = turn.try_lock()

@@ -354,6 +354,21 @@ describe("heapSnapshot", () => {
     expect(mr.eval("marker.name")).toBe("snapshot-marker-4711"); // the sandbox goes on
   });
 
+  it("from inside a host function of a call on the same MiniRacer it is a TypeError, not a wait that never ends", async () => {
+    using mr = new MiniRacer();
+    mr.expose("snap", () => {
+      try {
+        mr.heapSnapshot();
+        return "taken";
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`;
+      }
+    });
+    const refusal = "TypeError: heapSnapshot cannot be taken from inside a call on the same MiniRacer";
+    expect(mr.eval("snap()")).toBe(refusal);
+    await expect(mr.evalAsync("snap()", { timeout: 5000 })).resolves.toBe(refusal);
+  });
+
   it("is bounded: a heap with more objects than maxBytes allows is refused before it is built", () => {
     using mr = new MiniRacer();
     mr.execute("globalThis.keep = Array.from({ length: 1e5 }, (_, i) => ({ i }))");
