@@ -334,6 +334,17 @@ describe("setLimits", () => {
     expect(mr.heapStats().softLimitReached).toBe(false);
   });
 
+  it("each limit changed alone leaves the others as they were", () => {
+    using mr = new MiniRacer({ timeout: 40, cpuTime: 5000, maxMemory: 32 * MB });
+    mr.setLimits({ cpuTime: 4000 });
+    expect((caught(() => mr.eval("while (true) {}")) as JSTimeoutError).limit).toBe("timeout");
+    mr.setLimits({ timeout: 5000, cpuTime: 30 });
+    mr.setLimits({ timeout: 4000 });
+    expect((caught(() => mr.eval("while (true) {}")) as JSTimeoutError).limit).toBe("cpuTime");
+    mr.setLimits({ softMemoryLimit: 4 * MB });
+    expect(mr.heapStats().maxMemory).toBe(32 * MB);
+  });
+
   it("after close() it throws ContextClosedError", () => {
     const mr = new MiniRacer();
     mr.close();
