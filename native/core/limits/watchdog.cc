@@ -86,6 +86,7 @@ void Watchdog::StartMeterLocked(CpuSpec spec) {
   cpu_ = CpuMeter{};
   cpu_.budget_ns = spec.budget_ns > 0 ? spec.budget_ns : 0;
   cpu_.measuring = cpu_.budget_ns > 0 || spec.measure;
+  metering_.store(cpu_.measuring, std::memory_order_relaxed);
   if (!cpu_.measuring) return;
   cpu_clock_ = ThreadCpuClock::OfThisThread();
   cpu_.segment_start_ns = cpu_clock_.NowNs();
@@ -95,6 +96,7 @@ int64_t Watchdog::StopMeterLocked() {
   if (!cpu_.measuring) return -1;
   int64_t used = cpu_.UsedAt(cpu_.segment_start_ns >= 0 ? cpu_clock_.NowNs() : 0);
   cpu_ = CpuMeter{};
+  metering_.store(false, std::memory_order_relaxed);
   return used;
 }
 
@@ -152,6 +154,7 @@ Watchdog::NestedEnd Watchdog::EndNested(bool may_resume) {
     cpu_ = frames_.back().cpu;
     frames_.pop_back();
   }
+  metering_.store(cpu_.measuring, std::memory_order_relaxed);
   bool outer_goes_on = stop == Stop::kNone;
   // Only the nested call's own limit passed: its own deadline, or its CPU
   // budget (the enclosing call's meter was paused meanwhile).
@@ -185,11 +188,6 @@ void Watchdog::ResumeCpu() {
       Clock::now() + std::chrono::nanoseconds(std::max<int64_t>(
                          0, cpu_.budget_ns - cpu_.used_ns));
   if (due < sleeping_until_) wake_.NotifyOne();
-}
-
-bool Watchdog::MeteringCpu() {
-  MutexLock lock(mutex_);
-  return cpu_.measuring;
 }
 
 Watchdog::Clock::time_point Watchdog::NextCheckLocked() {

@@ -28,6 +28,7 @@
 
 #include <v8.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -104,8 +105,11 @@ class Watchdog {
   void PauseCpu();
   void ResumeCpu();
   // Whether the running script's CPU is metered (pausing costs clock reads
-  // only then).
-  bool MeteringCpu();
+  // only then). On the script's thread, which sets it: no lock, since every
+  // host call asks.
+  bool MeteringCpu() const {
+    return metering_.load(std::memory_order_relaxed);
+  }
 
   // How the running script has been stopped so far (kNone if not).
   Stop Peek();
@@ -173,6 +177,8 @@ class Watchdog {
   Clock::time_point deadline_ MR_GUARDED_BY(mutex_) = Clock::time_point::max();
   std::vector<Frame> frames_ MR_GUARDED_BY(mutex_);
   CpuMeter cpu_ MR_GUARDED_BY(mutex_);
+  // cpu_.measuring, readable without the lock (MeteringCpu).
+  std::atomic<bool> metering_{false};
   // The clock of the thread running the script.
   ThreadCpuClock cpu_clock_ MR_GUARDED_BY(mutex_);
   // The deadline the thread sleeps towards; max() while it sleeps unarmed.
