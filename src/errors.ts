@@ -48,6 +48,8 @@ export const ErrorCodes = {
   moduleLoad: "ERR_MINI_RACER_MODULE_LOAD",
   /** {@link ModuleLinkError}: a module imports a name another does not export. */
   moduleLink: "ERR_MINI_RACER_MODULE_LINK",
+  /** {@link SnapshotError}: a startup snapshot could not be made. */
+  snapshot: "ERR_MINI_RACER_SNAPSHOT",
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -265,6 +267,20 @@ export class PoolQueueFullError extends MiniRacerError {
   }
 }
 
+/**
+ * A {@link MiniRacerSnapshot} could not be made: this Node line cannot make
+ * startup snapshots (Node 20; check {@link MiniRacerSnapshot.supported}), or
+ * the setup left what no snapshot can hold (a live `Intl` object). A setup
+ * that throws, or runs past its limits, rejects with the error a call would
+ * ({@link JSEvalError}, {@link JSTimeoutError}, {@link JSOOMError}).
+ */
+export class SnapshotError extends MiniRacerError {
+  /** Made by mini-racer when V8 cannot make the snapshot. */
+  constructor(message: string) {
+    super(message, ErrorCodes.snapshot);
+  }
+}
+
 // Code that catches one of these must not be able to change every other
 // (a `name` getter or `constructor` swapped on a shared prototype).
 for (const cls of [
@@ -285,6 +301,7 @@ for (const cls of [
   ModuleNotFoundError,
   ModuleLoadError,
   ModuleLinkError,
+  SnapshotError,
 ]) {
   Object.freeze(cls.prototype);
   Object.freeze(cls);

@@ -3,13 +3,14 @@
  * with a hard memory cap and per-call time limits.
  *
  * Everything public is exported here, from the files beside this one
- * (mini_racer.ts, pool.ts, options.ts, handles.ts, errors.ts); src/internal/ holds
+ * (mini_racer.ts, pool.ts, snapshot.ts, options.ts, handles.ts, errors.ts); src/internal/ holds
  * the implementation and is not part of the API.
  *
  * @packageDocumentation
  */
 export { MiniRacer } from "./mini_racer";
 export { MiniRacerPool } from "./pool";
+export { MiniRacerSnapshot } from "./snapshot";
 export type { PoolStats } from "./pool";
 export type {
   AbortSignalLike,
@@ -31,6 +32,7 @@ export type {
   ModuleSource,
   PoolCallOptions,
   PoolRunOptions,
+  SnapshotOptions,
   Usage,
 } from "./options";
 export { JSArrayHandle, JSFunctionHandle, JSHandle, JSObjectHandle, JSSymbolHandle } from "./handles";
@@ -53,6 +55,7 @@ export {
   NativeBuildError,
   PoolClosedError,
   PoolQueueFullError,
+  SnapshotError,
   ValueTransferError,
 } from "./errors";
 export type { ErrorCode } from "./errors";

@@ -98,7 +98,8 @@ export class MiniRacer {
     this.#codeCache = settings.codeCache;
     this.#console = new ConsoleRouter(settings.onConsole);
     this.#sandbox =
-      taken?.sandbox ?? new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes);
+      taken?.sandbox ??
+      new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes, settings.snapshot);
     unclosed.register(this, this.#sandbox, this);
     const self = this;
     this.#owner = {
@@ -140,8 +141,8 @@ export class MiniRacer {
    */
   static async create(options: MiniRacerOptions = {}): Promise<MiniRacer> {
     const settings = checkMiniRacerOptions(options);
-    const { maxMemory, softMemory, maxResultBytes } = settings;
-    adopted = { sandbox: await binding.Sandbox.create(maxMemory, softMemory, maxResultBytes), settings };
+    const { maxMemory, softMemory, maxResultBytes, snapshot } = settings;
+    adopted = { sandbox: await binding.Sandbox.create(maxMemory, softMemory, maxResultBytes, snapshot), settings };
     return new MiniRacer(); // takes `adopted` before anything can throw
   }
 

@@ -7,8 +7,11 @@
  * internal, used by mini_racer.ts and internal/.
  */
 import * as path from "node:path";
+import type { NativeSnapshot } from "./internal/addon";
+import { nativeSnapshotOf } from "./internal/snapshot_registry";
 import { CallFlag } from "./internal/wire_constants";
 import type { MiniRacer } from "./mini_racer";
+import type { MiniRacerSnapshot } from "./snapshot";
 
 /** The levels of `console` output from the sandbox. */
 export type ConsoleLevel = "log" | "info" | "warn" | "error" | "debug";
@@ -108,6 +111,24 @@ export interface MiniRacerOptions {
    * {@link ModuleNotFoundError}.
    */
   loadModule?: ModuleLoader;
+  /**
+   * Start from this {@link MiniRacerSnapshot}: the sandbox has the state its
+   * setup left, without running it. Its `maxMemory` is the snapshot's
+   * (`maxMemory` here, if given, must be the same).
+   */
+  snapshot?: MiniRacerSnapshot;
+}
+
+/** Options of {@link MiniRacerSnapshot.create}. */
+export interface SnapshotOptions {
+  /** The code to run and snapshot: a script, as `execute` runs it. */
+  setup: string;
+  /** Code run after `setup`, whose effects and compiled functions go into the snapshot too (warm-up calls). */
+  warmup?: string;
+  /** The memory cap of the setup's run and of every MiniRacer made from the snapshot. Default 128 MiB. */
+  maxMemory?: number;
+  /** Wall-clock limit, in ms, of `setup` and of `warmup`, each. Default: none. */
+  timeout?: number;
 }
 
 /** A module's source, as {@link MiniRacerOptions.loadModule} returns it. */
@@ -138,7 +159,7 @@ export interface CodeCacheOptions {
 }
 
 /** Options of a `MiniRacerPool`: its own, and any {@link MiniRacerOptions}, given to every sandbox. */
-export interface MiniRacerPoolOptions extends MiniRacerOptions {
+export interface MiniRacerPoolOptions extends Omit<MiniRacerOptions, "snapshot"> {
   /** How many sandboxes the pool keeps (a whole number from 1). Default: `os.availableParallelism()`. */
   size?: number;
   /**
@@ -159,6 +180,20 @@ export interface MiniRacerPoolOptions extends MiniRacerOptions {
   fresh?: boolean;
   /** Most runs that may wait for a sandbox; one more is refused with {@link PoolQueueFullError}. Default: Infinity. */
   maxQueue?: number;
+  /**
+   * Start every sandbox from a startup snapshot ({@link MiniRacerSnapshot}):
+   * - `true` or `{ warmup }`: of the pool's `setup` (a string), made once,
+   *   in the background, with the pool's `maxMemory` and `timeout`; its
+   *   sandboxes then start set up instead of running `setup` (a Babel-ready
+   *   sandbox in ~12 ms instead of ~100 ms). `warmup`: code run after
+   *   `setup`, before the snapshot is taken. Where the Node line cannot
+   *   make snapshots (Node 20: {@link MiniRacerSnapshot.supported}), each
+   *   sandbox runs `setup` as without this option, compiled from the code
+   *   cache; {@link PoolStats.snapshot} says which.
+   * - a MiniRacerSnapshot: every sandbox starts from it (and then runs
+   *   `setup`, if any).
+   */
+  snapshot?: boolean | { warmup?: string } | MiniRacerSnapshot;
 }
 
 /**
@@ -248,6 +283,7 @@ const OPTION_NAMES = new Set([
   "maxResultBytes",
   "codeCache",
   "loadModule",
+  "snapshot",
 ]);
 const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
@@ -321,6 +357,8 @@ export interface SandboxSettings {
   /** undefined: no code cache for this MiniRacer. */
   codeCache: CodeCacheSettings | undefined;
   loadModule: ModuleLoader | undefined;
+  /** The snapshot to start from, if any. */
+  snapshot: NativeSnapshot | undefined;
 }
 
 function checkCodeCache(value: unknown): CodeCacheSettings | undefined {
@@ -348,8 +386,17 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}`);
   }
-  const maxMemory =
-    options.maxMemory === undefined ? 0 : checkBytes("maxMemory", options.maxMemory, MIN_MAX_MEMORY);
+  let maxMemory = options.maxMemory === undefined ? 0 : checkBytes("maxMemory", options.maxMemory, MIN_MAX_MEMORY);
+  const snapshot = options.snapshot === undefined ? undefined : nativeSnapshotOf(options.snapshot);
+  if (options.snapshot !== undefined) {
+    if (snapshot === undefined) {
+      throw new TypeError(`snapshot must be a MiniRacerSnapshot, got ${describe(options.snapshot)}`);
+    }
+    if (maxMemory !== 0 && maxMemory !== snapshot.maxMemory) {
+      throw new RangeError(`maxMemory must be the snapshot's (${snapshot.maxMemory}) or left out, got ${maxMemory}`);
+    }
+    maxMemory = snapshot.maxMemory;
+  }
   const softMemory =
     options.softMemoryLimit === undefined ? 0 : checkBytes("softMemoryLimit", options.softMemoryLimit, 1);
   const timeout = options.timeout === undefined ? 0 : checkTimeout(options.timeout);
@@ -362,7 +409,32 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   if (loadModule !== undefined && typeof loadModule !== "function") {
     throw new TypeError(`loadModule must be a function, got ${describe(loadModule)}`);
   }
-  return { maxMemory, softMemory, maxResultBytes, timeout, cpuTime, onConsole, codeCache, loadModule };
+  return { maxMemory, softMemory, maxResultBytes, timeout, cpuTime, onConsole, codeCache, loadModule, snapshot };
+}
+
+/** Checks {@link SnapshotOptions}; 0 means the default cap / no time limit to the binding. @internal */
+export function checkStartupSnapshotOptions(options: SnapshotOptions): Required<Omit<SnapshotOptions, "warmup">> & {
+  warmup: string | undefined;
+} {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!["setup", "warmup", "maxMemory", "timeout"].includes(key)) {
+      throw new TypeError(`unknown snapshot option ${JSON.stringify(key)}`);
+    }
+  }
+  const { setup, warmup } = options;
+  if (typeof setup !== "string") throw new TypeError(`setup must be a string of code, got ${describe(setup)}`);
+  if (warmup !== undefined && typeof warmup !== "string") {
+    throw new TypeError(`warmup must be a string of code, got ${describe(warmup)}`);
+  }
+  return {
+    setup,
+    warmup,
+    maxMemory: options.maxMemory === undefined ? 0 : checkBytes("maxMemory", options.maxMemory, MIN_MAX_MEMORY),
+    timeout: options.timeout === undefined ? 0 : checkTimeout(options.timeout),
+  };
 }
 
 /** @internal */

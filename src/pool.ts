@@ -13,6 +13,7 @@ import { Lease, retiresSandbox } from "./internal/pool_lease";
 import { WaitQueue } from "./internal/pool_queue";
 import { checkPoolOptions, type PoolSettings } from "./internal/pool_settings";
 import { MiniRacer } from "./mini_racer";
+import { MiniRacerSnapshot } from "./snapshot";
 import {
   callSignal,
   checkName,
@@ -50,6 +51,13 @@ export interface PoolStats {
   runs: number;
   /** What the runs' calls took, summed over every sandbox (setup left out): see {@link MiniRacer.usage}. */
   usage: Usage;
+  /**
+   * With the `snapshot` option of the setup: `"making"` until the snapshot
+   * is made, then `"ready"` (sandboxes start from it), or `"unsupported"`
+   * on a Node line that cannot make snapshots (sandboxes run `setup`).
+   * `"off"` without it.
+   */
+  snapshot: "off" | "making" | "ready" | "unsupported";
 }
 
 interface Slot {
@@ -93,6 +101,10 @@ export class MiniRacerPool {
   #drained: (() => void) | null = null;
   readonly #counts = { created: 0, recycled: 0, replaced: 0, failed: 0, runs: 0 };
   readonly #usage: Usage = { calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0 };
+  // The snapshot of the setup (the `snapshot` option), once asked for; a
+  // failed one is forgotten, so that the next sandbox tries again.
+  #snapshot: Promise<MiniRacerSnapshot> | undefined;
+  #snapshotMade = false;
 
   /**
    * Makes the pool and starts making its sandboxes in the background.
@@ -167,6 +179,7 @@ export class MiniRacerPool {
       waiting: this.#queue.size,
       ...this.#counts,
       usage: { ...this.#usage },
+      snapshot: this.#snapshotState(),
     };
   }
 
@@ -365,10 +378,39 @@ export class MiniRacerPool {
     );
   }
 
+  #snapshotState(): PoolStats["snapshot"] {
+    if (this.#settings.snapshotWarmup === undefined) return "off";
+    if (!MiniRacerSnapshot.supported) return "unsupported";
+    return this.#snapshotMade ? "ready" : "making";
+  }
+
+  /** The snapshot of the setup, made once (undefined: the pool runs setup in each sandbox instead). */
+  #setupSnapshot(): Promise<MiniRacerSnapshot> | undefined {
+    const { racer, setup, snapshotWarmup } = this.#settings;
+    if (snapshotWarmup === undefined || !MiniRacerSnapshot.supported || typeof setup !== "string") return undefined;
+    this.#snapshot ??= MiniRacerSnapshot.create({
+      setup,
+      ...(snapshotWarmup === "" ? {} : { warmup: snapshotWarmup }),
+      ...(racer.maxMemory === undefined ? {} : { maxMemory: racer.maxMemory }),
+      ...(racer.timeout === undefined ? {} : { timeout: racer.timeout }),
+    }).then(
+      (made) => ((this.#snapshotMade = true), made),
+      (error: unknown) => {
+        this.#snapshot = undefined;
+        throw error;
+      },
+    );
+    return this.#snapshot;
+  }
+
   /** A new sandbox, made off Node's thread and set up. */
   async #make(): Promise<Slot> {
-    const { racer, setup } = this.#settings;
-    const mr = await MiniRacer.create(racer);
+    const { racer } = this.#settings;
+    let { setup } = this.#settings;
+    const fromSnapshot = this.#setupSnapshot();
+    const options = fromSnapshot === undefined ? racer : { ...racer, snapshot: await fromSnapshot };
+    if (fromSnapshot !== undefined) setup = undefined;
+    const mr = await MiniRacer.create(options);
     try {
       if (typeof setup === "string") {
         await mr.executeAsync(setup);

@@ -488,7 +488,7 @@ describe("the README's pool example and examples/pool-server.mjs", () => {
     expect(await pool.callAsync("transform", src)).toBe("ABC");
     expect(await pool.applyAsync("transform", [src], { timeout: 50, signal })).toBe("ABC");
     expect(Object.keys(pool.stats())).toEqual([
-      "size", "idle", "busy", "starting", "waiting", "created", "recycled", "replaced", "failed", "runs", "usage",
+      "size", "idle", "busy", "starting", "waiting", "created", "recycled", "replaced", "failed", "runs", "usage", "snapshot",
     ]);
     await pool.close();
     {

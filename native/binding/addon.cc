@@ -5,6 +5,7 @@
 // This file is the module: it refuses a Node line it was not built for and
 // lists the exports. The rest, one responsibility a file:
 //   sandbox_wrap.*   the Sandbox class: lifetime and one C API call a method
+//   snapshot_wrap.*  the Snapshot class: startup snapshots of a setup
 //   async_channel.*  async completions and host requests back to Node's thread
 //   host_calls.*     host functions: arguments out, src/'s reply back
 //   values.*         values between JavaScript and mr_value
@@ -22,6 +23,7 @@
 #include "mini_racer.h"
 #include "process_exit.h"
 #include "sandbox_wrap.h"
+#include "snapshot_wrap.h"
 
 namespace {
 
@@ -58,6 +60,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   InitErrors(env);
   exports.Set("Sandbox", SandboxWrap::Define(env));
+  exports.Set("Snapshot", SnapshotWrap::Define(env));
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory));
   exports.Set("v8Version", Napi::String::New(env, mr_v8_version()));
   exports.Set("constants", MakeConstants(env));

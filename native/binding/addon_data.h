@@ -17,6 +17,10 @@ struct AddonData {
   // reachable from JavaScript (an External would be, and costs Node a
   // tracker per object until it is collected).
   mr_sandbox** adopting = nullptr;
+  // The same for SnapshotWrap's creation.
+  mr_snapshot** adopting_snapshot = nullptr;
+  // The Snapshot class, to tell its objects from look-alikes.
+  Napi::FunctionReference snapshot_class;
 };
 
 // Made at module init; the environment frees it.

@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include "errors.h"
+#include "snapshot_wrap.h"
 
 namespace mr_binding {
 
@@ -62,6 +63,13 @@ bool SandboxOptionsArg(const Napi::CallbackInfo& info, size_t first,
     }
   }
   *out = mr_sandbox_options{};
+  if (info.Length() > first + 3 && !info[first + 3].IsUndefined()) {
+    out->snapshot = SnapshotWrap::SnapshotOf(info[first + 3]);
+    if (out->snapshot == nullptr) {
+      ThrowTypeError(env, "a Sandbox's fourth argument must be a Snapshot");
+      return false;
+    }
+  }
   out->max_memory = static_cast<uint64_t>(max_memory);
   out->soft_memory = static_cast<uint64_t>(soft_memory);
   out->max_result_bytes = static_cast<uint64_t>(max_result);

@@ -26,6 +26,9 @@ Napi::Value SandboxCreation::Start(const Napi::CallbackInfo& info) {
   if (!SandboxOptionsArg(info, 0, &options)) return Napi::Value();
   auto* creation =
       new SandboxCreation(env, info.This().As<Napi::Function>(), options);
+  if (options.snapshot != nullptr) {
+    creation->snapshot_ = Napi::Persistent(info[3].As<Napi::Object>());
+  }
   Napi::Promise promise = creation->deferred_.Promise();
   // Deletes itself once OnOK has run (or the work was cancelled).
   creation->Queue();

@@ -2,7 +2,7 @@
 // and its context takes milliseconds (~4-6 ms with Node's snapshot), which
 // `new Sandbox()` spends on Node's thread, blocking its event loop; a pool
 // that replaces sandboxes as it goes would stall every request meanwhile.
-// Sandbox.create(maxMemory, softMemory, maxResultBytes?) runs
+// Sandbox.create(maxMemory, softMemory, maxResultBytes?, snapshot?) runs
 // mr_sandbox_new on a thread of libuv's pool and resolves its promise, on
 // Node's thread, with a Sandbox object that adopts the new sandbox (see
 // mr_sandbox_new in mini_racer.h for why that thread may make it).
@@ -40,6 +40,8 @@ class SandboxCreation final : public Napi::AsyncWorker {
                   const mr_sandbox_options& options);
 
   Napi::FunctionReference constructor_;
+  // The Snapshot the options point into, kept alive until the work is done.
+  Napi::ObjectReference snapshot_;
   Napi::Promise::Deferred deferred_;
   mr_sandbox_options options_;
   mr_sandbox* sandbox_ = nullptr;

@@ -9,10 +9,13 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "core/limits/memory_monitor.h"
 #include "core/runtime/isolate_holder.h"
+#include "core/limits/guard_state.h"
 #include "core/sandbox.h"
+#include "core/snapshot/setup_snapshot.h"
 #include "wire/value_codec.h"
 
 using mini_racer::Sandbox;
@@ -22,6 +25,12 @@ using mini_racer::Sandbox;
 struct mr_sandbox {
   std::unique_ptr<Sandbox> core;
   std::atomic<bool> closing{false};
+};
+
+// What an mr_snapshot* points to: a share of the immutable snapshot, which
+// the sandboxes made from it share too.
+struct mr_snapshot {
+  std::shared_ptr<const mini_racer::SetupSnapshot> core;
 };
 
 namespace {
@@ -49,14 +58,50 @@ extern "C" {
 const char* mr_v8_version(void) { return v8::V8::GetVersion(); }
 
 int mr_init(void) {
-  return mini_racer::IsolateHolder::InitializeProcess() ? 0 : -1;
+  std::vector<intptr_t> guard_references;
+  mini_racer::AddGuardExternalReferences(&guard_references);
+  return mini_racer::IsolateHolder::InitializeProcess(
+             std::move(guard_references))
+             ? 0
+             : -1;
+}
+
+int mr_snapshots_supported(void) {
+  return mini_racer::SetupSnapshot::Supported() ? 1 : 0;
+}
+
+mr_snapshot* mr_snapshot_new(const mr_snapshot_recipe* recipe,
+                             mr_value* error) {
+  mini_racer::SetupSnapshot::Recipe core_recipe;
+  core_recipe.setup.assign(recipe->setup, recipe->setup_length);
+  if (recipe->warmup != nullptr) {
+    core_recipe.warmup.assign(recipe->warmup, recipe->warmup_length);
+  }
+  core_recipe.max_memory = Sandbox::MaxMemoryOrDefault(recipe->max_memory);
+  core_recipe.timeout_ms = recipe->timeout_ms;
+  std::shared_ptr<const mini_racer::SetupSnapshot> core =
+      mini_racer::SetupSnapshot::Make(core_recipe, error);
+  if (!core) return nullptr;
+  return new mr_snapshot{std::move(core)};
+}
+
+void mr_snapshot_free(mr_snapshot* snapshot) { delete snapshot; }
+
+uint64_t mr_snapshot_bytes(const mr_snapshot* snapshot) {
+  return snapshot->core->bytes();
+}
+
+uint64_t mr_snapshot_max_memory(const mr_snapshot* snapshot) {
+  return snapshot->core->max_memory();
 }
 
 mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options,
                            mr_value* error) {
   mr_sandbox_options defaults{};
-  std::unique_ptr<Sandbox> core =
-      Sandbox::Create(options ? *options : defaults, error);
+  const mr_sandbox_options& chosen = options ? *options : defaults;
+  std::unique_ptr<Sandbox> core = Sandbox::Create(
+      chosen, chosen.snapshot != nullptr ? chosen.snapshot->core : nullptr,
+      error);
   if (!core) return nullptr;
   auto* sandbox = new mr_sandbox();
   sandbox->core = std::move(core);

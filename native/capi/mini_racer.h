@@ -25,6 +25,7 @@ extern "C" {
 #endif
 
 typedef struct mr_sandbox mr_sandbox;
+typedef struct mr_snapshot mr_snapshot;
 
 /* What an mr_value holds. Values below MR_ERROR_FIRST are results. */
 typedef enum mr_value_type {
@@ -66,7 +67,10 @@ typedef enum mr_value_type {
      MR_ERROR_PARSE, an exception its top level throws MR_ERROR_EXCEPTION. */
   MR_ERROR_MODULE_NOT_FOUND = 28, /* the loader had no such module */
   MR_ERROR_MODULE_LOAD = 29,      /* the loader threw or rejected */
-  MR_ERROR_MODULE_LINK = 30       /* an import the module cannot satisfy */
+  MR_ERROR_MODULE_LINK = 30,      /* an import the module cannot satisfy */
+  /* A startup snapshot could not be made: this Node line cannot, or the
+     setup left what no snapshot can hold (mr_snapshot_new). */
+  MR_ERROR_SNAPSHOT = 31
 } mr_value_type;
 
 /* The limits of one call. timeout_ms: wall-clock time from the call's
@@ -116,6 +120,11 @@ typedef struct mr_sandbox_options {
    * result fails with MR_ERROR_VALUE and a host call throws a RangeError in
    * the sandbox, before the host allocates the copy. 0 means max_memory. */
   uint64_t max_result_bytes;
+  /* NULL, or a snapshot (mr_snapshot_new) to start from: the sandbox gets
+   * the state its setup left instead of a fresh context. max_memory must
+   * then be 0 or the snapshot's. The sandbox keeps what it needs of the
+   * snapshot: the caller may free it at once. */
+  const mr_snapshot* snapshot;
 } mr_sandbox_options;
 
 typedef struct mr_heap_stats {
@@ -146,6 +155,37 @@ int mr_init(void);
  * creating thread stays behind: the thread that then makes the sandbox's
  * synchronous calls and frees it is the host thread as usual. */
 mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
+
+/* Startup snapshots of a setup script. What a snapshot's setup runs with
+ * (no console, timers or host functions; no WebAssembly compile) and what
+ * it may not leave behind (Intl objects): see core/snapshot/setup_snapshot.h.
+ * A snapshot is made in this process and never loaded from bytes. */
+typedef struct mr_snapshot_recipe {
+  const char* setup; /* UTF-8 */
+  size_t setup_length;
+  const char* warmup; /* UTF-8, run after the setup; NULL: none */
+  size_t warmup_length;
+  /* The memory cap of the snapshot run and of every sandbox made from it;
+   * 0 means the default, 128 MiB. */
+  uint64_t max_memory;
+  double timeout_ms; /* for each script; <= 0: none */
+} mr_snapshot_recipe;
+
+/* 1 if this Node line can make snapshots (Node 22 and later), else 0. */
+int mr_snapshots_supported(void);
+
+/* Runs the recipe in a new isolate on this thread (any thread, once mr_init
+ * has succeeded) and serializes it. Returns NULL with *error set when it
+ * cannot: the setup's exception (MR_ERROR_PARSE, MR_ERROR_EXCEPTION), a
+ * limit (MR_ERROR_TIMEOUT, MR_ERROR_OUT_OF_MEMORY) or MR_ERROR_SNAPSHOT. */
+mr_snapshot* mr_snapshot_new(const mr_snapshot_recipe* recipe,
+                             mr_value* error);
+/* Any thread; sandboxes made from it are unaffected. */
+void mr_snapshot_free(mr_snapshot* snapshot);
+/* The snapshot's size in bytes. */
+uint64_t mr_snapshot_bytes(const mr_snapshot* snapshot);
+/* The memory cap of sandboxes made from it. */
+uint64_t mr_snapshot_max_memory(const mr_snapshot* snapshot);
 
 /* Frees a sandbox. A call running on another thread is cancelled first
  * (and waited for: see mr_sandbox_stop to bound that); pending asynchronous

@@ -11,6 +11,7 @@
 #include "core/limits/builtin_guard.h"
 #include "core/limits/fault_injection.h"
 #include "core/limits/wasm_memory_guard.h"
+#include "core/snapshot/setup_snapshot.h"
 #include "wire/failure.h"
 
 namespace mini_racer {
@@ -35,10 +36,22 @@ Sandbox::Sandbox(size_t max_memory)
       allocator_(&budget_),
       tasks_(std::make_shared<ForegroundTaskQueue>()) {}
 
-std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
-                                         mr_value* error) {
-  size_t max_memory =
-      options.max_memory ? options.max_memory : kDefaultMaxMemory;
+size_t Sandbox::MaxMemoryOrDefault(uint64_t max_memory) {
+  return max_memory != 0 ? static_cast<size_t>(max_memory) : kDefaultMaxMemory;
+}
+
+std::unique_ptr<Sandbox> Sandbox::Create(
+    const mr_sandbox_options& options,
+    std::shared_ptr<const SetupSnapshot> snapshot, mr_value* error) {
+  size_t max_memory = snapshot != nullptr
+                          ? snapshot->max_memory()
+                          : MaxMemoryOrDefault(options.max_memory);
+  if (snapshot != nullptr && options.max_memory != 0 &&
+      options.max_memory != max_memory) {
+    SetFailure(error, MR_ERROR_INVALID_ARGUMENT, "RangeError",
+               "max_memory must be the snapshot's");
+    return nullptr;
+  }
   std::unique_ptr<Sandbox> sandbox(new Sandbox(max_memory));
   Sandbox& self = *sandbox;
   self.max_result_bytes_ =
@@ -46,7 +59,10 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = &self.allocator_;
   MemoryMonitor::ConfigureHeap(max_memory, &params.constraints);
-  self.holder_ = IsolateHolder::Create(params, self.tasks_);
+  self.snapshot_ = std::move(snapshot);
+  self.holder_ = IsolateHolder::Create(
+      params, self.tasks_,
+      self.snapshot_ != nullptr ? self.snapshot_->blob() : nullptr);
   if (!Check(self.holder_ != nullptr, "could not create a V8 isolate", error)) {
     return nullptr;
   }
@@ -67,14 +83,22 @@ std::unique_ptr<Sandbox> Sandbox::Create(const mr_sandbox_options& options,
         std::make_unique<ChargedObjects>(isolate, &self.budget_);
     self.owned_promises_ = std::make_unique<CallOwnedPromises>(isolate);
     isolate->SetData(kSandboxSlot, sandbox.get());
+    self.guard_state_ = GuardState{&self.budget_, self.charged_objects_.get()};
+    SetGuardState(isolate, &self.guard_state_);
+    // From a snapshot, the context comes with its guards (and the setup's
+    // state): see setup_snapshot.h.
     v8::Local<v8::Context> context = v8::Context::New(isolate);
+    bool from_snapshot = self.snapshot_ != nullptr;
+    // The WebAssembly guard goes last in both cases: V8 adds `WebAssembly`
+    // to each context it makes, never to one it serializes.
     if (!Check(!context.IsEmpty(), "could not create a V8 context", error) ||
-        !Check(WasmMemoryGuard::Install(isolate, context, &self.budget_),
-               "could not install the WebAssembly memory guard", error) ||
-        !Check(self.charged_objects_->Install(context),
+        !Check(from_snapshot || self.charged_objects_->Install(context),
                "could not install the off-heap memory charges", error) ||
-        !Check(BuiltinGuard::Install(isolate, context, max_memory),
+        !Check(from_snapshot ||
+                   BuiltinGuard::Install(isolate, context, max_memory),
                "could not install the builtin guard", error) ||
+        !Check(WasmMemoryGuard::Install(isolate, context, max_memory),
+               "could not install the WebAssembly memory guard", error) ||
         !Check(self.timers_->Install(context),
                "could not install the timer functions", error)) {
       return nullptr;

@@ -40,6 +40,7 @@
 #include "core/host_bridge.h"
 #include "core/host_promises.h"
 #include "core/limits/charged_objects.h"
+#include "core/limits/guard_state.h"
 #include "core/limits/memory_budget.h"
 #include "core/limits/memory_monitor.h"
 #include "core/limits/natives_syntax_guard.h"
@@ -57,12 +58,19 @@
 
 namespace mini_racer {
 
+class SetupSnapshot;
+
 class Sandbox {
  public:
   using Clock = Watchdog::Clock;
 
-  static std::unique_ptr<Sandbox> Create(const mr_sandbox_options& options,
-                                         mr_value* error);
+  // `snapshot` (may be null): start from it instead of a fresh context;
+  // its cap is the sandbox's (options.max_memory must be 0 or the same).
+  static std::unique_ptr<Sandbox> Create(
+      const mr_sandbox_options& options,
+      std::shared_ptr<const SetupSnapshot> snapshot, mr_value* error);
+  // A cap given as 0 means this default.
+  static size_t MaxMemoryOrDefault(uint64_t max_memory);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -289,6 +297,10 @@ class Sandbox {
   // Declaration order is teardown order in reverse: the allocator and the
   // task queue outlive the isolate that uses them.
   MemoryBudget budget_;
+  // What the guards' callbacks read (guard_state.h); set before the context.
+  GuardState guard_state_;
+  // Kept for the isolate's life: V8 may read the blob it started from.
+  std::shared_ptr<const SetupSnapshot> snapshot_;
   BudgetedAllocator allocator_;
   std::shared_ptr<ForegroundTaskQueue> tasks_;
   std::unique_ptr<IsolateHolder> holder_;

@@ -92,11 +92,29 @@ export interface NativeSandbox {
   nestCall(id: number, parentId: number): void;
 }
 
+/** A startup snapshot of a setup (native/binding/snapshot_wrap.h). */
+export interface NativeSnapshot {
+  readonly bytes: number;
+  readonly maxMemory: number;
+}
+
 interface Binding {
   Sandbox: {
-    new (maxMemory: number, softMemory: number, maxResultBytes?: number): NativeSandbox;
+    /** `snapshot`: start from it (`maxMemory` then 0 or the snapshot's). */
+    new (maxMemory: number, softMemory: number, maxResultBytes?: number, snapshot?: NativeSnapshot): NativeSandbox;
     /** Makes the sandbox on a thread of libuv's pool, off Node's event loop. */
-    create(maxMemory: number, softMemory: number, maxResultBytes?: number): Promise<NativeSandbox>;
+    create(
+      maxMemory: number,
+      softMemory: number,
+      maxResultBytes?: number,
+      snapshot?: NativeSnapshot,
+    ): Promise<NativeSandbox>;
+  };
+  Snapshot: {
+    /** Whether this Node line can make snapshots (Node 22 and later). */
+    readonly supported: boolean;
+    /** Runs the setup (then the warm-up) on a thread of libuv's pool and serializes it. */
+    create(setup: string, warmup: string | undefined, maxMemory: number, timeoutMs: number): Promise<NativeSnapshot>;
   };
   setErrorFactory(factory: (kind: number, name: string, message: string, stack: string) => Error): void;
   v8Version: string;

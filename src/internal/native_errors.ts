@@ -18,6 +18,7 @@ import {
   ModuleLinkError,
   ModuleLoadError,
   ModuleNotFoundError,
+  SnapshotError,
   ValueTransferError,
 } from "../errors";
 import { FailureKind } from "./wire_constants";
@@ -51,6 +52,8 @@ export function errorFromNative(kind: number, name: string, message: string, sta
       return new ModuleLoadError(name, message, stack);
     case FailureKind.ModuleLink:
       return new ModuleLinkError(name, message, stack);
+    case FailureKind.Snapshot:
+      return new SnapshotError(message);
     case FailureKind.UnsafeFlags:
       return new MiniRacerError(message, ErrorCodes.unsafeHostFlags);
     default: // FailureKind.Internal, and any kind this side does not know

@@ -41,6 +41,8 @@ export const enum FailureKind {
   ModuleLoad = 29,
   /** MR_ERROR_MODULE_LINK: a module imports what another does not export. */
   ModuleLink = 30,
+  /** MR_ERROR_SNAPSHOT: a startup snapshot could not be made. */
+  Snapshot = 31,
 }
 
 /** Kinds of handle, the `mr_value_type` a handle crosses as (its first wire element). */
@@ -131,6 +133,7 @@ export const C_NAMES = Object.freeze({
   MR_ERROR_MODULE_NOT_FOUND: FailureKind.ModuleNotFound,
   MR_ERROR_MODULE_LOAD: FailureKind.ModuleLoad,
   MR_ERROR_MODULE_LINK: FailureKind.ModuleLink,
+  MR_ERROR_SNAPSHOT: FailureKind.Snapshot,
   MR_VALUE_FUNCTION: HandleType.Function,
   MR_VALUE_OBJECT: HandleType.Object,
   MR_VALUE_ARRAY: HandleType.Array,

@@ -1,5 +1,8 @@
 #include "core/limits/charged_objects.h"
 
+#include "core/limits/guard_state.h"
+#include "core/limits/wasm_memory_guard.h"
+
 namespace mini_racer {
 namespace {
 
@@ -122,8 +125,7 @@ void ChargedObjects::Collected(const v8::WeakCallbackInfo<Charge>& info) {
 
 void ChargedObjects::ChargeCallback(
     const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* guard =
-      static_cast<ChargedObjects*>(info.Data().As<v8::External>()->Value());
+  ChargedObjects* guard = GuardStateOf(info.GetIsolate()).charged_objects;
   bool ok = info.Length() >= 2 && info[0]->IsObject() && info[1]->IsNumber();
   if (ok) {
     double bytes = info[1].As<v8::Number>()->Value();
@@ -141,8 +143,7 @@ bool ChargedObjects::Install(v8::Local<v8::Context> context) {
   v8::Local<v8::Function> charge;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> installer;
-  if (!v8::Function::New(context, &ChargedObjects::ChargeCallback,
-                         v8::External::New(isolate_, this), 2)
+  if (!v8::Function::New(context, &ChargedObjects::ChargeCallback, {}, 2)
            .ToLocal(&charge) ||
       !v8::Script::Compile(context,
                            v8::String::NewFromUtf8Literal(isolate_, kBootstrap))
@@ -154,6 +155,17 @@ bool ChargedObjects::Install(v8::Local<v8::Context> context) {
   return !installer.As<v8::Function>()
               ->Call(context, context->Global(), 1, args)
               .IsEmpty();
+}
+
+void ChargedObjects::AddExternalReferences(
+    std::vector<intptr_t>* references) {
+  references->push_back(
+      reinterpret_cast<intptr_t>(&ChargedObjects::ChargeCallback));
+}
+
+void AddGuardExternalReferences(std::vector<intptr_t>* references) {
+  WasmMemoryGuard::AddExternalReferences(references);
+  ChargedObjects::AddExternalReferences(references);
 }
 
 }  // namespace mini_racer

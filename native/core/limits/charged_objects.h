@@ -20,7 +20,9 @@
 #include <v8.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <unordered_set>
+#include <vector>
 
 #include "core/limits/memory_budget.h"
 
@@ -35,8 +37,15 @@ class ChargedObjects {
   ChargedObjects(const ChargedObjects&) = delete;
   ChargedObjects& operator=(const ChargedObjects&) = delete;
 
-  // Wraps the functions above. False if the bootstrap failed.
+  // Wraps the functions above; the wrappers charge the isolate's
+  // GuardState (see guard_state.h). False if the bootstrap failed.
   bool Install(v8::Local<v8::Context> context);
+
+  // The callback's address, for a snapshot's external references.
+  static void AddExternalReferences(std::vector<intptr_t>* references);
+
+  // Objects charged and still alive.
+  size_t live_objects() const { return charges_.size(); }
 
   // Bytes charged for objects still alive.
   size_t charged() const { return charged_; }

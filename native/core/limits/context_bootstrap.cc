@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "core/limits/guard_state.h"
+
 namespace mini_racer {
 
 v8::ScriptCompiler::CachedData* BootstrapScript::CacheView() const {
@@ -51,7 +53,7 @@ bool RunContextBootstrap(v8::Isolate* isolate, v8::Local<v8::Context> context,
     return false;
   }
   // After the call, so that the functions it compiled are in the cache.
-  if (view == nullptr) {
+  if (view == nullptr && !GuardStateOf(isolate).serializing) {
     bootstrap.Offer(
         v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
   }

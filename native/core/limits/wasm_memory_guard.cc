@@ -1,6 +1,8 @@
 #include "core/limits/wasm_memory_guard.h"
 
 #include "core/limits/context_bootstrap.h"
+#include "core/limits/guard_state.h"
+#include "core/limits/memory_budget.h"
 
 namespace mini_racer {
 namespace {
@@ -279,7 +281,7 @@ const char kBootstrap[] = R"JS(
 )JS";
 
 MemoryBudget* BudgetOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<MemoryBudget*>(info.Data().As<v8::External>()->Value());
+  return GuardStateOf(info.GetIsolate()).budget;
 }
 
 double BytesArg(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -305,19 +307,24 @@ void Release(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 bool WasmMemoryGuard::Install(v8::Isolate* isolate,
                               v8::Local<v8::Context> context,
-                              MemoryBudget* budget) {
+                              size_t max_bytes) {
   v8::HandleScope handle_scope(isolate);
-  v8::Local<v8::External> data = v8::External::New(isolate, budget);
   v8::Local<v8::Function> charge, release;
-  if (!v8::Function::New(context, Charge, data, 1).ToLocal(&charge) ||
-      !v8::Function::New(context, Release, data, 1).ToLocal(&release)) {
+  if (!v8::Function::New(context, Charge, {}, 1).ToLocal(&charge) ||
+      !v8::Function::New(context, Release, {}, 1).ToLocal(&release)) {
     return false;
   }
   v8::Local<v8::Value> args[] = {
       charge, release,
-      v8::Number::New(isolate, static_cast<double>(budget->max_bytes()))};
+      v8::Number::New(isolate, static_cast<double>(max_bytes))};
   static BootstrapScript script(kBootstrap);
   return RunContextBootstrap(isolate, context, script, 3, args);
+}
+
+void WasmMemoryGuard::AddExternalReferences(
+    std::vector<intptr_t>* references) {
+  references->push_back(reinterpret_cast<intptr_t>(&Charge));
+  references->push_back(reinterpret_cast<intptr_t>(&Release));
 }
 
 }  // namespace mini_racer

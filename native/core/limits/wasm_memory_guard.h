@@ -10,16 +10,21 @@
 
 #include <v8.h>
 
-#include "core/limits/memory_budget.h"
+#include <cstdint>
+#include <vector>
+
 
 namespace mini_racer {
 
 class WasmMemoryGuard {
  public:
   // Wraps the context's WebAssembly constructors before any sandbox code
-  // runs. Returns false if the bootstrap failed.
+  // runs; the wrappers charge the isolate's GuardState budget, whose cap is
+  // `max_bytes`. Returns false if the bootstrap failed.
   static bool Install(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                      MemoryBudget* budget);
+                      size_t max_bytes);
+  // The callbacks' addresses, for a snapshot's external references.
+  static void AddExternalReferences(std::vector<intptr_t>* references);
 };
 
 }  // namespace mini_racer

@@ -73,7 +73,8 @@ void DisableConcurrentOsr() {
 struct ProcessRuntime {
   node::MultiIsolatePlatform* platform = nullptr;
   const v8::StartupData* snapshot_blob = nullptr;
-  const intptr_t* external_references = nullptr;
+  // Node's external references, then the embedder's, then the null.
+  std::vector<intptr_t> external_references;
   bool ready = false;
 };
 
@@ -95,7 +96,10 @@ void LearnSnapshot(ProcessRuntime* runtime) {
                                         nullptr, node::IsolateSettings());
   if (probe != nullptr) {
     runtime->snapshot_blob = params.snapshot_blob;
-    runtime->external_references = params.external_references;
+    for (const intptr_t* reference = params.external_references;
+         reference != nullptr && *reference != 0; ++reference) {
+      runtime->external_references.push_back(*reference);
+    }
     bool finished = false;
     runtime->platform->AddIsolateFinishedCallback(
         probe, [](void* data) { *static_cast<bool*>(data) = true; },
@@ -125,9 +129,10 @@ class IsolateHolder::PlatformDelegate final
   std::shared_ptr<ForegroundTaskQueue> tasks_;
 };
 
-bool IsolateHolder::InitializeProcess() {
+bool IsolateHolder::InitializeProcess(
+    std::vector<intptr_t> embedder_references) {
   static std::once_flag once;
-  std::call_once(once, [] {
+  std::call_once(once, [&embedder_references] {
     v8::Isolate* host = v8::Isolate::GetCurrent();
     if (host == nullptr) return;
     v8::HandleScope scope(host);
@@ -140,6 +145,11 @@ bool IsolateHolder::InitializeProcess() {
     if (runtime.platform == nullptr) return;
     DisableConcurrentOsr();
     LearnSnapshot(&runtime);
+    if (runtime.snapshot_blob == nullptr) return;
+    runtime.external_references.insert(runtime.external_references.end(),
+                                       embedder_references.begin(),
+                                       embedder_references.end());
+    runtime.external_references.push_back(0);
     runtime.ready = true;
   });
   return Runtime().ready;
@@ -147,13 +157,13 @@ bool IsolateHolder::InitializeProcess() {
 
 std::unique_ptr<IsolateHolder> IsolateHolder::Create(
     v8::Isolate::CreateParams params,
-    std::shared_ptr<ForegroundTaskQueue> tasks) {
+    std::shared_ptr<ForegroundTaskQueue> tasks, const v8::StartupData* blob) {
   ProcessRuntime& runtime = Runtime();
   if (!runtime.ready) return nullptr;
   std::unique_ptr<IsolateHolder> holder(new IsolateHolder());
   holder->delegate_ = std::make_unique<PlatformDelegate>(std::move(tasks));
-  params.snapshot_blob = runtime.snapshot_blob;
-  params.external_references = runtime.external_references;
+  params.snapshot_blob = blob != nullptr ? blob : runtime.snapshot_blob;
+  params.external_references = runtime.external_references.data();
 
   v8::Isolate* isolate = AllocateIsolate();
   if (isolate == nullptr) return nullptr;
@@ -165,7 +175,39 @@ std::unique_ptr<IsolateHolder> IsolateHolder::Create(
   return holder;
 }
 
+bool IsolateHolder::CanMakeSnapshots() {
+  return NODE_MAJOR_VERSION >= 22 && Runtime().ready;
+}
+
+std::unique_ptr<IsolateHolder> IsolateHolder::CreateSnapshotting(
+    v8::Isolate::CreateParams params,
+    std::shared_ptr<ForegroundTaskQueue> tasks) {
+#if NODE_MAJOR_VERSION >= 22
+  ProcessRuntime& runtime = Runtime();
+  if (!CanMakeSnapshots()) return nullptr;
+  std::unique_ptr<IsolateHolder> holder(new IsolateHolder());
+  holder->delegate_ = std::make_unique<PlatformDelegate>(std::move(tasks));
+  params.snapshot_blob = runtime.snapshot_blob;
+  params.external_references = runtime.external_references.data();
+  v8::Isolate* isolate = AllocateIsolate();
+  if (isolate == nullptr) return nullptr;
+  runtime.platform->RegisterIsolate(isolate, holder->delegate_.get());
+  // Initializes the isolate from Node's blob (so the snapshot shares its
+  // read-only heap with every isolate of the process) and enters it; it
+  // does not own the isolate, which the destructor disposes after it.
+  holder->creator_ = std::make_unique<v8::SnapshotCreator>(isolate, params);
+  holder->isolate_ = isolate;
+  return holder;
+#else
+  (void)params;
+  (void)tasks;
+  return nullptr;
+#endif
+}
+
 IsolateHolder::~IsolateHolder() {
+  // Exits the isolate (made and entered by CreateSnapshotting).
+  creator_.reset();
   if (isolate_ == nullptr) return;
   // Isolates registered with a delegate must not use
   // AddIsolateFinishedCallback: their teardown is synchronous.
