@@ -32,9 +32,18 @@ const ms = (start) => Number(hr() - start) / 1e6;
 
 function babelSource() {
   try {
-    return readFileSync(peerRequire.resolve("@babel/standalone/babel.min.js"), "utf8");
+    return readFileSync(babelPath(), "utf8");
   } catch {
     return undefined;
+  }
+}
+
+/** Babel standalone: a devDependency of the package (else bench/peers'). */
+function babelPath() {
+  try {
+    return require.resolve("@babel/standalone/babel.min.js");
+  } catch {
+    return peerRequire.resolve("@babel/standalone/babel.min.js");
   }
 }
 
@@ -57,7 +66,7 @@ function childLoad(dir) {
   const script = `
     const { MiniRacer } = require(${JSON.stringify(path.join(DIST, "index.js"))});
     const { codeCacheStats } = require(${JSON.stringify(path.join(DIST, "internal/code_cache.js"))});
-    const source = require("node:fs").readFileSync(${JSON.stringify(peerRequire.resolve("@babel/standalone/babel.min.js"))}, "utf8");
+    const source = require("node:fs").readFileSync(${JSON.stringify(babelPath())}, "utf8");
     const mr = new MiniRacer({ codeCache: { dir: ${JSON.stringify(dir)} } });
     const start = process.hrtime.bigint();
     mr.execute(source);

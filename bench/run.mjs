@@ -26,6 +26,7 @@
 //   cli-lines.mjs        section 16: `mini-racer --lines` beside plain Node
 //   limits.mjs           section 18: limit overshoot, the per-call report's cost
 //   modules.mjs          sections 19-20: a 10-module graph, fresh and warm sandbox
+//   snapshot.mjs         sections 21-23: startup snapshots (Babel-ready sandboxes, pool waits)
 //
 // Exit status: 1 if a mini-racer row failed (the subject of the benchmark),
 // 0 otherwise; a missing or failing peer only prints "unavailable"/"error".
@@ -154,6 +155,16 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
       })
     : false;
   if (!modulesOk) mrFailed = true;
+  const { runSnapshotSections } = await import("./snapshot.mjs");
+  const snapshotsOk = mr.ok
+    ? await runSnapshotSections({
+        MiniRacer: mr.MiniRacer,
+        MiniRacerPool: mr.MiniRacerPool,
+        MiniRacerSnapshot: mr.MiniRacerSnapshot,
+        quick: QUICK,
+      })
+    : false;
+  if (!snapshotsOk) mrFailed = true;
 }
 printMachineLoad();
 console.log(`total time: ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);

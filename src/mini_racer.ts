@@ -7,6 +7,7 @@
  */
 import { AbortError, ContextClosedError } from "./errors";
 import { binding, type NativeSandbox, type WireValue } from "./internal/addon";
+import { startingSnapshot } from "./internal/base_snapshots";
 import { rethrowWithCallerStack } from "./internal/call_site";
 import { evalAsyncStart, evalThroughCache, type CodeCacheSettings } from "./internal/code_cache";
 import { ConsoleRouter } from "./internal/console_router";
@@ -99,7 +100,7 @@ export class MiniRacer {
     this.#console = new ConsoleRouter(settings.onConsole);
     this.#sandbox =
       taken?.sandbox ??
-      new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes, settings.snapshot);
+      new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes, startingSnapshot(settings));
     unclosed.register(this, this.#sandbox, this);
     const self = this;
     this.#owner = {
@@ -141,7 +142,8 @@ export class MiniRacer {
    */
   static async create(options: MiniRacerOptions = {}): Promise<MiniRacer> {
     const settings = checkMiniRacerOptions(options);
-    const { maxMemory, softMemory, maxResultBytes, snapshot } = settings;
+    const { maxMemory, softMemory, maxResultBytes } = settings;
+    const snapshot = startingSnapshot(settings);
     adopted = { sandbox: await binding.Sandbox.create(maxMemory, softMemory, maxResultBytes, snapshot), settings };
     return new MiniRacer(); // takes `adopted` before anything can throw
   }

@@ -6,9 +6,9 @@
  * of the public API (re-exported by index.ts); the check functions are
  * internal, used by mini_racer.ts and internal/.
  */
-import * as path from "node:path";
 import type { NativeSnapshot } from "./internal/addon";
-import { nativeSnapshotOf } from "./internal/snapshot_registry";
+import { checkCodeCache, checkSnapshotOption } from "./internal/option_checks";
+import { MIN_MAX_MEMORY, checkBytes, checkTimeout, describe } from "./internal/value_checks";
 import { CallFlag } from "./internal/wire_constants";
 import type { MiniRacer } from "./mini_racer";
 import type { MiniRacerSnapshot } from "./snapshot";
@@ -272,8 +272,6 @@ export interface ModuleAsyncCallOptions extends AsyncCallOptions {
 // Checks (internal). Each throws TypeError for a wrong type and RangeError for
 // a number out of range, with a message naming the option and the value.
 
-const MIN_MAX_MEMORY = 8 * 1024 * 1024;
-const MAX_BYTES = 2 ** 50;
 const OPTION_NAMES = new Set([
   "maxMemory",
   "softMemoryLimit",
@@ -287,38 +285,7 @@ const OPTION_NAMES = new Set([
 ]);
 const PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
-/** A short rendering of a bad value, for error messages. @internal */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "function") return "a function";
-  if (Object.is(value, -0)) return "-0";
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "an array" : "an object";
-}
-
-function checkBytes(name: string, value: unknown, min: number): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number of bytes, got ${describe(value)}`);
-  }
-  if (!Number.isSafeInteger(Math.floor(value)) || value < min || value > MAX_BYTES) {
-    throw new RangeError(
-      `${name} must be a finite number of bytes from ${min} to ${MAX_BYTES} (1 PiB), got ${describe(value)}`,
-    );
-  }
-  return Math.floor(value);
-}
-
-/** Validates a time limit (`timeout`, `cpuTime`); 0 means "no limit" to the binding. @internal */
-export function checkTimeout(value: unknown, name = "timeout"): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number of milliseconds, got ${describe(value)}`);
-  }
-  if (!(value > 0) || value === Infinity) {
-    throw new RangeError(`${name} must be a positive finite number of milliseconds, got ${describe(value)}`);
-  }
-  return value;
-}
+export { checkTimeout, describe };
 
 /** Validates a `cpuTime`. @internal */
 export function checkCpuTime(value: unknown): number {
@@ -361,23 +328,6 @@ export interface SandboxSettings {
   snapshot: NativeSnapshot | undefined;
 }
 
-function checkCodeCache(value: unknown): CodeCacheSettings | undefined {
-  if (value === undefined || value === true) return { dir: undefined };
-  if (value === false) return undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`codeCache must be a boolean or { dir: string }, got ${describe(value)}`);
-  }
-  for (const key of Object.keys(value)) {
-    if (key !== "dir") throw new TypeError(`unknown codeCache option ${JSON.stringify(key)}`);
-  }
-  const { dir } = value as { dir?: unknown };
-  if (typeof dir !== "string") throw new TypeError(`codeCache.dir must be a string, got ${describe(dir)}`);
-  if (dir.length === 0 || dir.includes("\0")) {
-    throw new RangeError(`codeCache.dir must be a non-empty path without NUL characters, got ${describe(dir)}`);
-  }
-  return { dir: path.resolve(dir) };
-}
-
 /** Checks the constructor's options. @internal */
 export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSettings {
   if (typeof options !== "object" || options === null) {
@@ -386,17 +336,9 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}`);
   }
-  let maxMemory = options.maxMemory === undefined ? 0 : checkBytes("maxMemory", options.maxMemory, MIN_MAX_MEMORY);
-  const snapshot = options.snapshot === undefined ? undefined : nativeSnapshotOf(options.snapshot);
-  if (options.snapshot !== undefined) {
-    if (snapshot === undefined) {
-      throw new TypeError(`snapshot must be a MiniRacerSnapshot, got ${describe(options.snapshot)}`);
-    }
-    if (maxMemory !== 0 && maxMemory !== snapshot.maxMemory) {
-      throw new RangeError(`maxMemory must be the snapshot's (${snapshot.maxMemory}) or left out, got ${maxMemory}`);
-    }
-    maxMemory = snapshot.maxMemory;
-  }
+  const requested = options.maxMemory === undefined ? 0 : checkBytes("maxMemory", options.maxMemory, MIN_MAX_MEMORY);
+  const snapshot = checkSnapshotOption(options.snapshot, requested);
+  const maxMemory = snapshot?.maxMemory ?? requested;
   const softMemory =
     options.softMemoryLimit === undefined ? 0 : checkBytes("softMemoryLimit", options.softMemoryLimit, 1);
   const timeout = options.timeout === undefined ? 0 : checkTimeout(options.timeout);
@@ -412,30 +354,7 @@ export function checkMiniRacerOptions(options: MiniRacerOptions): SandboxSetting
   return { maxMemory, softMemory, maxResultBytes, timeout, cpuTime, onConsole, codeCache, loadModule, snapshot };
 }
 
-/** Checks {@link SnapshotOptions}; 0 means the default cap / no time limit to the binding. @internal */
-export function checkStartupSnapshotOptions(options: SnapshotOptions): Required<Omit<SnapshotOptions, "warmup">> & {
-  warmup: string | undefined;
-} {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!["setup", "warmup", "maxMemory", "timeout"].includes(key)) {
-      throw new TypeError(`unknown snapshot option ${JSON.stringify(key)}`);
-    }
-  }
-  const { setup, warmup } = options;
-  if (typeof setup !== "string") throw new TypeError(`setup must be a string of code, got ${describe(setup)}`);
-  if (warmup !== undefined && typeof warmup !== "string") {
-    throw new TypeError(`warmup must be a string of code, got ${describe(warmup)}`);
-  }
-  return {
-    setup,
-    warmup,
-    maxMemory: options.maxMemory === undefined ? 0 : checkBytes("maxMemory", options.maxMemory, MIN_MAX_MEMORY),
-    timeout: options.timeout === undefined ? 0 : checkTimeout(options.timeout),
-  };
-}
+
 
 /** @internal */
 export function checkCode(code: unknown): asserts code is string {

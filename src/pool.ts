@@ -12,8 +12,8 @@ import { AbortError, ContextClosedError, PoolClosedError, PoolQueueFullError } f
 import { Lease, retiresSandbox } from "./internal/pool_lease";
 import { WaitQueue } from "./internal/pool_queue";
 import { checkPoolOptions, type PoolSettings } from "./internal/pool_settings";
+import { SetupSnapshot } from "./internal/pool_snapshot";
 import { MiniRacer } from "./mini_racer";
-import { MiniRacerSnapshot } from "./snapshot";
 import {
   callSignal,
   checkName,
@@ -101,10 +101,7 @@ export class MiniRacerPool {
   #drained: (() => void) | null = null;
   readonly #counts = { created: 0, recycled: 0, replaced: 0, failed: 0, runs: 0 };
   readonly #usage: Usage = { calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0 };
-  // The snapshot of the setup (the `snapshot` option), once asked for; a
-  // failed one is forgotten, so that the next sandbox tries again.
-  #snapshot: Promise<MiniRacerSnapshot> | undefined;
-  #snapshotMade = false;
+  readonly #snapshot: SetupSnapshot;
 
   /**
    * Makes the pool and starts making its sandboxes in the background.
@@ -112,6 +109,7 @@ export class MiniRacerPool {
    */
   constructor(options: MiniRacerPoolOptions = {}) {
     this.#settings = checkPoolOptions(options);
+    this.#snapshot = new SetupSnapshot(this.#settings);
     this.#fill();
   }
 
@@ -179,7 +177,7 @@ export class MiniRacerPool {
       waiting: this.#queue.size,
       ...this.#counts,
       usage: { ...this.#usage },
-      snapshot: this.#snapshotState(),
+      snapshot: this.#snapshot.state(),
     };
   }
 
@@ -378,36 +376,11 @@ export class MiniRacerPool {
     );
   }
 
-  #snapshotState(): PoolStats["snapshot"] {
-    if (this.#settings.snapshotWarmup === undefined) return "off";
-    if (!MiniRacerSnapshot.supported) return "unsupported";
-    return this.#snapshotMade ? "ready" : "making";
-  }
-
-  /** The snapshot of the setup, made once (undefined: the pool runs setup in each sandbox instead). */
-  #setupSnapshot(): Promise<MiniRacerSnapshot> | undefined {
-    const { racer, setup, snapshotWarmup } = this.#settings;
-    if (snapshotWarmup === undefined || !MiniRacerSnapshot.supported || typeof setup !== "string") return undefined;
-    this.#snapshot ??= MiniRacerSnapshot.create({
-      setup,
-      ...(snapshotWarmup === "" ? {} : { warmup: snapshotWarmup }),
-      ...(racer.maxMemory === undefined ? {} : { maxMemory: racer.maxMemory }),
-      ...(racer.timeout === undefined ? {} : { timeout: racer.timeout }),
-    }).then(
-      (made) => ((this.#snapshotMade = true), made),
-      (error: unknown) => {
-        this.#snapshot = undefined;
-        throw error;
-      },
-    );
-    return this.#snapshot;
-  }
-
   /** A new sandbox, made off Node's thread and set up. */
   async #make(): Promise<Slot> {
     const { racer } = this.#settings;
     let { setup } = this.#settings;
-    const fromSnapshot = this.#setupSnapshot();
+    const fromSnapshot = this.#snapshot.get();
     const options = fromSnapshot === undefined ? racer : { ...racer, snapshot: await fromSnapshot };
     if (fromSnapshot !== undefined) setup = undefined;
     const mr = await MiniRacer.create(options);

@@ -5,7 +5,8 @@
 import { binding } from "./internal/addon";
 import type { NativeSnapshot } from "./internal/addon";
 import { registerSnapshot } from "./internal/snapshot_registry";
-import { checkStartupSnapshotOptions, type SnapshotOptions } from "./options";
+import { checkStartupSnapshotOptions } from "./internal/option_checks";
+import type { SnapshotOptions } from "./options";
 
 const constructing = Symbol("MiniRacerSnapshot");
 
@@ -18,10 +19,11 @@ const constructing = Symbol("MiniRacerSnapshot");
  * bytes. Node 22 and later ({@link MiniRacerSnapshot.supported}).
  *
  * The setup runs in a sandbox like any other (the builtin and memory
- * guards in place, under `maxMemory` and `timeout`) but without `console`,
- * timers, host functions or `WebAssembly`, which sandboxes made from the
- * snapshot get as usual; it may not leave `Intl` objects alive (make them
- * on first use). A `warmup` script runs after it, so that the functions it
+ * guards in place, under `maxMemory` and `timeout`) but without timers,
+ * host functions or `WebAssembly`, which sandboxes made from the snapshot
+ * get as usual, and its `console` output is dropped; it may not leave
+ * `Intl` objects alive (make them on first use) nor register with a
+ * `FinalizationRegistry`. A `warmup` script runs after it, so that the functions it
  * calls are compiled into the snapshot too.
  *
  * @example

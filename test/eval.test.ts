@@ -17,6 +17,7 @@ import {
   ModuleLinkError,
   ModuleLoadError,
   ModuleNotFoundError,
+  SnapshotError,
   NativeBuildError,
   PoolClosedError,
   PoolQueueFullError,
@@ -232,6 +233,7 @@ describe("errors from the script", () => {
       ["ModuleNotFoundError", new ModuleNotFoundError("Error", "m", "s"), "ERR_MINI_RACER_MODULE_NOT_FOUND"],
       ["ModuleLoadError", new ModuleLoadError("Error", "m", "s"), "ERR_MINI_RACER_MODULE_LOAD"],
       ["ModuleLinkError", new ModuleLinkError("SyntaxError", "m", "s"), "ERR_MINI_RACER_MODULE_LINK"],
+      ["SnapshotError", new SnapshotError("m"), "ERR_MINI_RACER_SNAPSHOT"],
       ["MiniRacerError", new MiniRacerError("m"), "ERR_MINI_RACER_INTERNAL"],
       ["MiniRacerError", new MiniRacerError("m", ErrorCodes.unsafeHostFlags), "ERR_MINI_RACER_UNSAFE_HOST_FLAGS"],
     ];

@@ -115,7 +115,7 @@ describe("src/ structure", () => {
     const files = sourceFiles();
     const publicFiles = files.filter((file) => !file.startsWith(`internal${path.sep}`));
     // cli.ts is the `mini-racer` command's entry (package.json "bin"), not part of what index.ts exports.
-    expect(publicFiles).toEqual(["cli.ts", "errors.ts", "esm.mts", "handles.ts", "index.ts", "mini_racer.ts", "options.ts", "pool.ts"]);
+    expect(publicFiles).toEqual(["cli.ts", "errors.ts", "esm.mts", "handles.ts", "index.ts", "mini_racer.ts", "options.ts", "pool.ts", "snapshot.ts"]);
     const indexImports = runtimeImports("index.ts").map((specifier) => resolve("index.ts", specifier));
     expect(indexImports.filter((file) => file.startsWith(`internal${path.sep}`))).toEqual([]);
     // Every internal module says so.

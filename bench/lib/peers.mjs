@@ -28,8 +28,8 @@ export async function loadMiniRacer() {
   // ends the process. `require` fails cleanly; once it has succeeded, the ESM
   // entry re-exports the same, already loaded module.
   require(fileURLToPath(new URL("../../dist/cjs/index.js", import.meta.url)));
-  const { MiniRacer, MiniRacerPool } = await import(new URL("../../dist/cjs/esm.mjs", import.meta.url).href);
-  return { MiniRacer, MiniRacerPool, version: `V8 ${MiniRacer.v8Version}` };
+  const { MiniRacer, MiniRacerPool, MiniRacerSnapshot } = await import(new URL("../../dist/cjs/esm.mjs", import.meta.url).href);
+  return { MiniRacer, MiniRacerPool, MiniRacerSnapshot, version: `V8 ${MiniRacer.v8Version}` };
 }
 
 export function loadIvm() {

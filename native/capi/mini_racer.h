@@ -157,7 +157,7 @@ int mr_init(void);
 mr_sandbox* mr_sandbox_new(const mr_sandbox_options* options, mr_value* error);
 
 /* Startup snapshots of a setup script. What a snapshot's setup runs with
- * (no console, timers or host functions; no WebAssembly compile) and what
+ * (no timers, host functions or WebAssembly; a console that prints nowhere) and what
  * it may not leave behind (Intl objects): see core/snapshot/setup_snapshot.h.
  * A snapshot is made in this process and never loaded from bytes. */
 typedef struct mr_snapshot_recipe {

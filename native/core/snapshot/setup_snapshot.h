@@ -12,8 +12,8 @@
 // removal of globals that host flags add, comes after), and the console,
 // timers, host functions and the other per-sandbox natives, which a sandbox
 // installs after it deserializes the context, as it does for a fresh one.
-// So the setup runs without WebAssembly, console and timers, and under the
-// snapshot's memory cap and time limit.
+// So the setup runs without WebAssembly and timers (its console is V8's own,
+// which prints nowhere), and under the snapshot's memory cap and time limit.
 //
 // Bytes are only ever made here, never loaded from outside: a snapshot is
 // trusted code to V8, and a crafted one could do anything.
