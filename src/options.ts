@@ -193,7 +193,13 @@ export interface MiniRacerPoolOptions extends Omit<MiniRacerOptions, "snapshot">
    * - a MiniRacerSnapshot: every sandbox starts from it (and then runs
    *   `setup`, if any).
    */
-  snapshot?: boolean | { warmup?: string } | MiniRacerSnapshot;
+  snapshot?:
+    | boolean
+    | {
+        /** Code run after `setup`, before the snapshot is taken (warm-up calls). */
+        warmup?: string;
+      }
+    | MiniRacerSnapshot;
 }
 
 /**

@@ -8,7 +8,9 @@ import { registerSnapshot } from "./internal/snapshot_registry";
 import { checkStartupSnapshotOptions } from "./internal/option_checks";
 import type { SnapshotOptions } from "./options";
 
-const constructing = Symbol("MiniRacerSnapshot");
+// The native snapshot `create` hands to the constructor (which empties it):
+// never reachable from outside this module.
+let adopting: NativeSnapshot | undefined;
 
 /**
  * A V8 startup snapshot of a sandbox after its setup ran: a
@@ -40,8 +42,10 @@ export class MiniRacerSnapshot {
   readonly maxMemory: number;
 
   /** Only {@link MiniRacerSnapshot.create} makes snapshots: `new` throws `TypeError`. */
-  constructor(token: never, native?: NativeSnapshot) {
-    if ((token as unknown) !== constructing || native === undefined) {
+  constructor(token: never) {
+    const native = adopting;
+    adopting = undefined;
+    if (native === undefined || token !== undefined) {
       throw new TypeError("snapshots are made by MiniRacerSnapshot.create()");
     }
     this.bytes = native.bytes;
@@ -64,7 +68,7 @@ export class MiniRacerSnapshot {
    */
   static async create(options: SnapshotOptions): Promise<MiniRacerSnapshot> {
     const { setup, warmup, maxMemory, timeout } = checkStartupSnapshotOptions(options);
-    const native = await binding.Snapshot.create(setup, warmup, maxMemory, timeout);
-    return new MiniRacerSnapshot(constructing as never, native);
+    adopting = await binding.Snapshot.create(setup, warmup, maxMemory, timeout);
+    return new MiniRacerSnapshot(undefined as never);
   }
 }
