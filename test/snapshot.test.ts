@@ -4,6 +4,7 @@
 // limit, guard, handle, host function and console working; setups that V8
 // cannot serialize fail with a typed error instead of aborting the process;
 // Node 20, which cannot make snapshots, says so and pools fall back.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
@@ -18,7 +19,7 @@ import {
   MiniRacerSnapshot,
   SnapshotError,
 } from "../src/index.js";
-import { MB, caught, runChild } from "./helpers";
+import { MB, caught, runChild, withPackage } from "./helpers";
 
 const supported = MiniRacerSnapshot.supported;
 const nodeMajor = Number(process.versions.node.split(".")[0]);
@@ -312,5 +313,50 @@ describe.skipIf(!supported)("MiniRacerPool with snapshot", () => {
     expect(() => new MiniRacerPool({ snapshot: { warmup: 5 } as never, setup: "" })).toThrow(/snapshot.warmup must be a string/);
     expect(() => new MiniRacerPool({ snapshot: { other: 1 } as never, setup: "" })).toThrow(/unknown snapshot option "other"/);
     expect(() => new MiniRacerPool({ snapshot: "yes" as never, setup: "" })).toThrow(/snapshot must be a boolean, \{ warmup \} or a MiniRacerSnapshot/);
+  });
+});
+
+describe("base snapshots: sandboxes without a snapshot of their own", () => {
+  // A cap no other test uses, so that this file's counts are its own.
+  const cap = 40 * MB + 4096;
+
+  it.skipIf(!supported)("from the second sandbox with a cap on, later ones start from a guarded base snapshot", async () => {
+    const { baseSnapshotState } = await import("../src/internal/base_snapshots.js");
+    expect(baseSnapshotState(cap)).toBe(0);
+    track(new MiniRacer({ maxMemory: cap }));
+    expect(baseSnapshotState(cap)).toBe(1);
+    track(await MiniRacer.create({ maxMemory: cap }));
+    for (let i = 0; i < 200 && baseSnapshotState(cap) !== "ready"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(baseSnapshotState(cap)).toBe("ready");
+    const fromBase = track(new MiniRacer({ maxMemory: cap }));
+    const plain = track(new MiniRacer({ maxMemory: 8 * MB }));
+    const names = "Object.getOwnPropertyNames(globalThis).sort().join()";
+    expect(fromBase.eval(names)).toBe(plain.eval(names));
+    expect(fromBase.heapStats().maxMemory).toBe(cap);
+    // The guards came with it: a builtin that never checks for interrupts ends at the deadline.
+    const stuck = caught(() => fromBase.eval("Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)", { timeout: 100 }));
+    expect(stuck).toBeInstanceOf(JSTimeoutError);
+    expect(fromBase.eval("new WebAssembly.Memory({ initial: 1 }).buffer.byteLength")).toBe(65536);
+  });
+
+  it("a host flag's globals stay out of sandboxes from a base snapshot, and MINI_RACER_NO_BASE_SNAPSHOT=1 turns them off", () => {
+    const body = `
+      const { baseSnapshotState } = require(${JSON.stringify(require.resolve("../dist/cjs/internal/base_snapshots.js"))});
+      (async () => {
+        for (let i = 0; i < 2; i++) new MiniRacer().close();
+        for (let i = 0; i < 200 && baseSnapshotState(0) !== "ready"; i++) await new Promise((r) => setTimeout(r, 10));
+        const mr = new MiniRacer();
+        console.log(JSON.stringify([baseSnapshotState(0), mr.eval("typeof gc"), mr.eval("[1, 2, 3].indexOf(3)")]));
+      })();
+    `;
+    const on = runChild(body, { nodeArgs: ["--expose-gc"] });
+    expect(on.status, on.stderr).toBe(0);
+    expect(JSON.parse(on.stdout)).toEqual([supported ? "ready" : "off", "undefined", 2]);
+    const off = spawnSync(process.execPath, ["--expose-gc", "-e", withPackage(body)], {
+      encoding: "utf8",
+      env: { ...process.env, MINI_RACER_NO_BASE_SNAPSHOT: "1" },
+    });
+    expect(off.status, off.stderr).toBe(0);
+    expect(JSON.parse(off.stdout)).toEqual(["off", "undefined", 2]);
   });
 });

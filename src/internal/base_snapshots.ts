@@ -21,6 +21,13 @@ const MAX_CAPS = 4;
 const caps = new Map<number, NativeSnapshot | number>();
 const enabled = binding.Snapshot.supported && process.env.MINI_RACER_NO_BASE_SNAPSHOT !== "1";
 
+/** For tests: whether the cap has a base snapshot yet, or how many sandboxes were made without. */
+export function baseSnapshotState(maxMemory: number): "ready" | "off" | number {
+  if (!enabled) return "off";
+  const known = caps.get(maxMemory);
+  return typeof known === "object" ? "ready" : (known ?? 0);
+}
+
 /** The snapshot a sandbox starts from: its own, or the base one for its cap. */
 export function startingSnapshot(settings: { snapshot: NativeSnapshot | undefined; maxMemory: number }): NativeSnapshot | undefined {
   return settings.snapshot ?? baseSnapshotFor(settings.maxMemory);
