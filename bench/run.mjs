@@ -135,6 +135,7 @@ checkEvalTarget({ allResults, mr, ivm, ivmMode, quick: QUICK });
     ? await runCreationSections({
         MiniRacer: mr.MiniRacer,
         MiniRacerPool: mr.MiniRacerPool,
+        MiniRacerSnapshot: mr.MiniRacerSnapshot,
         ivm: ivm.ok && ivmMode === "in-process" ? ivm.ivm : null,
         ivmNote: ivm.ok ? "it runs in a child process" : ivm.reason,
         quick: QUICK,
