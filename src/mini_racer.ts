@@ -9,7 +9,7 @@ import { AbortError, ContextClosedError } from "./errors";
 import { binding, type NativeSandbox, type WireValue } from "./internal/addon";
 import { startingSnapshot } from "./internal/base_snapshots";
 import { rethrowWithCallerStack } from "./internal/call_site";
-import { evalAsyncStart, evalThroughCache, type CodeCacheSettings } from "./internal/code_cache";
+import { evalAsyncStart, evalThroughCache, withStartup, type CodeCacheSettings } from "./internal/code_cache";
 import { ConsoleRouter } from "./internal/console_router";
 import type { HandleOwner } from "./internal/handle_state";
 import { argsToWire, valueFromWire, valueToWire } from "./internal/handle_wire";
@@ -46,7 +46,7 @@ import {
 } from "./options";
 
 // What MiniRacer.create made in the background, for the constructor to take.
-let adopted: { sandbox: NativeSandbox; settings: SandboxSettings } | null = null;
+let adopted: { sandbox: NativeSandbox; settings: SandboxSettings; fromSnapshot: boolean } | null = null;
 
 // Frees the isolate of a MiniRacer that was garbage-collected unclosed.
 const unclosed = new FinalizationRegistry<NativeSandbox>((sandbox) => {
@@ -96,11 +96,12 @@ export class MiniRacer {
     adopted = null;
     const settings = taken?.settings ?? checkMiniRacerOptions(options);
     this.#limits = new LimitSettings(settings);
-    this.#codeCache = settings.codeCache;
     this.#console = new ConsoleRouter(settings.onConsole);
+    const snapshot = taken === null ? startingSnapshot(settings) : undefined;
     this.#sandbox =
-      taken?.sandbox ??
-      new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes, startingSnapshot(settings));
+      taken?.sandbox ?? new binding.Sandbox(settings.maxMemory, settings.softMemory, settings.maxResultBytes, snapshot);
+    // V8 refuses a code cache made by an isolate from another kind of startup snapshot.
+    this.#codeCache = withStartup(settings.codeCache, taken?.fromSnapshot ?? snapshot !== undefined);
     unclosed.register(this, this.#sandbox, this);
     const self = this;
     this.#owner = {
@@ -144,7 +145,8 @@ export class MiniRacer {
     const settings = checkMiniRacerOptions(options);
     const { maxMemory, softMemory, maxResultBytes } = settings;
     const snapshot = startingSnapshot(settings);
-    adopted = { sandbox: await binding.Sandbox.create(maxMemory, softMemory, maxResultBytes, snapshot), settings };
+    const sandbox = await binding.Sandbox.create(maxMemory, softMemory, maxResultBytes, snapshot);
+    adopted = { sandbox, settings, fromSnapshot: snapshot !== undefined };
     return new MiniRacer(); // takes `adopted` before anything can throw
   }
 

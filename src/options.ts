@@ -309,9 +309,15 @@ export function limitsOf(timeout: number, cpuTime: number): CallLimits {
   return cpuTime === 0 ? timeout : [timeout, cpuTime];
 }
 
-/** A MiniRacer's code cache settings: `dir`, the directory that persists it, if any. @internal */
+/**
+ * A MiniRacer's code cache settings: `dir`, the directory that persists it,
+ * if any; `fromSnapshot`, whether its sandbox started from a snapshot made
+ * in the process rather than Node's (V8 refuses a cache made under the
+ * other kind, so each kind has its own entries). @internal
+ */
 export interface CodeCacheSettings {
   dir: string | undefined;
+  fromSnapshot: boolean;
 }
 
 /** What the addon's Sandbox constructor and the MiniRacer take from {@link MiniRacerOptions}. @internal */

@@ -360,3 +360,17 @@ describe("base snapshots: sandboxes without a snapshot of their own", () => {
     expect(JSON.parse(off.stdout)).toEqual(["off", "undefined", 2]);
   });
 });
+
+describe.skipIf(!supported)("the code cache and snapshots", () => {
+  it("keeps separate entries for sandboxes from Node's snapshot and from one made here, so V8 never refuses one", async () => {
+    const { clearCodeCache, codeCacheStats } = await import("../src/internal/code_cache.js");
+    const library = `globalThis.answer = 42; /*${"x".repeat(40_000)}*/ answer`;
+    const snapshot = await MiniRacerSnapshot.create({ setup: "var fromSnapshot = true" });
+    clearCodeCache();
+    const plain = (): MiniRacer => track(new MiniRacer({ maxMemory: 24 * MB + 8192, codeCache: true }));
+    const made = (): MiniRacer => track(new MiniRacer({ snapshot }));
+    for (const mr of [plain(), made(), plain(), made()]) expect(mr.eval(library)).toBe(42);
+    const stats = codeCacheStats();
+    expect([stats.misses, stats.made, stats.hits, stats.rejected, stats.entries]).toEqual([2, 2, 2, 0, 2]);
+  });
+});

@@ -145,29 +145,46 @@ function takeFrom(sandbox: NativeSandbox, id: number, lookup: CodeCacheLookup): 
 /** One eval's use of the cache: its key, the bytes handed to V8, and where they came from. */
 export interface CodeCacheLookup {
   key: Buffer;
+  /** The entry's name (entryId). */
+  id: string;
   bytes: Buffer | undefined;
   fromFile: boolean;
   dir: string | undefined;
 }
 
+/** The settings of a sandbox that did (or did not) start from a snapshot made in the process. */
+export function withStartup(settings: CodeCacheSettings | undefined, fromSnapshot: boolean): CodeCacheSettings | undefined {
+  return settings === undefined ? undefined : { ...settings, fromSnapshot };
+}
+
 /** For code of cacheable size (the caller checks the length): the key and any cache known for it. */
 export function lookUpCodeCache(code: string, settings: CodeCacheSettings): CodeCacheLookup {
   const key = createHash("sha256").update(code, "utf16le").digest();
-  const id = key.toString("hex");
+  const id = entryId(key, settings.fromSnapshot);
   const bytes = memory.get(id);
   if (bytes !== undefined) {
     memory.delete(id);
     memory.set(id, bytes);
-    return { key, bytes, fromFile: false, dir: settings.dir };
+    return { key, id, bytes, fromFile: false, dir: settings.dir };
   }
-  const fromFile = settings.dir === undefined ? undefined : readCacheFile(settings.dir, key);
-  return { key, bytes: fromFile, fromFile: fromFile !== undefined, dir: settings.dir };
+  const fromFile = settings.dir === undefined ? undefined : readCacheFile(settings.dir, id, key);
+  return { key, id, bytes: fromFile, fromFile: fromFile !== undefined, dir: settings.dir };
+}
+
+/**
+ * An entry's name: the code's hash, and `-s` for sandboxes from a snapshot
+ * made in the process. V8 stamps a cache with the checksum of the startup
+ * snapshot's read-only part and refuses it under another: Node's blob and
+ * the blobs made here differ (all of the latter agree with each other).
+ */
+function entryId(key: Buffer, fromSnapshot: boolean): string {
+  return fromSnapshot ? `${key.toString("hex")}-s` : key.toString("hex");
 }
 
 /** Records what came of a lookup's eval: `taken` is the addon's [status, new cache bytes?]. */
 export function recordCodeCache(lookup: CodeCacheLookup, taken: [number, Uint8Array?]): void {
   const [status, made] = taken;
-  const id = lookup.key.toString("hex");
+  const id = lookup.id;
   switch (status as CodeCacheStatus) {
     case CodeCacheStatus.Accepted:
       counters.hits++;
@@ -190,7 +207,7 @@ export function recordCodeCache(lookup: CodeCacheLookup, taken: [number, Uint8Ar
   counters.made++;
   const bytes = Buffer.from(made.buffer, made.byteOffset, made.byteLength);
   remember(id, bytes);
-  if (lookup.dir !== undefined) writeCacheFile(lookup.dir, lookup.key, bytes);
+  if (lookup.dir !== undefined) writeCacheFile(lookup.dir, id, lookup.key, bytes);
 }
 
 function remember(id: string, bytes: Buffer): void {
@@ -234,15 +251,15 @@ function fileSuffix(): string {
   return nameSuffix;
 }
 
-/** The file of code with hash `key` in `dir`. */
-export function codeCacheFile(dir: string, key: Buffer): string {
-  return path.join(dir, `${key.toString("hex")}-${fileSuffix()}.v8cache`);
+/** The file of entry `id` (lookUpCodeCache) in `dir`. */
+export function codeCacheFile(dir: string, id: string): string {
+  return path.join(dir, `${id}-${fileSuffix()}.v8cache`);
 }
 
-function readCacheFile(dir: string, key: Buffer): Buffer | undefined {
+function readCacheFile(dir: string, id: string, key: Buffer): Buffer | undefined {
   let data: Buffer;
   try {
-    data = fs.readFileSync(codeCacheFile(dir, key));
+    data = fs.readFileSync(codeCacheFile(dir, id));
   } catch {
     return undefined; // none yet (or unreadable: then it is rewritten)
   }
@@ -259,8 +276,8 @@ function readCacheFile(dir: string, key: Buffer): Buffer | undefined {
   return bytes;
 }
 
-function writeCacheFile(dir: string, key: Buffer, bytes: Buffer): void {
-  const file = codeCacheFile(dir, key);
+function writeCacheFile(dir: string, id: string, key: Buffer, bytes: Buffer): void {
+  const file = codeCacheFile(dir, id);
   // Written aside and renamed: a reader never sees half a file.
   const temporary = `${file}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   try {

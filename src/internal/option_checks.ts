@@ -11,7 +11,7 @@ import { MIN_MAX_MEMORY, checkBytes, checkTimeout, describe } from "./value_chec
 
 /** `codeCache`: undefined when off. */
 export function checkCodeCache(value: unknown): CodeCacheSettings | undefined {
-  if (value === undefined || value === true) return { dir: undefined };
+  if (value === undefined || value === true) return { dir: undefined, fromSnapshot: false };
   if (value === false) return undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`codeCache must be a boolean or { dir: string }, got ${describe(value)}`);
@@ -24,7 +24,7 @@ export function checkCodeCache(value: unknown): CodeCacheSettings | undefined {
   if (dir.length === 0 || dir.includes("\0")) {
     throw new RangeError(`codeCache.dir must be a non-empty path without NUL characters, got ${describe(dir)}`);
   }
-  return { dir: path.resolve(dir) };
+  return { dir: path.resolve(dir), fromSnapshot: false };
 }
 
 /** `snapshot`: its native snapshot, checked against a `maxMemory` asked for (0: none). */
