@@ -9,20 +9,24 @@
 //     one transform every 100 ms (10 requests/s): how long each request
 //     waits for a ready sandbox (from the request to its run starting).
 //     Target: <= 1 ms (p50). The same without `snapshot` for comparison.
-// 23. new MiniRacer() + close() from a snapshot of a small rule against a
-//     fresh MiniRacer that runs the rule: the per-sandbox cost a `fresh`
-//     pool pays in the background.
+// 23. Base snapshots: new MiniRacer() + eval("1+1") + close(), and the
+//     memory per idle sandbox, from Node's snapshot and from the base
+//     snapshot, each in a child process (bench/lib/creation-probe.cjs).
+//     Target for memory: <= 1.5 MB.
 //
 // Node 20 cannot make snapshots: the sections say so and pools fall back to
 // running the setup (from the code cache).
 
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { median, quantile } from "./stats.mjs";
 
 const READY_TARGET_MS = 15;
+const IDLE_TARGET_MB = 1.5;
+const PROBE = fileURLToPath(new URL("./lib/creation-probe.cjs", import.meta.url));
 const WAIT_TARGET_MS = 1;
-const RULE = "function rule(order) { return order.total > 100 && order.country !== 'XX' ? 'review' : 'accept' }";
 const INPUT = "const f = async (a, ...rest) => { for (const x of rest) a ??= x?.y; return class { #p = a; }; };";
 const TRANSFORM = `Babel.transform(${JSON.stringify(INPUT)}, { presets: ["env"], sourceType: "script" }).code`;
 const hr = () => process.hrtime.bigint();
@@ -81,8 +85,10 @@ export async function runSnapshotSections({ MiniRacer, MiniRacerPool, MiniRacerS
         let mr = new MiniRacer({ snapshot });
         if (mr.eval("typeof Babel.transform") !== "function") throw new Error("Babel missing");
         ready.push(msSince(start));
-        expected ??= mr.eval(TRANSFORM);
+        const code = mr.eval(TRANSFORM);
         readyTransform.push(msSince(start));
+        expected ??= code;
+        if (code !== expected) throw new Error("a different transform from the snapshot");
         mr.close();
         start = hr();
         mr = new MiniRacer({ snapshot: warmSnapshot });
@@ -145,28 +151,26 @@ export async function runSnapshotSections({ MiniRacer, MiniRacerPool, MiniRacerS
       console.log(`-> ${p50 <= WAIT_TARGET_MS ? "MEETS" : "DOES NOT MEET"} the target (p50 <= ${WAIT_TARGET_MS} ms)`);
     }
 
-    // 23. A small rule: creation from a snapshot against running it.
-    const rounds = quick ? 30 : 100;
-    const snapshot = await MiniRacerSnapshot.create({ setup: RULE });
-    const fromSnapshot = [];
-    const fromSetup = [];
-    for (let i = 0; i < rounds; i++) {
-      let start = hr();
-      let mr = new MiniRacer({ snapshot });
-      mr.call("rule", { total: 1 });
-      mr.close();
-      fromSnapshot.push(msSince(start));
-      start = hr();
-      mr = new MiniRacer();
-      mr.execute(RULE);
-      mr.call("rule", { total: 1 });
-      mr.close();
-      fromSetup.push(msSince(start));
-    }
+    // 23. Base snapshots: a plain sandbox's cost with and without them.
+    const rounds = quick ? 40 : 150;
+    const count = quick ? 20 : 50;
+    const probe = (env) =>
+      JSON.parse(
+        execFileSync(process.execPath, ["--expose-gc", PROBE, String(rounds), String(count)], {
+          encoding: "utf8",
+          env: { ...process.env, ...env },
+        }),
+      );
+    const node = probe({ MINI_RACER_NO_BASE_SNAPSHOT: "1" });
+    const base = probe({});
     console.log("");
-    console.log(`23. a sandbox with a small rule loaded, created, called once and closed, ${rounds} rounds [ms]`);
-    console.log(`mini-racer  new MiniRacer({ snapshot })        ${fmt(fromSnapshot)}`);
-    console.log(`mini-racer  new MiniRacer() + execute(rule)    ${fmt(fromSetup)}`);
+    console.log(`23. new MiniRacer() + eval("1+1") + close(), p50 of ${rounds}; memory per idle sandbox, ${count} alive (each in a child process)`);
+    console.log(`mini-racer  from Node's snapshot (MINI_RACER_NO_BASE_SNAPSHOT=1)   ${node.p50.toFixed(2)} ms   ${node.perSandbox.toFixed(2)} MB (V8 heap used ${node.usedHeap.toFixed(2)} MB)`);
+    console.log(`mini-racer  from the base snapshot (the default)                 ${base.p50.toFixed(2)} ms   ${base.perSandbox.toFixed(2)} MB (V8 heap used ${base.usedHeap.toFixed(2)} MB)`);
+    console.log(
+      `-> ${(node.p50 / base.p50).toFixed(2)}x faster, ${(node.perSandbox - base.perSandbox).toFixed(2)} MB less per idle sandbox; ` +
+        `memory target (<= ${IDLE_TARGET_MB} MB): ${base.perSandbox <= IDLE_TARGET_MB ? "MEETS" : "DOES NOT MEET"}`,
+    );
     return true;
   } catch (error) {
     console.log(`snapshot sections: error: ${error?.stack ?? error}`);
