@@ -16,7 +16,7 @@ let adopting: NativeSnapshot | undefined;
  * A V8 startup snapshot of a sandbox after its setup ran: a
  * {@link MiniRacer} made with `{ snapshot }` starts with the setup's globals,
  * functions, classes and data in place, in a few milliseconds, however long
- * the setup took (Babel standalone: ~12 ms instead of ~100 ms). Made in
+ * the setup took (Babel standalone: ~20 ms instead of ~75 ms on Node 24). Made in
  * this process, from code, on a thread of libuv's pool; never loaded from
  * bytes. Node 22 and later ({@link MiniRacerSnapshot.supported}).
  *

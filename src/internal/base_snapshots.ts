@@ -2,9 +2,10 @@
  * Base snapshots: a startup snapshot of a sandbox with nothing but its
  * guards installed, one per memory cap (the guards are made for it), from
  * which MiniRacers without a snapshot of their own start on Node 22 and
- * later. Measured on Node 24: ~30% less time to create a sandbox (the
- * guards' bootstrap scripts do not run again) and ~1.7 MB less memory per
- * idle sandbox than a context from Node's snapshot plus the bootstrap.
+ * later. Measured on Node 24 (bench section 23): ~20% less time to create
+ * a sandbox (the guards' bootstrap scripts do not run again) and ~0.4 MB
+ * less memory per idle sandbox than a context from Node's snapshot plus
+ * the bootstrap.
  *
  * A base snapshot is made in the background, on libuv's pool, once a
  * second sandbox with the same cap is made: a process that makes one
