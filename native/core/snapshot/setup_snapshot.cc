@@ -10,6 +10,7 @@
 #include "core/limits/watchdog.h"
 #include "core/runtime/foreground_task_queue.h"
 #include "core/runtime/isolate_holder.h"
+#include "core/snapshot/context_additions.h"
 #include "wire/exception_description.h"
 #include "wire/failure.h"
 
@@ -118,91 +119,78 @@ class SerializableSurface {
       "FinalizationRegistry.prototype.register is not available to a "
       "snapshot's setup";
 
-  SerializableSurface(v8::Isolate* isolate, v8::Local<v8::Context> context)
-      : isolate_(isolate), context_(context) {
-    v8::Local<v8::Object> global = context->Global();
-    error_ = Get(global, "Error");
-    v8::Local<v8::Object> registry = Get(global, "FinalizationRegistry");
-    if (!registry.IsEmpty()) registry_prototype_ = Get(registry, "prototype");
+  // False if the context could not be prepared.
+  bool Prepare(v8::Isolate* isolate, v8::Local<v8::Context> context,
+               const std::string& additions) {
+    isolate_ = isolate;
+    context_ = context;
+    v8::Context::Scope context_scope(context);
+    v8::TryCatch try_catch(isolate);
+    return ContextAdditions::MakeSealer(context, additions)
+               .ToLocal(&sealer_) &&
+           DisarmFinalizationRegistry();
   }
 
-  // A registry whose target dies before the snapshot is taken fails a V8
-  // check in the serializer (a "dirty" registry), which aborts the process:
-  // the setup gets a register() that throws instead.
-  bool DisarmFinalizationRegistry() {
-    v8::Context::Scope context_scope(context_);
-    v8::TryCatch try_catch(isolate_);
-    if (registry_prototype_.IsEmpty()) return false;
-    v8::Local<v8::Value> original;
-    v8::Local<v8::Value> refusing;
-    if (!registry_prototype_->Get(context_, Name("register")).ToLocal(&original) ||
-        !Run("(function register() { throw new TypeError(\"" +
-             std::string(kRegisterRefused) + "\"); })")
-             .ToLocal(&refusing)) {
-      return false;
-    }
-    register_ = original;
-    return SetHidden(registry_prototype_, "register", refusing);
-  }
-
-  // Restores register(), and deletes what V8 adds to each context it makes
-  // (and to none it serializes) if the setup defined it: a context made
-  // from the snapshot would then abort V8's check that it adds a new
-  // property. False with *error set when one cannot be deleted.
+  // Restores register() and deletes what the setup defined where V8 will
+  // define it (ContextAdditions). False with *error set when it cannot.
   bool Seal(mr_value* error) {
     v8::Context::Scope context_scope(context_);
     v8::TryCatch try_catch(isolate_);
-    if (!register_.IsEmpty() &&
-        !SetHidden(registry_prototype_, "register", register_)) {
-      SetFailure(error, MR_ERROR_INTERNAL, "Error",
-                 "could not restore FinalizationRegistry.prototype.register");
+    if (!SetHidden(registry_prototype_, "register", register_)) {
+      SetFailure(error, MR_ERROR_SNAPSHOT, "",
+                 "the setup froze FinalizationRegistry.prototype, whose "
+                 "register() its snapshot must get back");
       return false;
     }
-    v8::Local<v8::Object> global = context_->Global();
-    struct Added {
-      v8::Local<v8::Object> holder;
-      const char* name;
-      const char* shown;
-    };
-    for (const Added& added :
-         {Added{error_, "stackTraceLimit", "Error.stackTraceLimit"},
-          Added{global, "WebAssembly", "WebAssembly"},
-          Added{global, "SharedArrayBuffer", "SharedArrayBuffer"}}) {
-      if (added.holder.IsEmpty()) continue;
-      v8::Maybe<bool> deleted = added.holder->Delete(context_, Name(added.name));
-      if (deleted.IsNothing() || !deleted.FromJust()) {
-        SetFailure(error, MR_ERROR_SNAPSHOT, "",
-                   std::string("the setup made ") + added.shown +
-                       " non-configurable; V8 defines it in every sandbox "
-                       "made from a snapshot, so the setup must leave it "
-                       "undefined or deletable");
-        return false;
-      }
+    v8::Local<v8::Value> refusal;
+    if (!sealer_->Call(context_, context_->Global(), 0, nullptr)
+             .ToLocal(&refusal) ||
+        !refusal->IsString()) {
+      SetFailure(error, MR_ERROR_SNAPSHOT, "",
+                 "could not check what the setup changed in the builtins");
+      return false;
+    }
+    if (refusal.As<v8::String>()->Length() > 0) {
+      v8::String::Utf8Value message(isolate_, refusal);
+      SetFailure(error, MR_ERROR_SNAPSHOT, "", *message);
+      return false;
     }
     return true;
   }
 
  private:
+  // A registry whose target dies before the snapshot is taken fails a V8
+  // check in the serializer (a "dirty" registry), which aborts the process:
+  // the setup gets a register() that throws instead.
+  bool DisarmFinalizationRegistry() {
+    v8::Local<v8::Value> registry;
+    v8::Local<v8::Value> prototype;
+    v8::Local<v8::Value> refusing;
+    if (!context_->Global()->Get(context_, Name("FinalizationRegistry"))
+             .ToLocal(&registry) ||
+        !registry->IsObject() ||
+        !registry.As<v8::Object>()
+             ->Get(context_, Name("prototype"))
+             .ToLocal(&prototype) ||
+        !prototype->IsObject()) {
+      return false;
+    }
+    registry_prototype_ = prototype.As<v8::Object>();
+    std::string code = "(function register() { throw new TypeError(\"" +
+                       std::string(kRegisterRefused) + "\"); })";
+    v8::Local<v8::Script> script;
+    return registry_prototype_->Get(context_, Name("register"))
+               .ToLocal(&register_) &&
+           v8::Script::Compile(context_,
+                               v8::String::NewFromUtf8(isolate_, code.c_str())
+                                   .ToLocalChecked())
+               .ToLocal(&script) &&
+           script->Run(context_).ToLocal(&refusing) &&
+           SetHidden(registry_prototype_, "register", refusing);
+  }
+
   v8::Local<v8::String> Name(const char* name) {
     return v8::String::NewFromUtf8(isolate_, name).ToLocalChecked();
-  }
-  v8::Local<v8::Object> Get(v8::Local<v8::Object> holder, const char* name) {
-    v8::Local<v8::Value> value;
-    if (!holder->Get(context_, Name(name)).ToLocal(&value) ||
-        !value->IsObject()) {
-      return {};
-    }
-    return value.As<v8::Object>();
-  }
-  v8::MaybeLocal<v8::Value> Run(const std::string& code) {
-    v8::Local<v8::Script> script;
-    if (!v8::Script::Compile(context_, v8::String::NewFromUtf8(
-                                           isolate_, code.c_str())
-                                           .ToLocalChecked())
-             .ToLocal(&script)) {
-      return {};
-    }
-    return script->Run(context_);
   }
   // As builtins are: writable, configurable, not enumerable.
   bool SetHidden(v8::Local<v8::Object> holder, const char* name,
@@ -212,9 +200,9 @@ class SerializableSurface {
     return set.IsJust() && set.FromJust();
   }
 
-  v8::Isolate* isolate_;
+  v8::Isolate* isolate_ = nullptr;
   v8::Local<v8::Context> context_;
-  v8::Local<v8::Object> error_;
+  v8::Local<v8::Function> sealer_;
   v8::Local<v8::Object> registry_prototype_;
   v8::Local<v8::Value> register_;
 };
@@ -231,6 +219,8 @@ std::shared_ptr<const SetupSnapshot> SetupSnapshot::Make(const Recipe& recipe,
                "restores some of their state wrong): use Node 22 or later");
     return nullptr;
   }
+  // Measured once per process, before this isolate exists.
+  const std::string& additions = ContextAdditions::Measured();
   MemoryBudget budget(recipe.max_memory);
   BudgetedAllocator allocator(&budget);
   v8::Isolate::CreateParams params;
@@ -255,21 +245,17 @@ std::shared_ptr<const SetupSnapshot> SetupSnapshot::Make(const Recipe& recipe,
     SnapshotRun run(isolate, &budget, recipe.timeout_ms);
     v8::HandleScope handle_scope(isolate);
     v8::Local<v8::Context> context = v8::Context::New(isolate);
-    std::unique_ptr<SerializableSurface> surface;
-    if (!context.IsEmpty()) {
-      v8::Context::Scope context_scope(context);
-      v8::TryCatch try_catch(isolate);
-      surface = std::make_unique<SerializableSurface>(isolate, context);
-    }
-    if (context.IsEmpty() || !charged->Install(context) ||
-        !BuiltinGuard::Install(isolate, context, recipe.max_memory) ||
-        !surface->DisarmFinalizationRegistry()) {
+    SerializableSurface surface;
+    if (context.IsEmpty() || additions.empty() ||
+        !surface.Prepare(isolate, context, additions) ||
+        !charged->Install(context) ||
+        !BuiltinGuard::Install(isolate, context, recipe.max_memory)) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
                  "could not prepare the snapshot's context");
     } else if (run.RunStep(context, recipe.setup, "setup", error) &&
                (recipe.warmup.empty() ||
                 run.RunStep(context, recipe.warmup, "warmup", error)) &&
-               surface->Seal(error)) {
+               surface.Seal(error)) {
       // Objects whose memory lives outside V8's heap (Intl's ICU objects,
       // Atomics.waitAsync waiters) cannot be serialized: the setup may
       // make them, but not leave them alive.
