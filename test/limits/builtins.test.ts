@@ -60,7 +60,7 @@ function localeListTakers(): string[] {
       for (const value of values) {
         const object = Object((0, eval)(value));
         for (const method of ["toLocaleString", "toLocaleDateString", "toLocaleTimeString", "toLocaleUpperCase", "toLocaleLowerCase"]) {
-          if (typeof object[method] === "function") calls.push("(" + value + ")." + method + "(L)");
+          if (typeof object[method] === "function" && object[method] !== Object.prototype.toLocaleString) calls.push("(" + value + ")." + method + "(L)");
         }
       }
       calls.push("'a'.localeCompare('b', L)");

@@ -21,15 +21,17 @@ const char kBuiltinGuardLists[] = R"JS(
   // mapping function V8 calls JavaScript for every element, which can be
   // stopped: anything but a small real array gets one that returns its
   // argument (nothing observable: it never throws, and its this is unused).
+  // The argument count is kept: V8's fast path takes one argument only.
   const nativeFrom = NativeArray.from;
+  const callFrom = apply(Function.prototype.bind, Function.prototype.call, [nativeFrom]);
   const sameValue = (value) => value;
-  const from = ({ from(items) {
-    if (arguments.length > 1 && arguments[1] !== undefined) return apply(nativeFrom, this, arguments);
-    if (items === null || items === undefined || (typeof items !== "object" && typeof items !== "function" && typeof items !== "string") ||
-        (typeof items === "string" ? items.length <= CHEAP : isArray(items) && !isProxy(items) && items.length <= CHEAP)) {
-      return apply(nativeFrom, this, arguments);
+  const from = ({ from(items, mapfn, thisArg) {
+    if (mapfn !== undefined || items === null || items === undefined ||
+        (typeof items === "string" ? items.length <= CHEAP
+          : typeof items !== "object" && typeof items !== "function" || isArray(items) && !isProxy(items) && items.length <= CHEAP)) {
+      return arguments.length === 1 ? callFrom(this, items) : apply(nativeFrom, this, arguments);
     }
-    return apply(nativeFrom, this, [items, sameValue]);
+    return callFrom(this, items, sameValue);
   } }).from;
   replace(NativeArray, "from", from);
 

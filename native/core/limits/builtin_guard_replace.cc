@@ -11,6 +11,7 @@ const char kBuiltinGuardReplace[] = R"JS(
   "use strict";
   const { apply, ArrayProto, ObjectOf, TypeErr, replace, isProxy, toLength } = kit;
   const getPrototypeOf = Reflect.getPrototypeOf, ownKeys = Reflect.ownKeys;
+  const bind = Function.prototype.bind, callMethod = Function.prototype.call;
   const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
   // V8 replaces every match of a global pattern in one loop without
   // interrupt checks (~0.45 us a match: a 32 M-character string never ended
@@ -237,10 +238,13 @@ const char kBuiltinGuardReplace[] = R"JS(
   }
 
   const nativeSymbolReplace = RegExpProto[Symbol.replace];
+  const callSymbolReplace = apply(bind, callMethod, [nativeSymbolReplace]);
   const symbolReplace = ({ [Symbol.replace](string, replaceValue) {
+    // (The call String.prototype.replace makes: a short string primitive.)
+    if (typeof string === "string" && string.length <= REPLACE_DIRECT) return callSymbolReplace(this, string, replaceValue);
     if (this === null || (typeof this !== "object" && typeof this !== "function")) return apply(nativeSymbolReplace, this, arguments);
     const text = `${string}`;
-    if (text.length <= REPLACE_DIRECT) return apply(nativeSymbolReplace, this, [text, replaceValue]);
+    if (text.length <= REPLACE_DIRECT) return callSymbolReplace(this, text, replaceValue);
     const functional = typeof replaceValue === "function";
     const template = functional ? replaceValue : `${replaceValue}`;
     if (!isPristine(this)) return replaceAsSpecified(this, text, functional, template);
@@ -255,15 +259,15 @@ const char kBuiltinGuardReplace[] = R"JS(
   // String.prototype.replaceAll: its own loop for a string pattern (a regular
   // expression, or anything with a Symbol.replace method, goes there).
   const nativeReplaceAll = StringProto.replaceAll;
+  const callReplaceAll = apply(bind, callMethod, [nativeReplaceAll]);
   function isRegExp(value) {
     if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
     const matcher = value[Symbol.match];
     return matcher !== undefined ? !!matcher : isRealRegExp(value);
   }
   const replaceAll = ({ replaceAll(searchValue, replaceValue) {
-    if ((typeof this === "string" && this.length <= REPLACE_DIRECT) || this === null || this === undefined) {
-      return apply(nativeReplaceAll, this, arguments);
-    }
+    if (typeof this === "string" && this.length <= REPLACE_DIRECT) return callReplaceAll(this, searchValue, replaceValue);
+    if (this === null || this === undefined) return apply(nativeReplaceAll, this, arguments);
     if (searchValue !== null && searchValue !== undefined) {
       if (isRegExp(searchValue)) {
         const flags = searchValue.flags;
