@@ -94,6 +94,46 @@ describe("global replacement in a long string gives V8's result", () => {
   });
 });
 
+describe("match and split of a long string give V8's results", () => {
+  const regexps = ["/o/g", "/o/", "/(o)(x)?/g", "/(?<w>\\w)(\\w)/gu", "/(?:)/g", "/(?:)/gu", "/(?:)/v", "/x*/g", "/\\b/", "/^T/gm", "/o/y", "/o/gy", "/\\s+/", "/(?<=o)\\w/", "/[\\u{1F600}]/u", "/$/", "/zzz/g"];
+  it("match of every kind of expression", () => {
+    const differ: string[] = [];
+    for (const regexp of regexps) {
+      const expected = JSON.stringify(long.match((0, eval)(regexp) as RegExp));
+      if (ev(`JSON.stringify(L.match(${regexp}))`) !== expected) differ.push(regexp);
+    }
+    expect(differ).toEqual([]);
+  });
+  it("split with every kind of expression and limit, and with strings", () => {
+    const differ: string[] = [];
+    for (const regexp of regexps) {
+      for (const limit of ["", ", 0", ", 7", ", 2 ** 32 + 3", ", -1"]) {
+        const expected = JSON.stringify((0, eval)(`(L) => L.split(${regexp}${limit})`)(long));
+        if (ev(`JSON.stringify(L.split(${regexp}${limit}))`) !== expected) differ.push(`${regexp}${limit}`);
+      }
+    }
+    for (const separator of ["'o'", "''", "'ab'", "'€'", "'\\uD835'", "'zz'", "undefined", "{ toString: () => 'o' }"]) {
+      for (const limit of ["", ", 0", ", 5", ", 2 ** 32 + 3"]) {
+        const expected = JSON.stringify((0, eval)(`(L) => L.split(${separator}${limit})`)(long));
+        if (ev(`JSON.stringify(L.split(${separator}${limit}))`) !== expected) differ.push(`${separator}${limit}`);
+      }
+    }
+    expect(differ).toEqual([]);
+    expect(ev("String.prototype.split.call(new String(L), 'o').length")).toBe(long.split("o").length);
+    expect(ev("L.split({ [Symbol.split]: (s, l) => s.length + ':' + l }, 3)")).toBe(`${long.length}:3`);
+  });
+  it("a RegExp subclass or changed species is used as the specification says", () => {
+    // Its exec runs at every position a match does not skip (70,000 - 2 per "The").
+    const code = `const log = []; class R extends RegExp { exec(s) { log.push(this.lastIndex); return super.exec(s); } }
+      const parts = L.slice(0, 70000).split(new R("The"));
+      [parts.length, log.length, log[0], log[1], log[log.length - 1]]`;
+    const expected = (0, eval)(`(L) => { ${code.replace(/\n\s*\[parts/, "\n return [parts")} }`)(long) as number[];
+    expect(expected[1]).toBe(70_000 - 2 * (long.slice(0, 70_000).split("The").length - 1));
+    expect(ev(code)).toEqual(expected);
+    expect(ev("let used = 0; class S extends RegExp { static get [Symbol.species]() { used++; return RegExp; } } L.split(new S('o')).length + ':' + used")).toBe(`${long.split("o").length}:1`);
+  });
+});
+
 describe("own keys of a long string are V8's", () => {
   const text = "ab€😀".repeat(10_000); // 50,000 code units: over the guard's 2**15
   mr.eval(`globalThis.T = ${JSON.stringify(text)}`);

@@ -143,6 +143,12 @@ const timeoutShapes: Record<string, string> = {
   "replaceAll of a String object": `String.prototype.replaceAll.call(new String('ab'.repeat(2 ** 24)), "a", "x")`,
   "RegExp.prototype[Symbol.replace] called directly": `RegExp.prototype[Symbol.replace].call(/a/g, 'ab'.repeat(2 ** 24), "x")`,
   "replace with a RegExp subclass": `'ab'.repeat(2 ** 24).replace(new (class extends RegExp {})("a", "g"), "x")`,
+  // match and split loop over every match alike (1.2-2.8 s past the deadline).
+  "match(/a/g) of a 32 M-character string": `'ab'.repeat(2 ** 24).match(/a/g)`,
+  "split(/a/) of a 32 M-character string": `'ab'.repeat(2 ** 24).split(/a/)`,
+  "split(/(a)/u) of a 32 M-character string": `'ab'.repeat(2 ** 24).split(/(a)/u)`,
+  "split('a') of a 32 M-character string": `'ab'.repeat(2 ** 24).split("a")`,
+  "split with a RegExp subclass (a sticky exec at every position)": `'ab'.repeat(2 ** 24).split(new (class extends RegExp {})("c"))`,
   // The own keys of a long string: ~0.6 us a key, no interrupt check.
   "Object.keys of a 32 M-character string": `Object.keys('ab'.repeat(2 ** 24))`,
   "Object.values of a 32 M-character string": `Object.values('ab'.repeat(2 ** 24))`,

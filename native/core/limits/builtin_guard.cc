@@ -9,7 +9,7 @@ BootstrapScript kit_script(kBuiltinGuardKit);
 BootstrapScript arrays_script(kBuiltinGuardArrays);
 BootstrapScript calls_and_typed_script(kBuiltinGuardCallsAndTyped);
 BootstrapScript lists_script(kBuiltinGuardLists);
-BootstrapScript replace_script(kBuiltinGuardReplace);
+BootstrapScript matches_script(kBuiltinGuardMatches);
 }  // namespace
 
 // Runs once per context, before any sandbox code, after WasmMemoryGuard (so
@@ -30,7 +30,7 @@ bool BuiltinGuard::Install(v8::Isolate* isolate,
          RunContextBootstrap(isolate, context, calls_and_typed_script, 2,
                              args) &&
          RunContextBootstrap(isolate, context, lists_script, 2, args) &&
-         RunContextBootstrap(isolate, context, replace_script, 2, args);
+         RunContextBootstrap(isolate, context, matches_script, 2, args);
 }
 
 }  // namespace mini_racer

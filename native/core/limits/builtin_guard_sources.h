@@ -11,7 +11,7 @@ extern const char kBuiltinGuardKit[];
 extern const char kBuiltinGuardArrays[];
 extern const char kBuiltinGuardCallsAndTyped[];
 extern const char kBuiltinGuardLists[];
-extern const char kBuiltinGuardReplace[];
+extern const char kBuiltinGuardMatches[];
 
 }  // namespace mini_racer
 
