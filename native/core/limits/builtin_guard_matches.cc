@@ -237,24 +237,32 @@ const char kBuiltinGuardMatches[] = R"JS(
     return finish(builder);
   }
 
+  // The wrapper of RegExp.prototype[symbol]: V8's builtin for a short
+  // string (the call String.prototype.replace, match and split make passes
+  // a string primitive), `long` for a long one.
+  function guardMatcher(symbol, long) {
+    const original = RegExpProto[symbol];
+    const callOriginal = apply(bind, callMethod, [original]);
+    const wrapper = ({ [symbol](string, second) {
+      if (typeof string === "string" && string.length <= DIRECT) return callOriginal(this, string, second);
+      if (this === null || (typeof this !== "object" && typeof this !== "function")) return apply(original, this, arguments);
+      const text = `${string}`;
+      if (text.length <= DIRECT) return callOriginal(this, text, second);
+      return long(this, text, second);
+    } })[symbol];
+    replace(RegExpProto, symbol, wrapper);
+  }
   const nativeSymbolReplace = RegExpProto[Symbol.replace];
-  const callSymbolReplace = apply(bind, callMethod, [nativeSymbolReplace]);
-  const symbolReplace = ({ [Symbol.replace](string, replaceValue) {
-    // (The call String.prototype.replace makes: a short string primitive.)
-    if (typeof string === "string" && string.length <= DIRECT) return callSymbolReplace(this, string, replaceValue);
-    if (this === null || (typeof this !== "object" && typeof this !== "function")) return apply(nativeSymbolReplace, this, arguments);
-    const text = `${string}`;
-    if (text.length <= DIRECT) return callSymbolReplace(this, text, replaceValue);
+  guardMatcher(Symbol.replace, (rx, text, replaceValue) => {
     const functional = typeof replaceValue === "function";
     const template = functional ? replaceValue : `${replaceValue}`;
-    if (!isPristine(this)) return replaceAsSpecified(this, text, functional, template);
+    if (!isPristine(rx)) return replaceAsSpecified(rx, text, functional, template);
     // V8's loop runs for one match: a pattern that is not global.
-    if (!apply(globalGetter, this, [])) return apply(nativeSymbolReplace, this, [text, template]);
-    if (functional) return replaceAsSpecified(this, text, functional, template);
-    const flags = `${this.flags}`;
-    return replaceEachMatch(this, text, template, includes(flags, "u") || includes(flags, "v"));
-  } })[Symbol.replace];
-  replace(RegExpProto, Symbol.replace, symbolReplace);
+    if (!apply(globalGetter, rx, [])) return apply(nativeSymbolReplace, rx, [text, template]);
+    if (functional) return replaceAsSpecified(rx, text, functional, template);
+    const flags = `${rx.flags}`;
+    return replaceEachMatch(rx, text, template, includes(flags, "u") || includes(flags, "v"));
+  });
 
   // String.prototype.replaceAll: its own loop for a string pattern (a regular
   // expression, or anything with a Symbol.replace method, goes there).
@@ -315,16 +323,7 @@ const char kBuiltinGuardMatches[] = R"JS(
       if (matched === "") rx.lastIndex = advance(text, toLength(rx.lastIndex), fullUnicode);
     }
   }
-  const nativeSymbolMatch = RegExpProto[Symbol.match];
-  const callSymbolMatch = apply(bind, callMethod, [nativeSymbolMatch]);
-  const symbolMatch = ({ [Symbol.match](string) {
-    if (typeof string === "string" && string.length <= DIRECT) return callSymbolMatch(this, string);
-    if (this === null || (typeof this !== "object" && typeof this !== "function")) return apply(nativeSymbolMatch, this, arguments);
-    const text = `${string}`;
-    if (text.length <= DIRECT) return callSymbolMatch(this, text);
-    return matchAsSpecified(this, text);
-  } })[Symbol.match];
-  replace(RegExpProto, Symbol.match, symbolMatch);
+  guardMatcher(Symbol.match, matchAsSpecified);
 
   // RegExp.prototype[Symbol.split]. The specification tries a sticky copy
   // of the expression at every position; for a pristine one (and pristine
@@ -396,16 +395,7 @@ const char kBuiltinGuardMatches[] = R"JS(
     parts[parts.length] = slice(text, p, size);
     return parts;
   }
-  const nativeSymbolSplit = RegExpProto[Symbol.split];
-  const callSymbolSplit = apply(bind, callMethod, [nativeSymbolSplit]);
-  const symbolSplit = ({ [Symbol.split](string, limit) {
-    if (typeof string === "string" && string.length <= DIRECT) return callSymbolSplit(this, string, limit);
-    if (this === null || (typeof this !== "object" && typeof this !== "function")) return apply(nativeSymbolSplit, this, arguments);
-    const text = `${string}`;
-    if (text.length <= DIRECT) return callSymbolSplit(this, text, limit);
-    return splitAsSpecified(this, text, limit);
-  } })[Symbol.split];
-  replace(RegExpProto, Symbol.split, symbolSplit);
+  guardMatcher(Symbol.split, splitAsSpecified);
 
   // String.prototype.split with a string separator, as the specification
   // writes it.
