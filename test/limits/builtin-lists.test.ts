@@ -177,6 +177,11 @@ describe("Array.from, JSON.stringify and locale lists past their limits", () => 
     expect(ev("Array.from({ length: 3e6 }, undefined).length")).toBe(3e6);
     expect(ev("try { Array.from({ length: 3e6 }, 5) } catch (e) { e.constructor.name }")).toBe("TypeError");
     expect(ev("let n = 0; Array.from({ get length() { n++; return 3e6; } }); n")).toBe(1);
+    // %TypedArray%.from alike.
+    expect(ev("const t = Float64Array.from({ length: 3e6, 5: 2.5 }); [t.length, t[5], t[0]]")).toEqual([3e6, 2.5, NaN]);
+    expect(ev("const a = []; a.length = 3e6; a[7] = 7; const t = Int8Array.from(a); [t.length, t[7], t[8]]")).toEqual([3e6, 7, 0]);
+    expect(ev("Uint8Array.from(new Set([1, 2, 2, 3])).join()")).toBe("1,2,3");
+    expect(ev("class U extends Uint16Array {} U.from({ length: 3e6 }) instanceof U")).toBe(true);
   });
 
   it("JSON.stringify with a long replacer array, or a Proxy of one", () => {

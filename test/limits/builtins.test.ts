@@ -161,6 +161,8 @@ const timeoutShapes: Record<string, string> = {
   "Array.from of a sparse array of length 2**32-1": `Array.from(${hugeSparse})`,
   "Array.from of a 32 M-character string": `Array.from('ab'.repeat(2 ** 24))`,
   "Array.from({ length: 2**32-1 }) with mapfn undefined": `Array.from(${huge32}, undefined)`,
+  "Float64Array.from({ length: 1e7 })": `Float64Array.from({ length: 1e7 })`,
+  "Uint8Array.from of a sparse array of length 1e8": `const a = []; a.length = 1e8; Uint8Array.from(a)`,
   // A replacer array is read up to its length.
   "JSON.stringify with a sparse replacer array": `JSON.stringify({ a: 1 }, ${hugeSparse})`,
   "JSON.stringify with a Proxy of a sparse replacer array": `JSON.stringify({ a: 1 }, new Proxy(${hugeSparse}, {}))`,

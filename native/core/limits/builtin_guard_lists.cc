@@ -1,5 +1,5 @@
 // BuiltinGuard's stage for builtins that walk a list or an object's keys in
-// one loop: Array.from, JSON.stringify's replacer array, the locale lists of
+// one loop: Array.from and %TypedArray%.from, JSON.stringify's replacer array, the locale lists of
 // Intl and of every toLocale*String / localeCompare, and the own keys of a
 // long string (Object.keys, assign, entries, ...).
 #include "core/limits/builtin_guard_sources.h"
@@ -17,23 +17,27 @@ const char kBuiltinGuardLists[] = R"JS(
 
   // -------------------------------------------------- Array.from
   // Array.from of an array-like ({ length: 2**32 - 1 }), a sparse array or a
-  // long string copies it in one loop without interrupt checks. With a
-  // mapping function V8 calls JavaScript for every element, which can be
-  // stopped: anything but a small real array gets one that returns its
-  // argument (nothing observable: it never throws, and its this is unused).
-  // The argument count is kept: V8's fast path takes one argument only.
-  const nativeFrom = NativeArray.from;
-  const callFrom = apply(Function.prototype.bind, Function.prototype.call, [nativeFrom]);
+  // long string copies it in one loop without interrupt checks, as does
+  // %TypedArray%.from ({ length: 1e7 }: seconds). With a mapping function V8
+  // calls JavaScript for every element, which can be stopped: anything but
+  // a small real array or string gets one that returns its argument (nothing
+  // observable: it never throws, and its this is unused). The argument count
+  // is kept: V8's fast path takes one argument only.
   const sameValue = (value) => value;
-  const from = ({ from(items, mapfn, thisArg) {
-    if (mapfn !== undefined || items === null || items === undefined ||
-        (typeof items === "string" ? items.length <= CHEAP
-          : typeof items !== "object" && typeof items !== "function" || isArray(items) && !isProxy(items) && items.length <= CHEAP)) {
-      return arguments.length === 1 ? callFrom(this, items) : apply(nativeFrom, this, arguments);
-    }
-    return callFrom(this, items, sameValue);
-  } }).from;
-  replace(NativeArray, "from", from);
+  function guardFrom(holder) {
+    const nativeFrom = holder.from;
+    const callFrom = apply(Function.prototype.bind, Function.prototype.call, [nativeFrom]);
+    replace(holder, "from", ({ from(items, mapfn, thisArg) {
+      if (mapfn !== undefined || items === null || items === undefined ||
+          (typeof items === "string" ? items.length <= CHEAP
+            : typeof items !== "object" && typeof items !== "function" || isArray(items) && !isProxy(items) && items.length <= CHEAP)) {
+        return arguments.length === 1 ? callFrom(this, items) : apply(nativeFrom, this, arguments);
+      }
+      return callFrom(this, items, sameValue);
+    } }).from);
+  }
+  guardFrom(NativeArray);
+  guardFrom(Object.getPrototypeOf(Uint8Array));
 
   // -------------------------------------------------- JSON.stringify
   // A replacer array is read index by index up to its length in one loop:
