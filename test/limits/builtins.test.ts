@@ -170,6 +170,7 @@ const timeoutShapes: Record<string, string> = {
   "Intl.getCanonicalLocales({ length: 2**32-1 })": `Intl.getCanonicalLocales(${huge32})`,
   "Intl.getCanonicalLocales of a sparse array": `Intl.getCanonicalLocales(${hugeSparse})`,
   "Intl.getCanonicalLocales of 1e6 real locales": `Intl.getCanonicalLocales(new Array(1e6).fill("en-US"))`,
+  "Intl.getCanonicalLocales of a function whose length is 2**32-1": `Intl.getCanonicalLocales(Object.defineProperty(() => {}, "length", { value: 2 ** 32 - 1 }))`,
   "new Intl.DateTimeFormat({ length: 2**32-1 })": `new Intl.DateTimeFormat(${huge32})`,
   "Intl.DateTimeFormat({ length: 2**32-1 }) without new": `Intl.DateTimeFormat(${huge32})`,
   "Intl.Collator.supportedLocalesOf({ length: 2**32-1 })": `Intl.Collator.supportedLocalesOf(${huge32})`,

@@ -93,7 +93,8 @@ const char kBuiltinGuardLists[] = R"JS(
     const original = found.value;
     const wrapper = ({ [key](...args) {
       const list = args.length > at ? args[at] : undefined;
-      if (list === null || typeof list !== "object" || (isArray(list) && !isProxy(list) && list.length <= LOCALE_LIST)) {
+      if (list === null || (typeof list !== "object" && typeof list !== "function") ||
+          (isArray(list) && !isProxy(list) && list.length <= LOCALE_LIST)) {
         return apply(original, this, args);
       }
       return apply(original, this, withGuardedLocales(args, at));
