@@ -172,6 +172,7 @@ export function cases() {
     ["Object.keys(new String(string))", s, "void Object.keys(new String(S))"],
     ["Reflect.ownKeys(new String(string))", s, "void Reflect.ownKeys(new String(S))"],
     ["object spread of string", s, "void ({ ...S })"],
+    ["new Set(string)", s, "void new Set(S)"],
     ["for-in over string", s, "for (const k in S) break"],
     ["Object.keys(Uint8Array 48MB)", "globalThis.R = new Uint8Array(48 << 20);", "void Object.keys(R)"],
     ["for-in over Uint8Array 48MB", "globalThis.R = new Uint8Array(48 << 20);", "for (const k in R) break"],

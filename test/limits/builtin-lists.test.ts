@@ -224,6 +224,30 @@ describe("Array.from, JSON.stringify and locale lists past their limits", () => 
   });
 });
 
+describe("the wrapped builtins look like V8's", () => {
+  it("name, length, source text and property attributes are the host's", () => {
+    const paths = [
+      "Object.keys", "Object.values", "Object.entries", "Object.getOwnPropertyNames", "Object.getOwnPropertyDescriptors",
+      "Object.assign", "Object.defineProperties", "Object.create", "JSON.stringify", "Array.from", "Object.getPrototypeOf(Float64Array).from",
+      "RegExp.prototype[Symbol.replace]", "RegExp.prototype[Symbol.match]", "RegExp.prototype[Symbol.split]",
+      "String.prototype.replaceAll", "String.prototype.split", "String.prototype.localeCompare", "String.prototype.toLocaleUpperCase",
+      "Number.prototype.toLocaleString", "Date.prototype.toLocaleDateString", "Intl.getCanonicalLocales",
+      "Intl.NumberFormat", "Intl.NumberFormat.supportedLocalesOf", "Intl.Collator",
+    ];
+    // [path, name, length, source text, writable, enumerable, configurable, has prototype] of each.
+    const describeAll = `(list) => list.map((path) => {
+      const fn = (0, eval)(path);
+      const split = /^(.*?)(?:\\.([\\w$]+)|\\[([^\\]]+)\\])$/.exec(path);
+      const holder = (0, eval)(split[1]);
+      const key = split[2] !== undefined ? split[2] : (0, eval)(split[3]);
+      const { writable, enumerable, configurable } = Object.getOwnPropertyDescriptor(holder, key);
+      return [path, fn.name, fn.length, Function.prototype.toString.call(fn), writable, enumerable, configurable, "prototype" in fn];
+    })`;
+    const expected = (0, eval)(describeAll)(paths) as unknown[];
+    expect(mr.eval(`(${describeAll})(${JSON.stringify(paths)})`)).toEqual(expected);
+  });
+});
+
 describe("the guard's errors surface as the package's", () => {
   it("a sandbox error from a guarded path is a JSEvalError", () => {
     expect(() => mr.eval("L.replace(/o/g, () => { throw new RangeError('x') })")).toThrow(JSEvalError);
