@@ -1,7 +1,8 @@
 // BuiltinGuard's stage for builtins that walk a list or an object's keys in
-// one loop: Array.from and %TypedArray%.from, JSON.stringify's replacer array, the locale lists of
-// Intl and of every toLocale*String / localeCompare, and the own keys of a
-// long string (Object.keys, assign, entries, ...).
+// one loop: Array.from and %TypedArray%.from, JSON.stringify's replacer
+// array, the locale lists of Intl and of every toLocale*String /
+// localeCompare, and the own keys of a long string (Object.keys, assign,
+// entries, ...).
 #include "core/limits/builtin_guard_sources.h"
 
 namespace mini_racer {
