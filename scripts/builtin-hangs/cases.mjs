@@ -162,6 +162,25 @@ export function cases() {
     ["Array.prototype.lastIndexOf on string", s, "void Array.prototype.lastIndexOf.call(S, 'c')"],
     ["Object.keys(string)", s, "void Object.keys(S)"],
     ["Object.assign({}, string)", s, "void Object.assign({}, S)"],
+    ["Object.values(string)", s, "void Object.values(S)"],
+    ["Object.entries(string)", s, "void Object.entries(S)"],
+    ["Object.getOwnPropertyNames(string)", s, "void Object.getOwnPropertyNames(S)"],
+    ["Object.getOwnPropertyDescriptors(string)", s, "void Object.getOwnPropertyDescriptors(S)"],
+    ["Object.getOwnPropertySymbols(string)", s, "void Object.getOwnPropertySymbols(S)"],
+    ["Object.defineProperties({}, string)", s, "void Object.defineProperties({}, S)"],
+    ["Object.create(null, string)", s, "void Object.create(null, S)"],
+    ["Object.keys(new String(string))", s, "void Object.keys(new String(S))"],
+    ["Reflect.ownKeys(new String(string))", s, "void Reflect.ownKeys(new String(S))"],
+    ["object spread of string", s, "void ({ ...S })"],
+    ["new Set(string)", s, "void new Set(S)"],
+    ["for-in over string", s, "for (const k in S) break"],
+    ["Object.keys(Uint8Array 48MB)", "globalThis.R = new Uint8Array(48 << 20);", "void Object.keys(R)"],
+    ["for-in over Uint8Array 48MB", "globalThis.R = new Uint8Array(48 << 20);", "for (const k in R) break"],
+    ["Object.keys(dense array 8e6)", "globalThis.R = new Array(8e6).fill(0);", "void Object.keys(R)"],
+    ["String.prototype.replaceAll.call(String object)", s, "void String.prototype.replaceAll.call(new String(S), 'a', 'x')"],
+    ["replace(/a/g, fn)", s, "void S.replace(/a/g, () => 'x')"],
+    ["replace(subclass /a/g)", s, "void S.replace(new (class extends RegExp {})('a', 'g'), 'x')"],
+    ["Symbol.replace called directly", s, "void RegExp.prototype[Symbol.replace].call(/a/g, S, 'x')"],
     ["encodeURIComponent", s, "void encodeURIComponent(S)"],
     ["escape", s, "void escape(T)"],
     ["JSON.stringify(string)", s, "void JSON.stringify(T)"],
@@ -210,6 +229,12 @@ export function cases() {
     ["JSON.stringify(sparse[2**32-1])", "globalThis.R = []; R.length = 2 ** 32 - 1;", "void JSON.stringify(R)"],
     ["JSON.stringify(sparse[1e8])", "globalThis.R = []; R.length = 1e8;", "void JSON.stringify(R)"],
     ["JSON.stringify replacer array", "globalThis.R = []; R.length = 2 ** 32 - 1;", "void JSON.stringify({}, R)"],
+    ["JSON.stringify Proxy replacer array", "globalThis.R = []; R.length = 2 ** 32 - 1;", "void JSON.stringify({}, new Proxy(R, {}))"],
+    ["Array.from(string)", "globalThis.S = 'ab'.repeat(2 ** 24);", "void Array.from(S)"],
+    ["Array.from(new Set 3e6)", "globalThis.R = new Set(Array.from({ length: 3e6 }, (_, i) => i));", "void Array.from(R)"],
+    ["Array.from({length:2**32-1}, undefined)", "", "void Array.from({ length: 2 ** 32 - 1 }, undefined)"],
+    ["Float64Array.from({length:1e7})", "", "void Float64Array.from({ length: 1e7 })"],
+    ["new Float64Array({length:1e7})", "", "void new Float64Array({ length: 1e7 })"],
     ["structured: Array.prototype.concat spreadable", "", "void [].concat({ length: 2 ** 32 - 1, [Symbol.isConcatSpreadable]: true })"],
     ["Array.prototype.concat sparse", "globalThis.R = []; R.length = 2 ** 32 - 1;", "void [1].concat(R)"],
     ["Atomics.wait Infinity", "globalThis.R = new Int32Array(new SharedArrayBuffer(4));", "void Atomics.wait(R, 0, 0)"],
@@ -219,6 +244,24 @@ export function cases() {
     ["new Function 1e6 params", "globalThis.S = Array.from({ length: 1e5 }, (_, i) => 'a' + i).join(',');", "void new Function(S, '')"],
   ];
   for (const [name, setup, code] of others) add("other", name, setup, code);
+
+  // Locale lists (CanonicalizeLocaleList reads every index up to the
+  // length): every Intl constructor and supportedLocalesOf, and each
+  // toLocale*String / toLocale*Case / localeCompare, with { length: 2**32-1 }.
+  const intl = ["Collator", "DateTimeFormat", "DisplayNames", "DurationFormat", "ListFormat", "NumberFormat", "PluralRules",
+    "RelativeTimeFormat", "Segmenter", "v8BreakIterator"];
+  const L = "globalThis.L = { length: 2 ** 32 - 1 };";
+  const locales = [["Intl.getCanonicalLocales", "void Intl.getCanonicalLocales(L)"], ["Intl.getCanonicalLocales 1e6", "void Intl.getCanonicalLocales(Array(1e6).fill('en-US'))"]];
+  for (const name of intl) {
+    locales.push([`new Intl.${name}`, `if (Intl.${name}) void new Intl.${name}(L)`]);
+    locales.push([`Intl.${name}.supportedLocalesOf`, `if (Intl.${name}) void Intl.${name}.supportedLocalesOf(L)`]);
+  }
+  for (const [value, methods] of [["1.5", ["toLocaleString"]], ["1n", ["toLocaleString"]], ["new Date(0)", ["toLocaleString", "toLocaleDateString", "toLocaleTimeString"]],
+    ["[1]", ["toLocaleString"]], ["new Uint8Array(1)", ["toLocaleString"]], ["'a'", ["toLocaleUpperCase", "toLocaleLowerCase"]]]) {
+    for (const method of methods) locales.push([`(${value}).${method}`, `void (${value}).${method}(L)`]);
+  }
+  locales.push(["localeCompare", "void 'a'.localeCompare('b', L)"]);
+  for (const [name, code] of locales) add("Intl", name.endsWith("1e6") ? name : `${name}({length:2**32-1})`, L, code);
 
   // RegExp compilation from a runtime string (item 6): a 2 MB alternation.
   const alternation = "globalThis.A = Array.from({ length: 2e5 }, (_, i) => 'w' + i.toString(36)).join('|');";

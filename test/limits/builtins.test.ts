@@ -39,6 +39,42 @@ const sparseWithElements = "(() => { const a = []; a[0] = 1; a[1e6] = 2; a[2 ** 
 const huge = "({ length: 2 ** 53 - 1 })";
 const huge32 = "({ length: 2 ** 32 - 1 })";
 
+/**
+ * Every call that takes a locale list, found in a sandbox: each Intl
+ * constructor (but Locale, which takes one tag) and its supportedLocalesOf,
+ * and each toLocale*String / toLocale*Case / localeCompare of the values
+ * that have them (Temporal's where it exists), written with `L` as the list.
+ */
+function localeListTakers(): string[] {
+  const mr = new MiniRacer();
+  try {
+    const calls = mr.eval(`{
+      const calls = [];
+      for (const name of Object.getOwnPropertyNames(Intl)) {
+        const C = Intl[name];
+        if (name === "Locale" || typeof C !== "function" || typeof C.prototype !== "object") continue;
+        calls.push("new Intl." + name + "(L)", "Intl." + name + ".supportedLocalesOf(L)");
+      }
+      const values = ["1.5", "1n", "new Date(0)", "[1]", "new Uint8Array(1)", "'a'"];
+      if (typeof Temporal === "object") values.push("Temporal.Now.instant()", "Temporal.Now.plainDateISO()", "Temporal.Now.zonedDateTimeISO()", "Temporal.Duration.from('PT1H')");
+      for (const value of values) {
+        const object = Object((0, eval)(value));
+        for (const method of ["toLocaleString", "toLocaleDateString", "toLocaleTimeString", "toLocaleUpperCase", "toLocaleLowerCase"]) {
+          if (typeof object[method] === "function" && object[method] !== Object.prototype.toLocaleString) calls.push("(" + value + ")." + method + "(L)");
+        }
+      }
+      calls.push("'a'.localeCompare('b', L)");
+      calls;
+    }`) as string[];
+    // Collator, DateTimeFormat, DisplayNames, ListFormat, NumberFormat,
+    // PluralRules, RelativeTimeFormat, Segmenter (and more on newer lines).
+    if (calls.filter((call) => call.startsWith("new Intl.")).length < 8) throw new Error(`too few Intl constructors: ${calls}`);
+    return calls;
+  } finally {
+    mr.close();
+  }
+}
+
 /** Shapes that must end with JSTimeoutError at the deadline. */
 const timeoutShapes: Record<string, string> = {
   "indexOf on {length: 2**53-1} (the issue's example)": `Array.prototype.indexOf.call(${huge}, 1)`,
@@ -94,6 +130,52 @@ const timeoutShapes: Record<string, string> = {
   // elements 3 s). Where it does not exist, the shape is a plain loop.
   "Float16Array toLocaleString and sort, repeated (where it exists)":
     `if (typeof Float16Array !== "function") for (;;); const h = new Float16Array(2 ** 16); for (;;) { h.toLocaleString(); new Float16Array(2 ** 20).sort(); }`,
+  // Global replacement in a long string: V8's loop, ~0.45 us a match, no
+  // interrupt check (these never ended within seconds).
+  "replace(/a/g, 'x') of a 32 M-character string": `'ab'.repeat(2 ** 24).replace(/a/g, "x")`,
+  "replace(/a/g, '$&$&') of a 32 M-character string": `'ab'.repeat(2 ** 24).replace(/a/g, "$&$&")`,
+  "replace(/(?<c>a)/gu, '$<c>$1') of a 32 M-character string": `'ab'.repeat(2 ** 24).replace(/(?<c>a)/gu, "$<c>$1")`,
+  "replace(/a/g, function) of a 32 M-character string": `'ab'.repeat(2 ** 24).replace(/a/g, () => "x")`,
+  "replace(/(?:)/g, '') of a 32 M-character string (empty matches)": `'ab'.repeat(2 ** 24).replace(/(?:)/g, "")`,
+  "replaceAll('a', 'xyz') of a 32 M-character string": `'ab'.repeat(2 ** 24).replaceAll("a", "xyz")`,
+  "replaceAll('', '-') of a 32 M-character string": `'ab'.repeat(2 ** 24).replaceAll("", "-")`,
+  "replaceAll(/a/g, function) of a 32 M-character string": `'ab'.repeat(2 ** 24).replaceAll(/a/g, () => "x")`,
+  "replaceAll of a String object": `String.prototype.replaceAll.call(new String('ab'.repeat(2 ** 24)), "a", "x")`,
+  "RegExp.prototype[Symbol.replace] called directly": `RegExp.prototype[Symbol.replace].call(/a/g, 'ab'.repeat(2 ** 24), "x")`,
+  "replace with a RegExp subclass": `'ab'.repeat(2 ** 24).replace(new (class extends RegExp {})("a", "g"), "x")`,
+  // match and split loop over every match alike (1.2-2.8 s past the deadline).
+  "match(/a/g) of a 32 M-character string": `'ab'.repeat(2 ** 24).match(/a/g)`,
+  "split(/a/) of a 32 M-character string": `'ab'.repeat(2 ** 24).split(/a/)`,
+  "split(/(a)/u) of a 32 M-character string": `'ab'.repeat(2 ** 24).split(/(a)/u)`,
+  "split('a') of a 32 M-character string": `'ab'.repeat(2 ** 24).split("a")`,
+  "split with a RegExp subclass (a sticky exec at every position)": `'ab'.repeat(2 ** 24).split(new (class extends RegExp {})("c"))`,
+  // The own keys of a long string: ~0.6 us a key, no interrupt check.
+  "Object.keys of a 32 M-character string": `Object.keys('ab'.repeat(2 ** 24))`,
+  "Object.values of a 32 M-character string": `Object.values('ab'.repeat(2 ** 24))`,
+  "Object.entries of a 32 M-character string": `Object.entries('ab'.repeat(2 ** 24))`,
+  "Object.getOwnPropertyNames of a 32 M-character string": `Object.getOwnPropertyNames('ab'.repeat(2 ** 24))`,
+  "Object.getOwnPropertyDescriptors of a 32 M-character string": `Object.getOwnPropertyDescriptors('ab'.repeat(2 ** 24))`,
+  "Object.assign({}, a 32 M-character string)": `Object.assign({}, { a: 1 }, 'ab'.repeat(2 ** 24))`,
+  // Array.from without a mapping function: one loop over the length.
+  "Array.from({ length: 2**32-1 })": `Array.from(${huge32})`,
+  "Array.from of a sparse array of length 2**32-1": `Array.from(${hugeSparse})`,
+  "Array.from of a 32 M-character string": `Array.from('ab'.repeat(2 ** 24))`,
+  "Array.from({ length: 2**32-1 }) with mapfn undefined": `Array.from(${huge32}, undefined)`,
+  "Float64Array.from({ length: 1e7 })": `Float64Array.from({ length: 1e7 })`,
+  "Uint8Array.from of a sparse array of length 1e8": `const a = []; a.length = 1e8; Uint8Array.from(a)`,
+  // A replacer array is read up to its length.
+  "JSON.stringify with a sparse replacer array": `JSON.stringify({ a: 1 }, ${hugeSparse})`,
+  "JSON.stringify with a Proxy of a sparse replacer array": `JSON.stringify({ a: 1 }, new Proxy(${hugeSparse}, {}))`,
+  // Locale lists: CanonicalizeLocaleList reads every index up to the length.
+  "Intl.getCanonicalLocales({ length: 2**32-1 })": `Intl.getCanonicalLocales(${huge32})`,
+  "Intl.getCanonicalLocales of a sparse array": `Intl.getCanonicalLocales(${hugeSparse})`,
+  "Intl.getCanonicalLocales of 1e6 real locales": `Intl.getCanonicalLocales(new Array(1e6).fill("en-US"))`,
+  "Intl.getCanonicalLocales of a function whose length is 2**32-1": `Intl.getCanonicalLocales(Object.defineProperty(() => {}, "length", { value: 2 ** 32 - 1 }))`,
+  "new Intl.DateTimeFormat({ length: 2**32-1 })": `new Intl.DateTimeFormat(${huge32})`,
+  "Intl.DateTimeFormat({ length: 2**32-1 }) without new": `Intl.DateTimeFormat(${huge32})`,
+  "Intl.Collator.supportedLocalesOf({ length: 2**32-1 })": `Intl.Collator.supportedLocalesOf(${huge32})`,
+  // Every other function that takes a locale list, found in the sandbox.
+  ...Object.fromEntries(localeListTakers().map((call) => [`${call} with L = { length: 2**32-1 }`, `const L = ${huge32}; ${call}`])),
 };
 
 /** Shapes that cannot end in any sane time: a RangeError at once. */

@@ -8,6 +8,8 @@ namespace {
 BootstrapScript kit_script(kBuiltinGuardKit);
 BootstrapScript arrays_script(kBuiltinGuardArrays);
 BootstrapScript calls_and_typed_script(kBuiltinGuardCallsAndTyped);
+BootstrapScript lists_script(kBuiltinGuardLists);
+BootstrapScript matches_script(kBuiltinGuardMatches);
 }  // namespace
 
 // Runs once per context, before any sandbox code, after WasmMemoryGuard (so
@@ -26,7 +28,9 @@ bool BuiltinGuard::Install(v8::Isolate* isolate,
   v8::Local<v8::Value> args[] = {kit, max_bytes};
   return RunContextBootstrap(isolate, context, arrays_script, 2, args) &&
          RunContextBootstrap(isolate, context, calls_and_typed_script, 2,
-                             args);
+                             args) &&
+         RunContextBootstrap(isolate, context, lists_script, 2, args) &&
+         RunContextBootstrap(isolate, context, matches_script, 2, args);
 }
 
 }  // namespace mini_racer

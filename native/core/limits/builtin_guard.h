@@ -26,6 +26,16 @@
 // typed-array join/toLocaleString/sort/toSorted/reverse/toReversed past
 // 65536 elements too; apply/Reflect.apply/Reflect.construct copy array-likes
 // in a JavaScript loop and refuse argument lists past 65536.
+// Loops over a long string, a list or a length (builtin_guard_lists.cc,
+// builtin_guard_matches.cc): global replace/replaceAll, match and split of
+// strings past 2^16 characters run as JavaScript following the
+// specification; Object.keys and kin of a string primitive past 2^15
+// characters too; Array.from and %TypedArray%.from get a mapping function
+// (V8 then calls JavaScript per element); JSON.stringify's replacer arrays
+// and every locale list (Intl constructors, supportedLocalesOf,
+// getCanonicalLocales, toLocale*, localeCompare) past a small real array go
+// through the interruptible path. The Intl constructors it wraps are
+// ChargedObjects' wrappers, which then look native too.
 // Every original is captured before sandbox code runs; the wrappers look
 // native (name, length, Function.prototype.toString).
 #ifndef MINI_RACER_BUILTIN_GUARD_H_

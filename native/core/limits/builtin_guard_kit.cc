@@ -46,15 +46,25 @@ const char kBuiltinGuardKit[] = R"JS(
 
   // -------------------------------------------------- looking native
   // wrapper -> original: Function.prototype.toString shows the original.
+  // A wrapper of a wrapper maps to the first one's original. A wrapper made
+  // by an earlier bootstrap (charged_objects' Intl constructors) is not
+  // native: its wrapper shows the text a native function of its name has.
   const originals = new WeakMap();
+  const nativeSuffix = "{ [native code] }";
   function looksNative(wrapper, original) {
     defineProperty(wrapper, "name", { value: original.name, configurable: true });
     defineProperty(wrapper, "length", { value: original.length, configurable: true });
-    apply(weakSet, originals, [wrapper, original]);
+    let shown = apply(weakGet, originals, [original]);
+    if (shown === undefined) {
+      const text = apply(nativeToString, original, []);
+      shown = text.endsWith(nativeSuffix) ? original : `function ${original.name}() ${nativeSuffix}`;
+    }
+    apply(weakSet, originals, [wrapper, shown]);
     return wrapper;
   }
   const toString = ({ toString() {
     const original = apply(weakGet, originals, [this]);
+    if (typeof original === "string") return original;
     return apply(nativeToString, original === undefined ? this : original, []);
   } }).toString;
   looksNative(toString, nativeToString);
