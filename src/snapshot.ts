@@ -22,10 +22,12 @@ let adopting: NativeSnapshot | undefined;
  *
  * The setup runs in a sandbox like any other (the builtin and memory
  * guards in place, under `maxMemory` and `timeout`) but without timers,
- * host functions or `WebAssembly`, which sandboxes made from the snapshot
- * get as usual, and its `console` output is dropped; it may not leave
- * `Intl` objects alive (make them on first use) nor register with a
- * `FinalizationRegistry`. A `warmup` script runs after it, so that the functions it
+ * host functions, `WebAssembly` or the language features V8 still keeps
+ * behind a flag, which sandboxes made from the snapshot get as usual (a
+ * polyfill the setup made of one gives way to the builtin), and its
+ * `console` output is dropped; it may not leave `Intl` objects alive (make
+ * them on first use), register with a `FinalizationRegistry`, or freeze a
+ * builtin that V8 extends (README "Snapshots"). A `warmup` script runs after it, so that the functions it
  * calls are compiled into the snapshot too.
  *
  * @example

@@ -7,11 +7,12 @@
 // What is in the snapshot: the context with the guards that every sandbox
 // gets before its code runs (ChargedObjects, BuiltinGuard; their callbacks
 // carry no per-sandbox data, see guard_state.h) and what the setup left.
-// What is not: `WebAssembly`, which V8 leaves out of every context it
-// serializes and adds to each context it makes (so its guard, with the
-// removal of globals that host flags add, comes after), and the console,
-// timers, host functions and the other per-sandbox natives, which a sandbox
-// installs after it deserializes the context, as it does for a fresh one.
+// What is not: what V8 leaves out of every context it serializes and adds
+// to each it makes (`WebAssembly`, flagged features: see
+// context_additions.h), so the WebAssembly guard, with the removal of
+// globals that host flags add, comes after; and the console, timers, host
+// functions and the other per-sandbox natives, which a sandbox installs
+// after it deserializes the context, as it does for a fresh one.
 // So the setup runs without WebAssembly and timers (its console is V8's own,
 // which prints nowhere), and under the snapshot's memory cap and time limit.
 //
