@@ -210,8 +210,8 @@ const std::string& ContextAdditions::Measured() {
 }
 
 v8::MaybeLocal<v8::Function> ContextAdditions::MakeSealer(
-    v8::Local<v8::Context> context, const std::string& additions) {
-  v8::Isolate* isolate = context->GetIsolate();
+    v8::Isolate* isolate, v8::Local<v8::Context> context,
+    const std::string& additions) {
   v8::EscapableHandleScope scope(isolate);
   v8::Local<v8::Value> sealer;
   if (!RunSurface(isolate, context, "seal", additions).ToLocal(&sealer) ||

@@ -39,7 +39,8 @@ class ContextAdditions {
   // properties and returns "" or what made it fail. Empty if the script
   // failed.
   static v8::MaybeLocal<v8::Function> MakeSealer(
-      v8::Local<v8::Context> context, const std::string& additions);
+      v8::Isolate* isolate, v8::Local<v8::Context> context,
+      const std::string& additions);
 };
 
 }  // namespace mini_racer

@@ -126,7 +126,7 @@ class SerializableSurface {
     context_ = context;
     v8::Context::Scope context_scope(context);
     v8::TryCatch try_catch(isolate);
-    return ContextAdditions::MakeSealer(context, additions)
+    return ContextAdditions::MakeSealer(isolate, context, additions)
                .ToLocal(&sealer_) &&
            DisarmFinalizationRegistry();
   }
