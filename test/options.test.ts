@@ -72,7 +72,7 @@ describe("checkMiniRacerOptions", () => {
       timeout: 0,
       cpuTime: 0,
       onConsole: undefined,
-      codeCache: { dir: undefined },
+      codeCache: { dir: undefined, fromSnapshot: false },
     });
     const onConsole = (): void => {};
     expect(
@@ -91,7 +91,7 @@ describe("checkMiniRacerOptions", () => {
       timeout: 0.25,
       cpuTime: 0.5,
       onConsole,
-      codeCache: { dir: undefined },
+      codeCache: { dir: undefined, fromSnapshot: false },
     });
     expect(checkMiniRacerOptions({ maxMemory: 2 ** 50, softMemoryLimit: 2 ** 50, maxResultBytes: 2 ** 50 })).toEqual({
       maxMemory: 2 ** 50,
@@ -100,7 +100,7 @@ describe("checkMiniRacerOptions", () => {
       timeout: 0,
       cpuTime: 0,
       onConsole: undefined,
-      codeCache: { dir: undefined },
+      codeCache: { dir: undefined, fromSnapshot: false },
     });
   });
 
