@@ -254,6 +254,12 @@ describe.skipIf(!supported)("a setup that cannot be snapshotted fails with a typ
       // What V8 adds to every context it makes from a snapshot: a polyfill of
       // it is dropped (the builtin wins), a frozen holder refused.
       [`${polyfilled} = function () { return "polyfill" }`, `String(${polyfilled}).includes("polyfill")`, "made false"],
+      // ...even when the setup changed what the check itself could use.
+      [
+        `Array.prototype[Symbol.iterator] = function* () {}; Reflect.apply = () => 0; ${polyfilled} = function () { return "polyfill" }`,
+        `String(${polyfilled}).includes("polyfill")`,
+        "made false",
+      ],
       ["Object.freeze(globalThis)", "1", "SnapshotError: the setup made globalThis non-extensible; V8 adds"],
       ["Object.freeze(Error)", "1", "SnapshotError: the setup made globalThis.Error non-extensible; V8 adds"],
       [`Object.defineProperty(${polyfilled.replace(/\.(\w+)$/, ", '$1'")}, { value: 1 })`, "1", "SnapshotError: the setup made globalThis."],

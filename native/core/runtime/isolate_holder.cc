@@ -36,7 +36,9 @@ namespace {
 //   compile such code on the running thread instead, process-wide (a V8
 //   flag has no per-isolate form); the same loops then stop at once. The
 //   host's own hot loops pay their OSR compile on their thread (~1-5 ms once
-//   per loop) instead of in the background. See DisableConcurrentOsr.
+//   per loop) instead of in the background. Loops OSR'd into Maglev miss it
+//   for up to seconds too, so Maglev is no OSR target there either (loops
+//   tier up straight to Turbofan). See DisableConcurrentOsr.
 // - Node 25+ puts every isolate in an isolate group the way
 //   node::GetOrCreateIsolateGroup does (not exported): a group of its own
 //   where V8 can make one (pointer-compression builds), else the default.
@@ -65,6 +67,13 @@ void DisableConcurrentOsr() {
   // Node leaves V8's flags writable after startup (it runs with
   // --no-freeze-flags-after-init, as v8.setFlagsFromString needs).
   v8::V8::SetFlagsFromString("--no-concurrent-osr");
+  // The same lines: a function whose loop Maglev compiled for on-stack
+  // replacement while it ran misses TerminateExecution until the
+  // concurrent Turbofan job for it lands: `while (Date.now() < end) {}`
+  // called a third time ran 3.4 s past a 50 ms limit, `while (true) {}`
+  // 0.7 s. Without Maglev as an OSR target (loops go to Turbofan, on the
+  // running thread as above) every shape stops at the deadline.
+  v8::V8::SetFlagsFromString("--no-maglev-osr");
 #endif
 }
 

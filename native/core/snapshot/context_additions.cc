@@ -23,7 +23,8 @@ constexpr const char kSurfaceScript[] = R"JS(
   const descriptionOf = getOwnPropertyDescriptor(Symbol.prototype, "description").get;
   const startsWith = String.prototype.startsWith;
   const slice = String.prototype.slice;
-  const call = (fn, self, ...args) => Reflect.apply(fn, self, args);
+  const apply = Reflect.apply;
+  const call = (fn, self, arg) => apply(fn, self, [arg]);
   const roots = {
     globalThis,
     "%GeneratorFunction.prototype%": getPrototypeOf(function* () {}),
@@ -39,7 +40,7 @@ constexpr const char kSurfaceScript[] = R"JS(
   // Own keys as names: strings, and well-known symbols as "@@name".
   const nameOf = (key) => {
     if (typeof key === "string") return key;
-    const description = call(descriptionOf, key);
+    const description = apply(descriptionOf, key, []);
     if (typeof description !== "string" || !call(startsWith, description, "Symbol.")) return undefined;
     const name = call(slice, description, 7);
     return SymbolCtor[name] === key ? "@@" + name : undefined;
@@ -105,9 +106,13 @@ constexpr const char kSurfaceScript[] = R"JS(
     for (let j = 1; j < path.length; j++) text += path[j] === "[[Prototype]]" ? " [[Prototype]]" : "." + path[j];
     return name === undefined ? text : text + "." + name;
   };
+  // Runs after the setup: indexed access only (no iterator the setup could
+  // have changed).
   return () => {
     for (let i = 0; i < holders.length; i++) {
-      const [path, object, names] = holders[i];
+      const path = holders[i][0];
+      const object = holders[i][1];
+      const names = holders[i][2];
       if (!isExtensible(object)) {
         return `the setup made ${shown(path)} non-extensible; V8 adds ${names[0]} to it in every sandbox made from a snapshot`;
       }
