@@ -19,6 +19,9 @@ constexpr double kUsableAfterCapShare = 0.9;
 // GC, without asking the near-limit callback; the largest single heap
 // object (a 1 GiB FixedArray or two-byte string) must always fit.
 constexpr size_t kAllocationSlack = size_t{3} << 29;
+// The most V8 is told to let the old generation reach before its first
+// full GC (see ConfigureHeap).
+constexpr size_t kMaxInitialOldGeneration = size_t{256} << 20;
 // Growth of the large-object spaces since the last GC past which the end of
 // a call measures the whole heap.
 constexpr size_t kLargeObjectGrowthToCheck = 4u << 20;
@@ -99,7 +102,10 @@ void MemoryMonitor::ConfigureHeap(size_t max_bytes,
   // its cap before V8 collected any of it, or fail a call when a young GC
   // finally saw the heap far over. At half the cap it collects in time;
   // later GCs are placed from the live size (plus V8's step of a few MB).
-  constraints->set_initial_old_generation_size_in_bytes(heap_bytes / 2);
+  // At most 256 MiB: V8 sizes other structures from it, and half of a
+  // terabyte cap made it fail allocations of its own (std::bad_alloc).
+  constraints->set_initial_old_generation_size_in_bytes(
+      std::min(heap_bytes / 2, kMaxInitialOldGeneration));
 }
 
 size_t MemoryMonitor::LargeObjectBytes() {
