@@ -22,7 +22,7 @@ bool ScriptCache::Find(const uint16_t* code, size_t units,
   auto it = scripts_.find(
       std::u16string(reinterpret_cast<const char16_t*>(code), units));
   if (it == scripts_.end()) return false;
-  *script = it->second.Get(isolate_);
+  *script = it->second.Get(isolate_)->BindToCurrentContext();
   return true;
 }
 
@@ -45,7 +45,7 @@ bool ScriptCache::Compile(v8::Local<v8::Context> context, const uint16_t* code,
     if (scripts_.size() >= kMaxScripts) scripts_.clear();
     scripts_.emplace(
         std::u16string(reinterpret_cast<const char16_t*>(code), units),
-        v8::Global<v8::Script>(isolate_, *script));
+        v8::Global<v8::UnboundScript>(isolate_, (*script)->GetUnboundScript()));
   }
   return true;
 }

@@ -24,8 +24,8 @@ class ScriptCache {
   ScriptCache(const ScriptCache&) = delete;
   ScriptCache& operator=(const ScriptCache&) = delete;
 
-  // The script compiled earlier for this exact source (bound to the
-  // sandbox's context, the only one its evals run in).
+  // The script compiled earlier for this exact source, bound to the
+  // current context.
   bool Find(const uint16_t* code, size_t units, v8::Local<v8::Script>* script);
   // Compiles `source` (the string of `code`) as "<eval>" and keeps it when
   // short. False, with the SyntaxError pending, when it does not compile.
@@ -47,10 +47,7 @@ class ScriptCache {
 
   v8::Isolate* isolate_;
   v8::Global<v8::String> origin_;
-  // Bound to the sandbox's one context: binding an unbound script again
-  // for each eval made a function per call, garbage that V8 puts straight
-  // into the old generation.
-  std::unordered_map<std::u16string, v8::Global<v8::Script>> scripts_;
+  std::unordered_map<std::u16string, v8::Global<v8::UnboundScript>> scripts_;
 };
 
 }  // namespace mini_racer

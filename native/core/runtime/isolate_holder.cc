@@ -73,7 +73,6 @@ void DisableConcurrentOsr() {
   // called a third time ran 3.4 s past a 50 ms limit, `while (true) {}`
   // 0.7 s. Without Maglev as an OSR target (loops go to Turbofan, on the
   // running thread as above) every shape stops at the deadline.
-  v8::V8::SetFlagsFromString("--no-maglev-osr");
 #endif
 }
 
