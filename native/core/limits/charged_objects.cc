@@ -1,7 +1,6 @@
 #include "core/limits/charged_objects.h"
 
 #include "core/limits/guard_state.h"
-#include "core/limits/wasm_memory_guard.h"
 
 namespace mini_racer {
 namespace {
@@ -161,11 +160,6 @@ void ChargedObjects::AddExternalReferences(
     std::vector<intptr_t>* references) {
   references->push_back(
       reinterpret_cast<intptr_t>(&ChargedObjects::ChargeCallback));
-}
-
-void AddGuardExternalReferences(std::vector<intptr_t>* references) {
-  WasmMemoryGuard::AddExternalReferences(references);
-  ChargedObjects::AddExternalReferences(references);
 }
 
 }  // namespace mini_racer

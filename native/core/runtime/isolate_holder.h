@@ -59,6 +59,9 @@ class IsolateHolder {
  private:
   class PlatformDelegate;
   IsolateHolder() = default;
+  static std::unique_ptr<IsolateHolder> Allocate(
+      v8::Isolate::CreateParams* params,
+      std::shared_ptr<ForegroundTaskQueue> tasks, const v8::StartupData* blob);
 
   std::unique_ptr<PlatformDelegate> delegate_;
   // Only in a snapshotting holder; goes before the isolate.
