@@ -226,8 +226,11 @@ const char kBuiltinGuardArrays[] = R"JS(
   }
   // fill: a sparse real array with an element costs V8 ~0.5 us per index,
   // so past HEAVY elements a real array is filled HEAVY indices at a time
-  // (same order, same values: the bounds are numbers by then);
-  // WasmMemoryGuard's fill, wrapped here, refuses fills larger than the cap.
+  // (same order, same values: the bounds are numbers by then), and any
+  // other receiver through the interruptible path. V8's fill also grows the
+  // heap in C++ past the cap until it aborts the process: a fill whose
+  // elements alone exceed the cap is refused. The length and bounds are read
+  // once, so a getter or valueOf cannot say one thing here and another to V8.
   const originalFill = ArrayProto.fill;
   function relativeIndex(value, length, fallback) {
     if (value === undefined) return fallback;
@@ -235,13 +238,20 @@ const char kBuiltinGuardArrays[] = R"JS(
     return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
   }
   replace(ArrayProto, "fill", makeWrapper("fill", originalFill, HEAVY, function (receiver, args) {
-    if (!isArray(receiver) || isProxy(receiver)) return viaProxy(originalFill)(receiver, args);
-    const length = receiver.length;
+    if (receiver === null || receiver === undefined) return apply(originalFill, receiver, args);
+    const target = ObjectOf(receiver);
+    const length = toLength(target.length);
     const value = args[0];
     const start = relativeIndex(args[1], length, 0), end = relativeIndex(args[2], length, length);
-    if (end - start > maxBytes / 8) return apply(originalFill, receiver, [value, start, end]);
-    for (let from = start; from < end; from += HEAVY) apply(originalFill, receiver, [value, from, Math.min(from + HEAVY, end)]);
-    return receiver;
+    if ((end - start) * 8 > maxBytes) {
+      throw new RangeErr(`Array.prototype.fill: ${end - start} elements do not fit the sandbox's memory cap`);
+    }
+    if (!isArray(target) || isProxy(target)) {
+      apply(originalFill, interruptible(target, length), [value, start, end]);
+      return target;
+    }
+    for (let from = start; from < end; from += HEAVY) apply(originalFill, target, [value, from, Math.min(from + HEAVY, end)]);
+    return target;
   }));
 
   const callbackMethods = [

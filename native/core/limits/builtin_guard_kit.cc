@@ -1,12 +1,13 @@
-// BuiltinGuard's first stage: captures the pristine intrinsics, makes
-// wrappers look native, brands every Proxy, and builds the interruptible
-// path and the wrapper makers; returns them as a frozen kit.
+// BuiltinGuard's first stage: captures the pristine intrinsics, brands
+// every Proxy, and builds the interruptible path and the wrapper makers;
+// returns them as a frozen kit (with NativeLook's looksNative, and the hooks
+// that run again in a context made from a snapshot).
 #include "core/limits/builtin_guard_sources.h"
 
 namespace mini_racer {
 
 const char kBuiltinGuardKit[] = R"JS(
-(function (maxBytes) {
+(function (maxBytes, looksNative) {
   "use strict";
   const { apply, construct, defineProperty, getOwnPropertyDescriptor, ownKeys } = Reflect;
   const reflectGet = Reflect.get, reflectSet = Reflect.set, reflectHas = Reflect.has;
@@ -19,13 +20,10 @@ const char kBuiltinGuardKit[] = R"JS(
   const ObjectOf = Object;
   const freeze = Object.freeze;
   const TypeErr = TypeError, RangeErr = RangeError;
-  const nativeToString = Function.prototype.toString;
   const bind = Function.prototype.bind;
   const callMethod = Function.prototype.call;
   const speciesSymbol = Symbol.species;
   const spreadableSymbol = Symbol.isConcatSpreadable;
-  const weakGet = WeakMap.prototype.get;
-  const weakSet = WeakMap.prototype.set;
   const MAX_SAFE = 2 ** 53 - 1;
 
   // Real arrays up to these lengths go to V8's builtin directly: even as a
@@ -44,31 +42,19 @@ const char kBuiltinGuardKit[] = R"JS(
   // this it aborts the process ("invalid array length") or never ends.
   const SORT_MAX = Math.max(2 ** 16, Math.min(2 ** 22, Math.floor(maxBytes / 32)));
 
-  // -------------------------------------------------- looking native
-  // wrapper -> original: Function.prototype.toString shows the original.
-  // A wrapper of a wrapper maps to the first one's original. A wrapper made
-  // by an earlier bootstrap (charged_objects' Intl constructors) is not
-  // native: its wrapper shows the text a native function of its name has.
-  const originals = new WeakMap();
-  const nativeSuffix = "{ [native code] }";
-  function looksNative(wrapper, original) {
-    defineProperty(wrapper, "name", { value: original.name, configurable: true });
-    defineProperty(wrapper, "length", { value: original.length, configurable: true });
-    let shown = apply(weakGet, originals, [original]);
-    if (shown === undefined) {
-      const text = apply(nativeToString, original, []);
-      shown = text.endsWith(nativeSuffix) ? original : `function ${original.name}() ${nativeSuffix}`;
-    }
-    apply(weakSet, originals, [wrapper, shown]);
-    return wrapper;
+  // -------------------------------------------------- hooks after a snapshot
+  // V8 installs the features behind flags (Temporal on Node 26...) in each
+  // context it makes from a startup snapshot, never in the context it
+  // serializes: a stage whose guard covers such a feature registers it
+  // here, and the sandbox runs the hooks in each context made from a
+  // snapshot (BuiltinGuard::GuardDeserialized).
+  const deserializedHooks = [];
+  function afterDeserializing(hook) {
+    deserializedHooks[deserializedHooks.length] = hook;
   }
-  const toString = ({ toString() {
-    const original = apply(weakGet, originals, [this]);
-    if (typeof original === "string") return original;
-    return apply(nativeToString, original === undefined ? this : original, []);
-  } }).toString;
-  looksNative(toString, nativeToString);
-  defineProperty(Function.prototype, "toString", { value: toString, writable: true, configurable: true, enumerable: false });
+  function deserialized() {
+    for (let i = 0; i < deserializedHooks.length; i++) deserializedHooks[i]();
+  }
 
   function replace(holder, key, wrapper) {
     const found = getOwnPropertyDescriptor(holder, key);
@@ -205,7 +191,7 @@ const char kBuiltinGuardKit[] = R"JS(
     apply, construct, getOwnPropertyDescriptor, reflectSet, NativeArray, ArrayProto, isArray,
     ObjectOf, TypeErr, RangeErr, speciesSymbol, spreadableSymbol, MAX_SAFE, CHEAP, COPY, HEAVY,
     LOCALE, DEFAULT_COMPARE_MIN, SORT_MAX, replace, isProxy, interruptible, toLength,
-    makeWrapper, viaProxy, viaProxyWithCallback,
+    makeWrapper, viaProxy, viaProxyWithCallback, looksNative, afterDeserializing, deserialized,
   });
 })
 )JS";

@@ -38,8 +38,10 @@ class ChargedObjects {
   ChargedObjects& operator=(const ChargedObjects&) = delete;
 
   // Wraps the functions above; the wrappers charge the isolate's
-  // GuardState (see guard_state.h). False if the bootstrap failed.
-  bool Install(v8::Local<v8::Context> context);
+  // GuardState (see guard_state.h) and look native through NativeLook's
+  // `looks_native`. False if the bootstrap failed.
+  bool Install(v8::Local<v8::Context> context,
+               v8::Local<v8::Function> looks_native);
 
   // The callback's address, for a snapshot's external references.
   static void AddExternalReferences(std::vector<intptr_t>* references);

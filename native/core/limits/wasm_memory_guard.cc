@@ -11,7 +11,7 @@ namespace {
 // captures is pristine. It receives charge(bytes) -> bool and
 // release(bytes) and keeps them in its closure: sandbox code never sees them.
 const char kBootstrap[] = R"JS(
-(function (charge, release, maxBytes) {
+(function (charge, release, maxBytes, looksNative) {
   "use strict";
   const PAGE = 65536;
   const MAX_PAGES = 65536;
@@ -149,16 +149,13 @@ const char kBootstrap[] = R"JS(
     const { bytes, pages } = prepare(source);
     return remember(construct(NativeModule, [bytes], new.target), pages);
   }
-  for (const key of ["imports", "exports", "customSections"]) {
-    defineProperty(Module, key, { value: NativeModule[key], writable: true, configurable: true });
-  }
 
   function Instance(module, imports) {
     if (new.target === undefined) throw new TypeErr("WebAssembly.Instance must be invoked with 'new'");
     return instantiateModule(module, imports, new.target);
   }
 
-  function compile(source) {
+  const { compile } = { compile(source) {
     let prepared;
     try {
       prepared = prepare(source);
@@ -166,16 +163,16 @@ const char kBootstrap[] = R"JS(
       return apply(NativePromise.reject, NativePromise, [error]);
     }
     return apply(promiseThen, nativeCompile(prepared.bytes), [(module) => remember(module, prepared.pages)]);
-  }
+  } };
 
-  function instantiate(source, imports) {
+  const { instantiate } = { instantiate(source, imports) {
     if (apply(weakHas, modulePages, [source])) {
       return new NativePromise((resolve) => resolve(instantiateModule(source, imports, NativeInstance)));
     }
     return apply(promiseThen, compile(source), [
       (module) => ({ module, instance: instantiateModule(module, imports, NativeInstance) }),
     ]);
-  }
+  } };
 
   const wrappers = [
     ["Memory", Memory, NativeMemory],
@@ -183,14 +180,20 @@ const char kBootstrap[] = R"JS(
     ["Instance", Instance, NativeInstance],
   ];
   for (const [name, wrapper, original] of wrappers) {
-    defineProperty(wrapper, "name", { value: name });
+    // Module's statics, and what V8 gives these API functions (`arguments`
+    // and `caller`), as they are on the original.
+    for (const key of Reflect.ownKeys(original)) {
+      if (key !== "prototype") defineProperty(wrapper, key, Reflect.getOwnPropertyDescriptor(original, key));
+    }
+    looksNative(wrapper, original);
     defineProperty(wrapper, "prototype", { value: original.prototype, writable: false });
     // The prototype's constructor must not lead back to the unwrapped one.
     defineProperty(original.prototype, "constructor", { value: wrapper, writable: true, configurable: true });
     defineProperty(WA, name, { value: wrapper, writable: true, configurable: true });
   }
   for (const [name, fn] of [["compile", compile], ["instantiate", instantiate]]) {
-    defineProperty(fn, "name", { value: name });
+    looksNative(fn, WA[name]);
+    // A method has no prototype, as the builtin has none.
     defineProperty(WA, name, { value: fn, writable: true, configurable: true });
   }
   for (const name of ["compileStreaming", "instantiateStreaming"]) {
@@ -225,8 +228,7 @@ const char kBootstrap[] = R"JS(
       if (bytes > 0) apply(registerForRelease, registry, [buffer, bytes]);
       return buffer;
     }
-    defineProperty(Buffer, "name", { value: name });
-    defineProperty(Buffer, "length", { value: 1 });
+    looksNative(Buffer, Native);
     // Statics (isView, Symbol.species) as they are on the original.
     for (const key of Reflect.ownKeys(Native)) {
       if (key === "prototype" || key === "name" || key === "length") continue;
@@ -238,34 +240,6 @@ const char kBootstrap[] = R"JS(
   }
   budgetedBuffer(ArrayBuffer, "ArrayBuffer");
   if (typeof SharedArrayBuffer === "function") budgetedBuffer(SharedArrayBuffer, "SharedArrayBuffer");
-
-  // Array.prototype.fill on a huge array runs in V8's C++ without looking
-  // at interrupts or the heap cap, and can grow the heap until V8 aborts the
-  // process. Fills whose elements alone exceed the cap are refused. The
-  // bounds are computed once and passed on as numbers, so a valueOf or
-  // length getter cannot say one thing here and another to V8.
-  const nativeFill = Array.prototype.fill;
-  const ObjectOf = Object;
-  function relativeIndex(value, length, fallback) {
-    if (value === undefined) return fallback;
-    let n = toNumber(value);
-    n = n !== n ? 0 : Math.trunc(n);
-    return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
-  }
-  function fill(value, start = undefined, end = undefined) {
-    if (this === null || this === undefined) return apply(nativeFill, this, [value]);
-    const target = ObjectOf(this);
-    let length = toNumber(target.length);
-    length = length !== length || length <= 0 ? 0 : Math.min(Math.trunc(length), 2 ** 53 - 1);
-    const from = relativeIndex(start, length, 0);
-    const to = relativeIndex(end, length, length);
-    if ((to - from) * 8 > maxBytes) {
-      throw new RangeErr(`Array.prototype.fill: ${to - from} elements do not fit the sandbox's memory cap`);
-    }
-    return apply(nativeFill, target, [value, from, to]);
-  }
-  defineProperty(fill, "name", { value: "fill" });
-  defineProperty(Array.prototype, "fill", { value: fill, writable: true, configurable: true, enumerable: false });
 
   // Globals that process-wide V8 flags of the host (--expose-gc and the
   // like) install in every context: sandboxed code gets none of them.
@@ -307,7 +281,8 @@ void Release(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 bool WasmMemoryGuard::Install(v8::Isolate* isolate,
                               v8::Local<v8::Context> context,
-                              size_t max_bytes) {
+                              size_t max_bytes,
+                              v8::Local<v8::Function> looks_native) {
   v8::HandleScope handle_scope(isolate);
   v8::Local<v8::Function> charge, release;
   if (!v8::Function::New(context, Charge, {}, 1).ToLocal(&charge) ||
@@ -316,9 +291,9 @@ bool WasmMemoryGuard::Install(v8::Isolate* isolate,
   }
   v8::Local<v8::Value> args[] = {
       charge, release,
-      v8::Number::New(isolate, static_cast<double>(max_bytes))};
+      v8::Number::New(isolate, static_cast<double>(max_bytes)), looks_native};
   static BootstrapScript script(kBootstrap);
-  return RunContextBootstrap(isolate, context, script, 3, args);
+  return RunContextBootstrap(isolate, context, script, 4, args);
 }
 
 void WasmMemoryGuard::AddExternalReferences(
