@@ -73,7 +73,7 @@ try {
     const result = spawnSync(
       node,
       [prebuildify, '--napi=false', '--strip', '--tag-libc', `--target=node@${version}`, `--out=${repoRoot}`, staged],
-      { stdio: 'inherit', env: lineEnv(dir), cwd: staged },
+      { stdio: 'inherit', env: { ...lineEnv(dir), JOBS: process.env.JOBS || 'max' }, cwd: staged },
     );
     if (result.status !== 0) {
       console.error(`prebuild: the build for Node ${version} failed`);
