@@ -28,15 +28,17 @@ namespace {
 //   asks the platform for the isolate's task runner during Heap::TearDown, so
 //   unregister-then-Dispose aborts there. Node 20 and 22 have no
 //   DisposeIsolate and want unregister, then Dispose.
-// - Node 24+ (V8 13, 14): code that Turbofan compiles concurrently for a
-//   running loop (concurrent OSR) can miss TerminateExecution for good when
-//   its body allocates an array of 17+ elements (`for (;;) x = new
-//   Array(100)`): neither the time limit nor the memory cap could stop it,
-//   and a Node Worker running it cannot be terminated either. V8 is told to
-//   compile such code on the running thread instead, process-wide (a V8
-//   flag has no per-isolate form); the same loops then stop at once. The
-//   host's own hot loops pay their OSR compile on their thread (~1-5 ms once
-//   per loop) instead of in the background. See DisableConcurrentOsr.
+// - Node 24+ (V8 13, 14): optimized code for a loop can miss
+//   TerminateExecution for seconds or for good. Turbofan's on-stack
+//   replacement code for a loop allocating an array of 17+ elements
+//   (`for (;;) x = new Array(100)`) never stopped, at the time limit or the
+//   memory cap, nor could a Node Worker running it be terminated; with
+//   concurrent OSR off (the first remedy), a function whose loop had been
+//   stopped once ran 0.2-4.8 s past later deadlines (`while (Date.now() <
+//   end) {}`). Both come from Turboshaft's loop unrolling: with it off, every
+//   shape stops at once and concurrent OSR stays on. V8 flags have no
+//   per-isolate form, so this is process-wide: the host's own optimized
+//   loops are not unrolled either. See DisableLoopUnrolling.
 // - Node 25+ puts every isolate in an isolate group the way
 //   node::GetOrCreateIsolateGroup does (not exported): a group of its own
 //   where V8 can make one (pointer-compression builds), else the default.
@@ -60,17 +62,11 @@ v8::Isolate* AllocateIsolate() {
 #endif
 }
 
-void DisableConcurrentOsr() {
+void DisableLoopUnrolling() {
 #if NODE_MAJOR_VERSION >= 24
   // Node leaves V8's flags writable after startup (it runs with
   // --no-freeze-flags-after-init, as v8.setFlagsFromString needs).
-  v8::V8::SetFlagsFromString("--no-concurrent-osr");
-  // Still open on these lines (issue 9): a function whose loop Maglev
-  // compiled for on-stack replacement misses TerminateExecution from its
-  // third call or so until the concurrent Turbofan job for it lands
-  // (`while (Date.now() < end) {}`: 3.4 s past a 50 ms limit).
-  // --no-maglev-osr closes it, but set process-wide it made a Node 24 test
-  // worker grow to 16 GB, so it is not set.
+  v8::V8::SetFlagsFromString("--no-turboshaft-loop-unrolling");
 #endif
 }
 
@@ -149,7 +145,7 @@ bool IsolateHolder::InitializeProcess(
     ProcessRuntime& runtime = Runtime();
     runtime.platform = node::GetMultiIsolatePlatform(env);
     if (runtime.platform == nullptr) return;
-    DisableConcurrentOsr();
+    DisableLoopUnrolling();
     LearnSnapshot(&runtime);
     if (runtime.snapshot_blob == nullptr) return;
     runtime.external_references.insert(runtime.external_references.end(),
