@@ -10,7 +10,7 @@
 
 #include "core/limits/builtin_guard.h"
 #include "core/limits/fault_injection.h"
-#include "core/limits/native_look.h"
+#include "core/limits/guard_base.h"
 #include "core/limits/wasm_memory_guard.h"
 #include "core/snapshot/setup_snapshot.h"
 #include "wire/failure.h"
@@ -87,32 +87,27 @@ std::unique_ptr<Sandbox> Sandbox::Create(
     self.guard_state_ = GuardState{&self.budget_, self.charged_objects_.get()};
     SetGuardState(isolate, &self.guard_state_);
     // From a snapshot, the context comes with its guards (and the setup's
-    // state): see setup_snapshot.h. The guard's kit then guards what V8
+    // state): see setup_snapshot.h. The guards' hooks then guard what V8
     // installs only in contexts it deserializes (features behind flags).
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     if (!Check(!context.IsEmpty(), "could not create a V8 context", error)) {
       return nullptr;
     }
-    v8::Local<v8::Function> looks_native;
-    v8::Local<v8::Object> kit;
+    v8::Local<v8::Object> base;
     bool guarded =
         self.snapshot_ != nullptr
-            ? BuiltinGuard::GuardDeserialized(
-                  isolate, context,
-                  context
+            ? context
                       ->GetDataFromSnapshotOnce<v8::Object>(
-                          self.snapshot_->kit_index())
-                      .FromMaybe(v8::Local<v8::Object>()),
-                  &looks_native)
-            : NativeLook::Install(isolate, context).ToLocal(&looks_native) &&
-                  self.charged_objects_->Install(context, looks_native) &&
-                  BuiltinGuard::Install(isolate, context, max_memory,
-                                        looks_native, &kit);
+                          self.snapshot_->guard_base_index())
+                      .ToLocal(&base) &&
+                  GuardBase::RunDeserializedHooks(isolate, context, base)
+            : GuardBase::Install(isolate, context).ToLocal(&base) &&
+                  self.charged_objects_->Install(context, base) &&
+                  BuiltinGuard::Install(isolate, context, max_memory, base);
     // The WebAssembly guard goes last in both cases: V8 adds `WebAssembly`
     // to each context it makes, never to one it serializes.
     if (!Check(guarded, "could not install the builtin guard", error) ||
-        !Check(WasmMemoryGuard::Install(isolate, context, max_memory,
-                                        looks_native),
+        !Check(WasmMemoryGuard::Install(isolate, context, max_memory, base),
                "could not install the WebAssembly memory guard", error) ||
         !Check(self.timers_->Install(context),
                "could not install the timer functions", error)) {

@@ -335,6 +335,22 @@ describe("the memory cap counts live data, not garbage (item 18)", () => {
   }
 });
 
+/**
+ * Makes 10 of each kind into the sandbox's global `keep`: each must be
+ * charged exactly its bytes while alive, and credited back when collected.
+ */
+function expectChargedWhileAlive(mr: MiniRacer, kinds: Array<[string, string, number]>): void {
+  for (const [name, expr, bytes] of kinds) {
+    mr.lowMemoryNotification();
+    const before = mr.heapStats().externalMemory;
+    mr.execute(`for (let i = 0; i < 10; i++) keep.push(${expr})`);
+    expect(mr.heapStats().externalMemory - before, name).toBe(10 * bytes);
+    mr.execute("keep.length = 0");
+    mr.lowMemoryNotification();
+    expect(mr.heapStats().externalMemory, name).toBe(before);
+  }
+}
+
 describe("ICU memory of Intl objects is charged to the cap (item 7)", () => {
   const kinds: Array<[string, string, number]> = [
     ["Collator", "new Intl.Collator('de')", 4096],
@@ -355,15 +371,7 @@ describe("ICU memory of Intl objects is charged to the cap (item 7)", () => {
   it("every kind is charged its estimate while alive and credited back when collected", () => {
     using mr = new MiniRacer({ timeout: 5000 });
     mr.execute("globalThis.seg = new Intl.Segmenter('en'); globalThis.segs = seg.segment('a b'); globalThis.keep = []");
-    for (const [name, expr, bytes] of kinds) {
-      mr.lowMemoryNotification();
-      const before = mr.heapStats().externalMemory;
-      mr.execute(`for (let i = 0; i < 10; i++) keep.push(${expr})`);
-      expect(mr.heapStats().externalMemory - before, name).toBe(10 * bytes);
-      mr.execute("keep.length = 0");
-      mr.lowMemoryNotification();
-      expect(mr.heapStats().externalMemory, name).toBe(before);
-    }
+    expectChargedWhileAlive(mr, kinds);
   });
 
   it("the wrapped constructors behave as the originals", () => {
@@ -409,6 +417,48 @@ describe("ICU memory of Intl objects is charged to the cap (item 7)", () => {
     // Unbounded: ~140 MB of host memory for 300,000 waiters.
     expect(() => mr.execute("for (let i = 0; i < 300000; i++) Atomics.waitAsync(i32, 0, 0, 1e7)")).toThrow(JSOOMError);
     expect(rssMiB() - rss).toBeLessThan(80);
+  });
+
+  // Node 26: Temporal's ZonedDateTime, PlainDateTime and Duration keep
+  // memory in the host's malloc heap too (the other kinds none).
+  const hasTemporal = (() => {
+    using probe = new MiniRacer();
+    return probe.eval("typeof Temporal") === "object";
+  })();
+  const temporalKinds: Array<[string, string, number]> = [
+    ["ZonedDateTime from Temporal.Now", "Temporal.Now.zonedDateTimeISO('UTC')", 512],
+    ["ZonedDateTime from its constructor", "new Temporal.ZonedDateTime(0n, 'UTC')", 512],
+    ["ZonedDateTime from a method", "zdt.add({ hours: 1 })", 512],
+    ["ZonedDateTime from a static", "Temporal.ZonedDateTime.from('2020-01-01T00:00[UTC]')", 512],
+    ["PlainDateTime from a static", "Temporal.PlainDateTime.from('2020-01-01T10:00')", 256],
+    ["PlainDateTime from a method of another kind", "zdt.toPlainDateTime()", 256],
+    ["Duration from a method", "zdt.since(zdt)", 320],
+    ["Duration from its constructor", "new Temporal.Duration(1)", 320],
+    ["a subclass of Duration", "new (class extends Temporal.Duration {})(1)", 320],
+    ["PlainDate (none)", "Temporal.PlainDate.from('2020-01-01')", 0],
+    ["Instant (none)", "Temporal.Now.instant()", 0],
+  ];
+
+  it.skipIf(!hasTemporal)("Temporal (Node 26): ZonedDateTime, PlainDateTime and Duration are charged from every kind of function, and credited back", () => {
+    using mr = new MiniRacer({ timeout: 5000 });
+    mr.execute("globalThis.zdt = Temporal.Now.zonedDateTimeISO('UTC'); globalThis.keep = []");
+    expectChargedWhileAlive(mr, temporalKinds);
+    expect(
+      mr.eval(`[
+        Temporal.ZonedDateTime.prototype.constructor === Temporal.ZonedDateTime, Temporal.Duration.name, Temporal.Duration.length,
+        zdt.add({ hours: 1 }) instanceof Temporal.ZonedDateTime, Temporal.Duration.from({ hours: 2 }).total('minutes'),
+        (() => { try { Temporal.Duration(1); return 'no throw' } catch (e) { return e.constructor.name } })(),
+      ]`),
+    ).toEqual([true, "Duration", 0, true, 120, "TypeError"]);
+  });
+
+  it.skipIf(!hasTemporal)("Temporal (Node 26): ZonedDateTimes retained under a 32 MB cap end in JSOOMError with host RSS bounded (172 MB before)", () => {
+    using mr = new MiniRacer({ maxMemory: 32 * MiB, timeout: 30_000 });
+    const before = rssMiB();
+    const error = caught(() => mr.eval("(() => { const k = []; for (;;) k.push(Temporal.Now.zonedDateTimeISO('America/New_York')) })()"));
+    expect(error).toBeInstanceOf(JSOOMError);
+    expect(rssMiB() - before).toBeLessThan(110);
+    expect(mr.eval("Temporal.Duration.from('PT1H').hours")).toBe(1);
   });
 
   it("formatters made and dropped in a loop are collected to make room: no false failure", () => {

@@ -49,23 +49,12 @@ namespace mini_racer {
 
 class BuiltinGuard {
  public:
-  // Wraps the context's builtins before any sandbox code runs, the wrappers
-  // made to look native through NativeLook's `looks_native`. Returns false
-  // if the bootstrap failed; else the guard's kit goes to *kit, for a
-  // snapshot to keep (SnapshotCreator::AddData) and GuardDeserialized to
-  // get back.
+  // Wraps the context's builtins before any sandbox code runs, with
+  // GuardBase's `base` (the wrappers look native; what V8 installs only in
+  // contexts made from a snapshot is guarded by a hook). Returns false if
+  // the bootstrap failed.
   static bool Install(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                      size_t max_memory, v8::Local<v8::Function> looks_native,
-                      v8::Local<v8::Object>* kit);
-
-  // In a context made from a snapshot, with the kit Install made in the
-  // serialized context: guards what V8 installed only now (the features
-  // behind flags), and gives back looksNative for the guards that run after
-  // it. False if the kit is not one or a hook threw.
-  static bool GuardDeserialized(v8::Isolate* isolate,
-                                v8::Local<v8::Context> context,
-                                v8::Local<v8::Value> kit,
-                                v8::Local<v8::Function>* looks_native);
+                      size_t max_memory, v8::Local<v8::Object> base);
 };
 
 }  // namespace mini_racer

@@ -1,14 +1,15 @@
 // BuiltinGuard's first stage: captures the pristine intrinsics, brands
 // every Proxy, and builds the interruptible path and the wrapper makers;
-// returns them as a frozen kit (with NativeLook's looksNative, and the hooks
-// that run again in a context made from a snapshot).
+// returns them as a frozen kit (with GuardBase's looksNative and
+// afterDeserializing).
 #include "core/limits/builtin_guard_sources.h"
 
 namespace mini_racer {
 
 const char kBuiltinGuardKit[] = R"JS(
-(function (maxBytes, looksNative) {
+(function (maxBytes, base) {
   "use strict";
+  const { looksNative, afterDeserializing } = base;
   const { apply, construct, defineProperty, getOwnPropertyDescriptor, ownKeys } = Reflect;
   const reflectGet = Reflect.get, reflectSet = Reflect.set, reflectHas = Reflect.has;
   const reflectDelete = Reflect.deleteProperty;
@@ -41,20 +42,6 @@ const char kBuiltinGuardKit[] = R"JS(
   // V8 sorts an array-like through one work array of its whole length: past
   // this it aborts the process ("invalid array length") or never ends.
   const SORT_MAX = Math.max(2 ** 16, Math.min(2 ** 22, Math.floor(maxBytes / 32)));
-
-  // -------------------------------------------------- hooks after a snapshot
-  // V8 installs the features behind flags (Temporal on Node 26...) in each
-  // context it makes from a startup snapshot, never in the context it
-  // serializes: a stage whose guard covers such a feature registers it
-  // here, and the sandbox runs the hooks in each context made from a
-  // snapshot (BuiltinGuard::GuardDeserialized).
-  const deserializedHooks = [];
-  function afterDeserializing(hook) {
-    deserializedHooks[deserializedHooks.length] = hook;
-  }
-  function deserialized() {
-    for (let i = 0; i < deserializedHooks.length; i++) deserializedHooks[i]();
-  }
 
   function replace(holder, key, wrapper) {
     const found = getOwnPropertyDescriptor(holder, key);
@@ -191,7 +178,7 @@ const char kBuiltinGuardKit[] = R"JS(
     apply, construct, getOwnPropertyDescriptor, reflectSet, NativeArray, ArrayProto, isArray,
     ObjectOf, TypeErr, RangeErr, speciesSymbol, spreadableSymbol, MAX_SAFE, CHEAP, COPY, HEAVY,
     LOCALE, DEFAULT_COMPARE_MIN, SORT_MAX, replace, isProxy, interruptible, toLength,
-    makeWrapper, viaProxy, viaProxyWithCallback, looksNative, afterDeserializing, deserialized,
+    makeWrapper, viaProxy, viaProxyWithCallback, looksNative, afterDeserializing,
   });
 })
 )JS";

@@ -5,9 +5,12 @@
 //    V8 heap but ~31 KB of ICU objects in the host's malloc heap, so 20,000
 //    of them under a 32 MB cap took ~530 MB of host memory;
 //  - Atomics.waitAsync waiters: ~470 bytes of host memory each (a wait-list
-//    node and a delayed task), alive until the wait ends.
+//    node and a delayed task), alive until the wait ends;
+//  - Temporal's ZonedDateTime, PlainDateTime and Duration (Node 26): ~220-370
+//    bytes each beside 64 on V8's heap (32 MB of ZonedDateTimes took 172 MB).
 // The functions that make them (each Intl constructor, Intl.Segmenter's
-// segment() and its iterators, Atomics.waitAsync) are wrapped before any
+// segment() and its iterators, Atomics.waitAsync, every Temporal function)
+// are wrapped before any
 // sandbox code runs, as WasmMemoryGuard does for WebAssembly; each object is
 // charged an estimate measured per kind (the table in the .cc), credited
 // back when V8 collects it (a weak handle, whose callback runs inside the
@@ -38,10 +41,9 @@ class ChargedObjects {
   ChargedObjects& operator=(const ChargedObjects&) = delete;
 
   // Wraps the functions above; the wrappers charge the isolate's
-  // GuardState (see guard_state.h) and look native through NativeLook's
-  // `looks_native`. False if the bootstrap failed.
-  bool Install(v8::Local<v8::Context> context,
-               v8::Local<v8::Function> looks_native);
+  // GuardState (see guard_state.h) and look native through GuardBase's
+  // `base`. False if the bootstrap failed.
+  bool Install(v8::Local<v8::Context> context, v8::Local<v8::Object> base);
 
   // The callback's address, for a snapshot's external references.
   static void AddExternalReferences(std::vector<intptr_t>* references);

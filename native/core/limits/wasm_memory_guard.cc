@@ -11,8 +11,9 @@ namespace {
 // captures is pristine. It receives charge(bytes) -> bool and
 // release(bytes) and keeps them in its closure: sandbox code never sees them.
 const char kBootstrap[] = R"JS(
-(function (charge, release, maxBytes, looksNative) {
+(function (charge, release, maxBytes, base) {
   "use strict";
+  const { looksNative } = base;
   const PAGE = 65536;
   const MAX_PAGES = 65536;
   const WA = WebAssembly;
@@ -282,7 +283,7 @@ void Release(const v8::FunctionCallbackInfo<v8::Value>& info) {
 bool WasmMemoryGuard::Install(v8::Isolate* isolate,
                               v8::Local<v8::Context> context,
                               size_t max_bytes,
-                              v8::Local<v8::Function> looks_native) {
+                              v8::Local<v8::Object> base) {
   v8::HandleScope handle_scope(isolate);
   v8::Local<v8::Function> charge, release;
   if (!v8::Function::New(context, Charge, {}, 1).ToLocal(&charge) ||
@@ -291,7 +292,7 @@ bool WasmMemoryGuard::Install(v8::Isolate* isolate,
   }
   v8::Local<v8::Value> args[] = {
       charge, release,
-      v8::Number::New(isolate, static_cast<double>(max_bytes)), looks_native};
+      v8::Number::New(isolate, static_cast<double>(max_bytes)), base};
   static BootstrapScript script(kBootstrap);
   return RunContextBootstrap(isolate, context, script, 4, args);
 }

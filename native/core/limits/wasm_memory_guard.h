@@ -20,10 +20,10 @@ class WasmMemoryGuard {
  public:
   // Wraps the context's WebAssembly constructors before any sandbox code
   // runs; the wrappers charge the isolate's GuardState budget, whose cap is
-  // `max_bytes`, and look native through NativeLook's `looks_native`.
+  // `max_bytes`, and look native through GuardBase's `base`.
   // Returns false if the bootstrap failed.
   static bool Install(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                      size_t max_bytes, v8::Local<v8::Function> looks_native);
+                      size_t max_bytes, v8::Local<v8::Object> base);
   // The callbacks' addresses, for a snapshot's external references.
   static void AddExternalReferences(std::vector<intptr_t>* references);
 };

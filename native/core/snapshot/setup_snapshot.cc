@@ -7,7 +7,7 @@
 #include "core/limits/guard_state.h"
 #include "core/limits/memory_budget.h"
 #include "core/limits/memory_monitor.h"
-#include "core/limits/native_look.h"
+#include "core/limits/guard_base.h"
 #include "core/limits/watchdog.h"
 #include "core/runtime/foreground_task_queue.h"
 #include "core/runtime/isolate_holder.h"
@@ -242,20 +242,19 @@ std::shared_ptr<const SetupSnapshot> SetupSnapshot::Make(const Recipe& recipe,
   GuardState guard_state{&budget, charged.get(), /*serializing=*/true};
   SetGuardState(isolate, &guard_state);
   bool made = false;
-  size_t kit_index = 0;
+  size_t guard_base_index = 0;
   {
     SnapshotRun run(isolate, &budget, recipe.timeout_ms);
     v8::HandleScope handle_scope(isolate);
     v8::Local<v8::Context> context = v8::Context::New(isolate);
     SerializableSurface surface;
-    v8::Local<v8::Function> looks_native;
-    v8::Local<v8::Object> kit;
+    v8::Local<v8::Object> guard_base;
     if (context.IsEmpty() || additions.empty() ||
         !surface.Prepare(isolate, context, additions) ||
-        !NativeLook::Install(isolate, context).ToLocal(&looks_native) ||
-        !charged->Install(context, looks_native) ||
+        !GuardBase::Install(isolate, context).ToLocal(&guard_base) ||
+        !charged->Install(context, guard_base) ||
         !BuiltinGuard::Install(isolate, context, recipe.max_memory,
-                               looks_native, &kit)) {
+                               guard_base)) {
       SetFailure(error, MR_ERROR_INTERNAL, "Error",
                  "could not prepare the snapshot's context");
     } else if (run.RunStep(context, recipe.setup, "setup", error) &&
@@ -273,9 +272,9 @@ std::shared_ptr<const SetupSnapshot> SetupSnapshot::Make(const Recipe& recipe,
                    "Atomics.waitAsync waits): make them on first use "
                    "instead");
       } else {
-        // The guard's kit, for the sandboxes to finish the guard with
-        // (BuiltinGuard::GuardDeserialized).
-        kit_index = creator->AddData(context, kit);
+        // For the sandboxes to run the guards' hooks with
+        // (GuardBase::RunDeserializedHooks).
+        guard_base_index = creator->AddData(context, guard_base);
         creator->SetDefaultContext(context);
         made = true;
       }
@@ -294,7 +293,7 @@ std::shared_ptr<const SetupSnapshot> SetupSnapshot::Make(const Recipe& recipe,
     return nullptr;
   }
   return std::shared_ptr<const SetupSnapshot>(
-      new SetupSnapshot(blob, recipe.max_memory, kit_index));
+      new SetupSnapshot(blob, recipe.max_memory, guard_base_index));
 }
 
 }  // namespace mini_racer

@@ -63,17 +63,20 @@ class SetupSnapshot {
   // The memory cap the guards in the snapshot were made for: sandboxes
   // made from it have this cap.
   size_t max_memory() const { return max_memory_; }
-  // Where the context keeps BuiltinGuard's kit: for
+  // Where the context keeps its GuardBase: for
   // Context::GetDataFromSnapshotOnce, once per context made from it.
-  size_t kit_index() const { return kit_index_; }
+  size_t guard_base_index() const { return guard_base_index_; }
 
  private:
-  SetupSnapshot(v8::StartupData blob, size_t max_memory, size_t kit_index)
-      : blob_(blob), max_memory_(max_memory), kit_index_(kit_index) {}
+  SetupSnapshot(v8::StartupData blob, size_t max_memory,
+                size_t guard_base_index)
+      : blob_(blob),
+        max_memory_(max_memory),
+        guard_base_index_(guard_base_index) {}
 
   v8::StartupData blob_;
   size_t max_memory_;
-  size_t kit_index_;
+  size_t guard_base_index_;
 };
 
 }  // namespace mini_racer

@@ -1,11 +1,11 @@
-#include "core/limits/native_look.h"
+#include "core/limits/guard_base.h"
 
 #include "core/limits/context_bootstrap.h"
 
 namespace mini_racer {
 namespace {
 
-const char kNativeLook[] = R"JS(
+const char kGuardBase[] = R"JS(
 (function () {
   "use strict";
   const { apply, defineProperty } = Reflect;
@@ -35,23 +35,49 @@ const char kNativeLook[] = R"JS(
   } }).toString;
   looksNative(toString, nativeToString);
   defineProperty(Function.prototype, "toString", { value: toString, writable: true, configurable: true, enumerable: false });
-  return looksNative;
+
+  const hooks = [];
+  function afterDeserializing(hook) {
+    hooks[hooks.length] = hook;
+  }
+  function deserialized() {
+    for (let i = 0; i < hooks.length; i++) hooks[i]();
+  }
+  return Object.freeze({ __proto__: null, looksNative, afterDeserializing, deserialized });
 })
 )JS";
 
-BootstrapScript native_look_script(kNativeLook);
+BootstrapScript guard_base_script(kGuardBase);
 
 }  // namespace
 
-v8::MaybeLocal<v8::Function> NativeLook::Install(
-    v8::Isolate* isolate, v8::Local<v8::Context> context) {
-  v8::Local<v8::Value> looks_native;
-  if (!RunContextBootstrap(isolate, context, native_look_script, 0, nullptr,
-                           &looks_native) ||
-      !looks_native->IsFunction()) {
+v8::MaybeLocal<v8::Object> GuardBase::Install(v8::Isolate* isolate,
+                                              v8::Local<v8::Context> context) {
+  v8::Local<v8::Value> base;
+  if (!RunContextBootstrap(isolate, context, guard_base_script, 0, nullptr,
+                           &base) ||
+      !base->IsObject()) {
     return {};
   }
-  return looks_native.As<v8::Function>();
+  return base.As<v8::Object>();
+}
+
+bool GuardBase::RunDeserializedHooks(v8::Isolate* isolate,
+                                     v8::Local<v8::Context> context,
+                                     v8::Local<v8::Value> base) {
+  v8::HandleScope handle_scope(isolate);
+  v8::Context::Scope context_scope(context);
+  v8::TryCatch try_catch(isolate);
+  if (base.IsEmpty() || !base->IsObject()) return false;
+  v8::Local<v8::Value> run;
+  return base.As<v8::Object>()
+             ->Get(context,
+                   v8::String::NewFromUtf8Literal(isolate, "deserialized"))
+             .ToLocal(&run) &&
+         run->IsFunction() &&
+         !run.As<v8::Function>()
+              ->Call(context, base, 0, nullptr)
+              .IsEmpty();
 }
 
 }  // namespace mini_racer
