@@ -128,6 +128,9 @@ const timeoutShapes: Record<string, string> = {
   // Float16Array (V8 13+) was missing from the guard's list of kinds: its
   // methods ran V8's own loops (1.3 s a call on Node 26, sort of 24M
   // elements 3 s). Where it does not exist, the shape is a plain loop.
+  // One call: unguarded, ~0.5 s past the deadline on Node 24, ~24 s on 26.
+  "toLocaleString of a 2**20-element Float16Array (where it exists)":
+    `if (typeof Float16Array !== "function") for (;;); new Float16Array(2 ** 20).toLocaleString()`,
   "Float16Array toLocaleString and sort, repeated (where it exists)":
     `if (typeof Float16Array !== "function") for (;;); const h = new Float16Array(2 ** 16); for (;;) { h.toLocaleString(); new Float16Array(2 ** 20).sort(); }`,
   // Global replacement in a long string: V8's loop, ~0.45 us a match, no

@@ -10,7 +10,7 @@ const char kBuiltinGuardCallsAndTyped[] = R"JS(
   "use strict";
   const {
     apply, construct, getOwnPropertyDescriptor, NativeArray, isArray, RangeErr, LOCALE, replace,
-    isProxy, toLength,
+    isProxy, toLength, afterDeserializing,
   } = kit;
   // -------------------------------------------------- argument lists
   // Function.prototype.apply, Reflect.apply and Reflect.construct copy an
@@ -60,13 +60,22 @@ const char kBuiltinGuardCallsAndTyped[] = R"JS(
   const kindOf = getter(Symbol.toStringTag), lengthOf = getter("length");
   const bufferOf = getter("buffer"), byteOffsetOf = getter("byteOffset");
   // Every typed-array constructor this V8 has, found rather than listed: a
-  // list missed Float16Array (V8 13+), whose methods then ran unguarded.
+  // list missed Float16Array (V8 13+), whose methods then ran unguarded. On
+  // Node 24 Float16Array is behind a flag, so V8 installs it only in the
+  // contexts it makes from a snapshot: looked for again there.
   const TypedArray = Object.getPrototypeOf(Uint8Array);
+  const global = globalThis;
+  const ownNames = Object.getOwnPropertyNames, protoOf = Object.getPrototypeOf;
   const kinds = { __proto__: null };
-  for (const name of Object.getOwnPropertyNames(globalThis)) {
-    const value = getOwnPropertyDescriptor(globalThis, name).value;
-    if (typeof value === "function" && Object.getPrototypeOf(value) === TypedArray) kinds[name] = value;
+  function findKinds() {
+    const names = ownNames(global);
+    for (let i = 0; i < names.length; i++) {
+      const value = getOwnPropertyDescriptor(global, names[i]).value;
+      if (typeof value === "function" && protoOf(value) === TypedArray && kinds[names[i]] === undefined) kinds[names[i]] = value;
+    }
   }
+  findKinds();
+  afterDeserializing(findKinds);
   const CHUNK = 2 ** 16;
   // The typed array's constructor, or undefined for anything else. Reads
   // internal slots only: sandbox code cannot make it lie.
