@@ -429,6 +429,12 @@ export interface CallReport {
   hostCalls: number;
   /** Wall-clock time spent inside them. */
   hostMs: number;
+  /**
+   * Wall-clock time the call spent paused for V8's garbage collection
+   * (part of `wallMs`). A pause cannot be interrupted, so a call that grows
+   * a large heap can end past its deadline by one: this says how much.
+   */
+  gcMs: number;
 }
 
 /** What {@link MiniRacer.usage} reports: every call that has ended, summed. */
@@ -443,6 +449,8 @@ export interface Usage {
   hostCalls: number;
   /** Sum of their {@link CallReport.hostMs}. */
   hostMs: number;
+  /** Sum of their {@link CallReport.gcMs}. */
+  gcMs: number;
 }
 
 /**

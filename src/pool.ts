@@ -100,7 +100,7 @@ export class MiniRacerPool {
   #closed: Promise<void> | null = null;
   #drained: (() => void) | null = null;
   readonly #counts = { created: 0, recycled: 0, replaced: 0, failed: 0, runs: 0 };
-  readonly #usage: Usage = { calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0 };
+  readonly #usage: Usage = { calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0, gcMs: 0 };
   readonly #snapshot: SetupSnapshot;
 
   /**
@@ -304,7 +304,7 @@ export class MiniRacerPool {
     const { mr } = slot;
     // (usage stays readable after a run closed its sandbox.)
     const now = mr.usage;
-    for (const key of ["calls", "wallMs", "cpuMs", "hostCalls", "hostMs"] as const) {
+    for (const key of ["calls", "wallMs", "cpuMs", "hostCalls", "hostMs", "gcMs"] as const) {
       this.#usage[key] += now[key] - slot.counted[key];
     }
     slot.counted = now;

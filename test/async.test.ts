@@ -648,6 +648,14 @@ describe("mixed use and ordering", () => {
              gc();
              await new Promise((resolve) => setTimeout(resolve, 50));
            }
+           // Then until RSS holds still (within 256 KB over 50 ms), up to 1 s.
+           let rss = process.memoryUsage().rss;
+           for (let i = 0; i < 20; i++) {
+             await new Promise((resolve) => setTimeout(resolve, 50));
+             const now = process.memoryUsage().rss;
+             if (Math.abs(now - rss) < 256 * 1024) break;
+             rss = now;
+           }
          };
          for (let i = 0; i < 60; i++) await round();
          // Growth is RSS from the end of one window to the end of the next,

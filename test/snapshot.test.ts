@@ -19,7 +19,7 @@ import {
   MiniRacerSnapshot,
   SnapshotError,
 } from "../src/index.js";
-import { MB, caught, runChild, withPackage } from "./helpers";
+import { MB, caught, runChild, timed, timeoutOvershoot, withPackage } from "./helpers";
 
 const supported = MiniRacerSnapshot.supported;
 const nodeMajor = Number(process.versions.node.split(".")[0]);
@@ -203,6 +203,40 @@ describe.skipIf(!supported)("a sandbox from a snapshot behaves as one that ran t
       const then = mr.heapStats().externalMemory;
       mr.execute("globalThis.times = Array.from({ length: 50 }, () => Temporal.Now.zonedDateTimeISO('UTC'))");
       expect(mr.heapStats().externalMemory - then).toBe(50 * 512);
+    }
+  });
+
+  it("a setup that replaces iterators, Map methods and String methods leaves the guards whole", async () => {
+    // The guards' hooks run after the setup's code, in each context made from
+    // the snapshot (Node 24's Float16Array, Node 26's Temporal): they use
+    // only what they captured before the setup ran.
+    const snapshot = await MiniRacerSnapshot.create({
+      setup: `Array.prototype[Symbol.iterator] = function* () {};
+        Map.prototype.get = function () { return undefined; };
+        Map.prototype.set = function () { return this; };
+        globalThis.Map = function () {};
+        String.prototype.endsWith = function () { return false; };`,
+      maxMemory: 16 * MB,
+    });
+    const mr = track(new MiniRacer({ snapshot }));
+    expect(mr.eval("String(Array.prototype.indexOf)")).toBe("function indexOf() { [native code] }");
+    expect(mr.eval("String(Intl.DateTimeFormat)")).toBe("function DateTimeFormat() { [native code] }");
+    const stuck = caught(() => mr.eval("Intl.getCanonicalLocales({ length: 2 ** 32 - 1 })", { timeout: 100 }));
+    expect(stuck).toBeInstanceOf(JSTimeoutError);
+    if (mr.eval("typeof Float16Array") === "function") {
+      // Unchunked, this one call ran ~0.5 s past its deadline on Node 24.
+      const slack = timeoutOvershoot(mr) + 250;
+      const { error, ms } = timed(() => mr.eval("new Float16Array(2 ** 20).toLocaleString()", { timeout: 100 }));
+      expect(error).toBeInstanceOf(JSTimeoutError);
+      expect(ms).toBeLessThan(100 + slack);
+    }
+    if (mr.eval("typeof Temporal") === "object") {
+      expect(mr.eval("String(Temporal.Now.zonedDateTimeISO)")).toBe("function zonedDateTimeISO() { [native code] }");
+      const then = mr.heapStats().externalMemory;
+      mr.execute("globalThis.times = []; for (let i = 0; i < 50; i++) times.push(Temporal.Now.zonedDateTimeISO('UTC'))");
+      expect(mr.heapStats().externalMemory - then).toBe(50 * 512);
+      const locales = caught(() => mr.eval("Temporal.Duration.from('PT1S').toLocaleString({ length: 2 ** 32 - 1 })", { timeout: 100 }));
+      expect(locales).toBeInstanceOf(JSTimeoutError);
     }
   });
 

@@ -223,7 +223,7 @@ Napi::Value SandboxWrap::LastCall(const Napi::CallbackInfo& info) {
   return ReportToJs(info.Env(), report);
 }
 
-// usage() -> { calls, wallMs, cpuMs, hostCalls, hostMs }, summed.
+// usage() -> { calls, wallMs, cpuMs, hostCalls, hostMs, gcMs }, summed.
 Napi::Value SandboxWrap::Usage(const Napi::CallbackInfo& info) {
   mr_usage usage{};
   mr_usage_get(sandbox_, &usage);
@@ -233,6 +233,7 @@ Napi::Value SandboxWrap::Usage(const Napi::CallbackInfo& info) {
   out.Set("cpuMs", usage.cpu_ms);
   out.Set("hostCalls", static_cast<double>(usage.host_calls));
   out.Set("hostMs", usage.host_ms);
+  out.Set("gcMs", usage.gc_ms);
   return out;
 }
 

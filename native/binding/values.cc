@@ -157,6 +157,7 @@ Napi::Object ReportToJs(Napi::Env env, const mr_call_report& report) {
   out.Set("heapUsed", static_cast<double>(report.heap_used));
   out.Set("hostCalls", static_cast<double>(report.host_calls));
   out.Set("hostMs", report.host_ms);
+  out.Set("gcMs", report.gc_ms);
   return out;
 }
 

@@ -55,7 +55,7 @@ bool ReadValue(Napi::Env env, Napi::Value arg, napi_valuetype type,
 Napi::Value ToJs(Napi::Env env, mr_value* value, bool borrowed = false);
 
 // A call's report as src/ reads it: { wallMs, cpuMs, cpuMeasured, heapUsed,
-// hostCalls, hostMs }.
+// hostCalls, hostMs, gcMs }.
 Napi::Object ReportToJs(Napi::Env env, const mr_call_report& report);
 
 }  // namespace mr_binding

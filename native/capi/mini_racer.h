@@ -87,11 +87,13 @@ typedef struct mr_limits {
  * synchronous call without a CPU limit, where the clock's system call
  * would cost as much as the call) it is the time the call ran, waits for
  * the isolate and host functions taken out. heap_used: the heap's used
- * bytes when the call ended. */
+ * bytes when the call ended. gc_ms: the time the call's thread spent in
+ * V8's garbage-collection pauses during the call (part of wall_ms). */
 typedef struct mr_call_report {
   double wall_ms;
   double cpu_ms;
   double host_ms;
+  double gc_ms;
   uint64_t heap_used;
   uint32_t host_calls;
   int32_t cpu_measured;
@@ -444,6 +446,7 @@ typedef struct mr_usage {
   double wall_ms;
   double cpu_ms;
   double host_ms;
+  double gc_ms;
   uint64_t host_calls;
 } mr_usage;
 

@@ -39,6 +39,7 @@ struct CallMeter {
     out->cpu_ms = ms(cpu_measured ? cpu_ns : (ran_ns > 0 ? ran_ns : 0));
     out->host_calls = host_calls;
     out->host_ms = ms(host_ns);
+    out->gc_ms = ms(gc_ns);
     out->heap_used = heap_used;
   }
 
@@ -52,6 +53,9 @@ struct CallMeter {
   int64_t host_ns = 0;
   // Time spent waiting for the isolate (another call held it).
   int64_t wait_ns = 0;
+  // Time the call's thread spent in V8's garbage-collection pauses
+  // (GcPauseClock).
+  int64_t gc_ns = 0;
 };
 
 // Reports summed (mr_usage).
@@ -60,6 +64,7 @@ inline void AddToUsage(const mr_call_report& report, mr_usage* usage) {
   usage->wall_ms += report.wall_ms;
   usage->cpu_ms += report.cpu_ms;
   usage->host_ms += report.host_ms;
+  usage->gc_ms += report.gc_ms;
   usage->host_calls += report.host_calls;
 }
 

@@ -75,6 +75,7 @@ std::unique_ptr<Sandbox> Sandbox::Create(
     isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
     self.memory_ = std::make_unique<MemoryMonitor>(isolate, &self.budget_,
                                                    options.soft_memory);
+    self.gc_clock_ = std::make_unique<GcPauseClock>(isolate, &self.meter_);
     self.timers_ = std::make_unique<TimerQueue>(isolate);
     self.handles_ = std::make_unique<HandleTable>(isolate, &self.budget_);
     self.scripts_ = std::make_unique<ScriptCache>(isolate);
@@ -106,7 +107,9 @@ std::unique_ptr<Sandbox> Sandbox::Create(
                   BuiltinGuard::Install(isolate, context, max_memory, base);
     // The WebAssembly guard goes last in both cases: V8 adds `WebAssembly`
     // to each context it makes, never to one it serializes.
-    if (!Check(guarded, "could not install the builtin guard", error) ||
+    if (!Check(guarded,
+               "could not install the builtin guards and off-heap charges",
+               error) ||
         !Check(WasmMemoryGuard::Install(isolate, context, max_memory, base),
                "could not install the WebAssembly memory guard", error) ||
         !Check(self.timers_->Install(context),
@@ -170,6 +173,7 @@ Sandbox::~Sandbox() {
     interrupt_probe_.Reset();
     context_.Reset();
     memory_.reset();
+    gc_clock_.reset();
     tasks_->Clear();
   }
   holder_.reset();

@@ -37,6 +37,7 @@
 #include "core/call_meter.h"
 #include "core/handle_table.h"
 #include "core/code_cache.h"
+#include "core/gc_pause_clock.h"
 #include "core/host_bridge.h"
 #include "core/host_promises.h"
 #include "core/limits/charged_objects.h"
@@ -331,6 +332,8 @@ class Sandbox {
   // The running call's meter (host functions count into it), and the
   // report of the last synchronous call (host thread).
   CallMeter* meter_ = nullptr;
+  // Adds GC pauses to *meter_ (made with the isolate, after meter_).
+  std::unique_ptr<GcPauseClock> gc_clock_;
   mr_call_report last_report_{};
   // The sums of the reports: of synchronous calls (host thread), and of
   // async calls (written by the sandbox's thread).

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/runtime/script_origin.h"
+
 namespace mini_racer {
 namespace {
 
@@ -26,18 +28,11 @@ bool ScriptCache::Find(const uint16_t* code, size_t units,
   return true;
 }
 
-v8::ScriptOrigin ScriptCache::Origin() {
-#if V8_MAJOR_VERSION >= 12
-  return v8::ScriptOrigin(origin_.Get(isolate_));
-#else  // Node 20; V8 12 dropped the isolate parameter
-  return v8::ScriptOrigin(isolate_, origin_.Get(isolate_));
-#endif
-}
 
 bool ScriptCache::Compile(v8::Local<v8::Context> context, const uint16_t* code,
                           size_t units, v8::Local<v8::String> source,
                           v8::Local<v8::Script>* script) {
-  v8::ScriptOrigin origin = Origin();
+  v8::ScriptOrigin origin = ScriptOriginOf(isolate_, origin_.Get(isolate_));
   if (!v8::Script::Compile(context, source, &origin).ToLocal(script)) {
     return false;
   }
@@ -54,7 +49,7 @@ bool ScriptCache::CompileWithCodeCache(v8::Local<v8::Context> context,
                                        v8::Local<v8::String> source,
                                        CodeCacheRun* cache,
                                        v8::Local<v8::Script>* script) {
-  v8::ScriptOrigin origin = Origin();
+  v8::ScriptOrigin origin = ScriptOriginOf(isolate_, origin_.Get(isolate_));
   if (cache->in == nullptr || cache->in_length == 0 ||
       cache->in_length > static_cast<size_t>(INT32_MAX)) {
     cache->status = MR_CODE_CACHE_COMPILED;

@@ -43,8 +43,6 @@ class ScriptCache {
   static void MakeCodeCache(v8::Local<v8::Script> script, CodeCacheRun* cache);
 
  private:
-  v8::ScriptOrigin Origin();
-
   v8::Isolate* isolate_;
   v8::Global<v8::String> origin_;
   std::unordered_map<std::u16string, v8::Global<v8::UnboundScript>> scripts_;

@@ -28,6 +28,7 @@ void Sandbox::GetUsage(mr_usage* out) {
   out->wall_ms += async_usage_.wall_ms;
   out->cpu_ms += async_usage_.cpu_ms;
   out->host_ms += async_usage_.host_ms;
+  out->gc_ms += async_usage_.gc_ms;
   out->host_calls += async_usage_.host_calls;
 }
 

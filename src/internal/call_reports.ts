@@ -21,7 +21,7 @@ export class CallReports {
 
   /** The sums, from the sandbox, or as it left them once closed (sandbox null). */
   usage(sandbox: NativeSandbox | null): Usage {
-    if (sandbox === null) return { ...(this.#final ?? { calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0 }) };
+    if (sandbox === null) return { ...(this.#final ?? { calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0, gcMs: 0 }) };
     return sandbox.usage();
   }
 

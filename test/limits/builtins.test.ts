@@ -202,6 +202,8 @@ interface Outcome {
   jsName: string;
   message: string;
   closeMs?: number;
+  /** The call's GC pauses (lastCall.gcMs; 0 where there is no report). */
+  gcMs: number;
 }
 
 /**
@@ -233,10 +235,11 @@ async function runShapes(shapes: Record<string, string>, asyncPath: boolean, kil
           error = e;
         }
         const ms = performance.now() - start;
+        const gcMs = mr.lastCall?.gcMs ?? 0;
         const closeStart = performance.now();
         mr.close();
         const closeMs = performance.now() - closeStart;
-        process.stdout.write(JSON.stringify({ name, ms, closeMs, error: error ? error.constructor.name : "none",
+        process.stdout.write(JSON.stringify({ name, ms, gcMs, closeMs, error: error ? error.constructor.name : "none",
           code: error?.code ?? "", jsName: error?.jsName ?? "", message: String(error?.message ?? "") }) + "\\n");
       }
     })();`;
@@ -275,15 +278,21 @@ describe.each([
     }
     // Past the README's 40 ms (and this machine's noise) on one sample: run
     // those shapes twice more; each must be within it at least once more
-    // (a scheduling stall is not the shape's).
+    // (a scheduling stall is not the shape's). V8's garbage-collection
+    // pauses are atomic and not the guard's: the shapes that fill hundreds
+    // of MB in 100 ms meet 40-80 ms ones (Node 24), more on a loaded
+    // machine, so the call's own (lastCall.gcMs) are taken out.
     const bound = TIMEOUT + PAST_DEADLINE + noise;
-    const late = outcomes.filter((outcome) => outcome.ms > bound).map((outcome) => outcome.name);
+    const lateness = (outcome: Outcome): number => outcome.ms - outcome.gcMs;
+    const late = outcomes.filter((outcome) => lateness(outcome) > bound).map((outcome) => outcome.name);
     if (late.length > 0) {
       const again = Object.fromEntries(late.map((name) => [name, timeoutShapes[name]!]));
       const [second, third] = [await runShapes(again, asyncPath, 60_000, startup), await runShapes(again, asyncPath, 60_000, startup)];
       for (const name of late) {
-        const best = Math.min(...[second, third].map((runs) => runs.find((o) => o.name === name)!.ms));
-        expect({ name, late: best > bound, ms: Math.round(best) }).toMatchObject({ name, late: false });
+        const runs = [second, third].map((outcomes) => outcomes.find((o) => o.name === name)!);
+        const best = Math.min(...runs.map(lateness));
+        const seen = runs.map((o) => `${Math.round(o.ms)} ms (GC ${Math.round(o.gcMs)})`).join(", ");
+        expect({ name, late: best > bound }, `${seen}; bound ${Math.round(bound)} ms`).toEqual({ name, late: false });
       }
     }
   }, 150_000);

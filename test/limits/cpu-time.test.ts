@@ -212,9 +212,32 @@ describe("the per-call report", () => {
     expect(mr.lastCall!.heapUsed).toBe(mr.heapStats().usedHeapSize);
   });
 
+  it("gcMs: the time a call spent paused for garbage collection, sync and async; a collection between calls counts in none", async () => {
+    using mr = new MiniRacer();
+    // Young garbage by the megabyte: scavenges inside the call.
+    const grow = "globalThis.keep = []; for (let i = 0; i < 3e5; i++) keep.push({ i, s: 'x' + i }); keep.length";
+    expect(mr.eval(grow)).toBe(3e5);
+    const sync = mr.lastCall!;
+    expect(sync.gcMs).toBeGreaterThan(0);
+    expect(sync.gcMs).toBeLessThan(sync.wallMs);
+    expect(await mr.evalAsync(grow.replace("globalThis.keep", "globalThis.more").replaceAll("keep.", "more."))).toBe(3e5);
+    const async = mr.lastCall!;
+    expect(async.gcMs).toBeGreaterThan(0);
+    expect(async.gcMs).toBeLessThan(async.wallMs);
+    // A full collection of the 600k objects between calls, on the host's
+    // thread: not the next call's.
+    const start = performance.now();
+    mr.lowMemoryNotification();
+    const fullGcMs = performance.now() - start;
+    expect(fullGcMs).toBeGreaterThan(5);
+    mr.eval("1 + 1");
+    expect(mr.lastCall!.gcMs).toBeLessThan(fullGcMs / 2);
+    expect(mr.usage.gcMs).toBeCloseTo(sync.gcMs + async.gcMs + mr.lastCall!.gcMs, 6);
+  });
+
   it("usage sums every call that ended, and stays readable after close()", async () => {
     const mr = new MiniRacer();
-    expect(mr.usage).toEqual({ calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0 });
+    expect(mr.usage).toEqual({ calls: 0, wallMs: 0, cpuMs: 0, hostCalls: 0, hostMs: 0, gcMs: 0 });
     mr.expose("ping", () => 1);
     let cpu = 0;
     for (const code of ["ping()", `${spin(20)}; ping() + ping()`]) {

@@ -9,7 +9,7 @@ namespace mini_racer {
 const char kBuiltinGuardKit[] = R"JS(
 (function (maxBytes, base) {
   "use strict";
-  const { looksNative, afterDeserializing } = base;
+  const { looksNative, afterDeserializing, withGlobal } = base;
   const { apply, construct, defineProperty, getOwnPropertyDescriptor, ownKeys } = Reflect;
   const reflectGet = Reflect.get, reflectSet = Reflect.set, reflectHas = Reflect.has;
   const reflectDelete = Reflect.deleteProperty;
@@ -178,7 +178,7 @@ const char kBuiltinGuardKit[] = R"JS(
     apply, construct, getOwnPropertyDescriptor, reflectSet, NativeArray, ArrayProto, isArray,
     ObjectOf, TypeErr, RangeErr, speciesSymbol, spreadableSymbol, MAX_SAFE, CHEAP, COPY, HEAVY,
     LOCALE, DEFAULT_COMPARE_MIN, SORT_MAX, replace, isProxy, interruptible, toLength,
-    makeWrapper, viaProxy, viaProxyWithCallback, looksNative, afterDeserializing,
+    makeWrapper, viaProxy, viaProxyWithCallback, looksNative, afterDeserializing, withGlobal,
   });
 })
 )JS";

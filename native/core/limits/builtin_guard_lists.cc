@@ -12,7 +12,7 @@ const char kBuiltinGuardLists[] = R"JS(
   "use strict";
   const {
     apply, construct, getOwnPropertyDescriptor, NativeArray, ArrayProto, isArray, ObjectOf, CHEAP, replace,
-    isProxy, interruptible, toLength, afterDeserializing,
+    isProxy, interruptible, toLength, withGlobal,
   } = kit;
   const defineProperty = Reflect.defineProperty, ownKeys = Reflect.ownKeys;
 
@@ -132,25 +132,16 @@ const char kBuiltinGuardLists[] = R"JS(
   for (const proto of prototypes) {
     for (const key of localeMethods) guardLocaleMethod(proto, key, 0);
   }
-  // Temporal is behind a flag on Node 26: V8 leaves it out of the context it
-  // serializes and installs it in each one it makes from a snapshot, so
-  // there it is guarded after deserializing. (Read from the global then,
-  // as V8 put it there: a setup cannot have replaced it.)
-  const global = globalThis;
-  let temporalGuarded = false;
-  function guardTemporal() {
-    const found = getOwnPropertyDescriptor(global, "Temporal");
-    const T = found === undefined ? undefined : found.value;
-    if (temporalGuarded || typeof T !== "object" || T === null) return;
-    temporalGuarded = true;
-    for (const name of ownKeys(T)) {
-      const value = getOwnPropertyDescriptor(T, name).value;
+  // Temporal's, where it exists (behind a flag on Node 26: installed only in
+  // contexts made from a snapshot, after a setup's code: index loops).
+  withGlobal("Temporal", (T) => {
+    const names = ownKeys(T);
+    for (let i = 0; i < names.length; i++) {
+      const value = getOwnPropertyDescriptor(T, names[i]).value;
       if (typeof value !== "function" || value.prototype === null || typeof value.prototype !== "object") continue;
-      for (const key of localeMethods) guardLocaleMethod(value.prototype, key, 0);
+      for (let k = 0; k < localeMethods.length; k++) guardLocaleMethod(value.prototype, localeMethods[k], 0);
     }
-  }
-  guardTemporal();
-  afterDeserializing(guardTemporal);
+  });
   guardLocaleMethod(String.prototype, "localeCompare", 1);
 
   // -------------------------------------------------- keys of long strings

@@ -15,7 +15,7 @@ const char kBootstrap[] = R"JS(
 (function (charge, base) {
   "use strict";
   const { apply, construct, defineProperty, getOwnPropertyDescriptor, ownKeys, getPrototypeOf } = Reflect;
-  const { looksNative, afterDeserializing } = base;
+  const { looksNative, withGlobal } = base;
   const RangeErr = RangeError;
   const I = Intl;
   function refuse(what) {
@@ -80,19 +80,17 @@ const char kBootstrap[] = R"JS(
   // V8's (200,000 of each on Node 26; the other kinds keep none): 32 MB of
   // ZonedDateTimes took 172 MB of host memory. Every function of Temporal
   // (constructors, statics, methods, Temporal.Now) is wrapped: a result of
-  // those kinds is charged. Accessors return primitives.
-  const global = globalThis;
-  const mapGet = Map.prototype.get;
-  let temporalCharged = false;
-  function chargeTemporal() {
-    const found = getOwnPropertyDescriptor(global, "Temporal");
-    const T = found === undefined ? undefined : found.value;
-    if (temporalCharged || typeof T !== "object" || T === null) return;
-    temporalCharged = true;
-    const costs = new Map();
-    for (const [name, bytes] of [["ZonedDateTime", 512], ["PlainDateTime", 256], ["Duration", 320]]) {
-      const C = T[name];
-      if (typeof C === "function") costs.set(C.prototype, bytes);
+  // those kinds is charged. Accessors return primitives. (It runs after a
+  // setup's code in contexts from a snapshot: index loops and intrinsics
+  // captured here, never what a setup can replace, such as iterators.)
+  const NativeMap = Map, mapGet = Map.prototype.get, mapSet = Map.prototype.set;
+  const temporalCosts = ["ZonedDateTime", 512, "PlainDateTime", 256, "Duration", 320];
+  withGlobal("Temporal", (T) => {
+    const costs = new NativeMap();
+    for (let i = 0; i < temporalCosts.length; i += 2) {
+      const found = getOwnPropertyDescriptor(T, temporalCosts[i]);
+      const C = found === undefined ? undefined : found.value;
+      if (typeof C === "function") apply(mapSet, costs, [C.prototype, temporalCosts[i + 1]]);
     }
     function chargedResult(result) {
       if (typeof result === "object" && result !== null) {
@@ -102,7 +100,9 @@ const char kBootstrap[] = R"JS(
       return result;
     }
     function wrapMethods(holder) {
-      for (const key of ownKeys(holder)) {
+      const keys = ownKeys(holder);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
         const descriptor = getOwnPropertyDescriptor(holder, key);
         const original = descriptor.value;
         if (key === "constructor" || typeof original !== "function") continue;
@@ -113,7 +113,9 @@ const char kBootstrap[] = R"JS(
         defineProperty(holder, key, { value: wrapper, writable: descriptor.writable, enumerable: descriptor.enumerable, configurable: descriptor.configurable });
       }
     }
-    for (const name of ownKeys(T)) {
+    const names = ownKeys(T);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       const descriptor = getOwnPropertyDescriptor(T, name);
       const Native = descriptor.value;
       if (typeof Native !== "function" || typeof Native.prototype !== "object" || Native.prototype === null) {
@@ -130,17 +132,16 @@ const char kBootstrap[] = R"JS(
         const object = new.target === undefined ? apply(Native, this, args) : construct(Native, args, new.target);
         return charged(object, bytes, what);
       };
-      for (const key of ownKeys(Native)) {
-        if (key !== "prototype") defineProperty(Wrapper, key, getOwnPropertyDescriptor(Native, key));
+      const statics = ownKeys(Native);
+      for (let k = 0; k < statics.length; k++) {
+        if (statics[k] !== "prototype") defineProperty(Wrapper, statics[k], getOwnPropertyDescriptor(Native, statics[k]));
       }
       looksNative(Wrapper, Native);
       defineProperty(Wrapper, "prototype", { value: Native.prototype, writable: false, enumerable: false, configurable: false });
       defineProperty(Native.prototype, "constructor", { value: Wrapper, writable: true, configurable: true, enumerable: false });
       defineProperty(T, name, { value: Wrapper, writable: descriptor.writable, configurable: descriptor.configurable, enumerable: descriptor.enumerable });
     }
-  }
-  chargeTemporal();
-  afterDeserializing(chargeTemporal);
+  });
 
   // A waiter holds its promise until the wait ends: the charge lasts as
   // long. A refused charge comes after the wait was made, so the sandbox

@@ -12,6 +12,7 @@ const char kGuardBase[] = R"JS(
   const nativeToString = Function.prototype.toString;
   const weakGet = WeakMap.prototype.get;
   const weakSet = WeakMap.prototype.set;
+  const endsWith = String.prototype.endsWith;
   // wrapper -> what toString shows for it: the original function, or the
   // text of a native function of its name when the original is itself not
   // native (a bootstrap's function wrapped again).
@@ -23,7 +24,7 @@ const char kGuardBase[] = R"JS(
     let shown = apply(weakGet, originals, [original]);
     if (shown === undefined) {
       const text = apply(nativeToString, original, []);
-      shown = text.endsWith(nativeSuffix) ? original : `function ${original.name}() ${nativeSuffix}`;
+      shown = apply(endsWith, text, [nativeSuffix]) ? original : `function ${original.name}() ${nativeSuffix}`;
     }
     apply(weakSet, originals, [wrapper, shown]);
     return wrapper;
@@ -43,7 +44,25 @@ const char kGuardBase[] = R"JS(
   function deserialized() {
     for (let i = 0; i < hooks.length; i++) hooks[i]();
   }
-  return Object.freeze({ __proto__: null, looksNative, afterDeserializing, deserialized });
+  // use(value) runs once, with the global's own `name` as V8 put it there,
+  // as soon as it exists: now, or after deserializing (Node 26's Temporal).
+  // Read before any sandbox code runs, so a setup cannot have replaced it.
+  const global = globalThis;
+  const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+  function withGlobal(name, use) {
+    let used = false;
+    function tryUse() {
+      if (used) return;
+      const found = getOwnPropertyDescriptor(global, name);
+      const value = found === undefined ? undefined : found.value;
+      if (value === null || (typeof value !== "object" && typeof value !== "function")) return;
+      used = true;
+      use(value);
+    }
+    tryUse();
+    afterDeserializing(tryUse);
+  }
+  return Object.freeze({ __proto__: null, looksNative, afterDeserializing, withGlobal, deserialized });
 })
 )JS";
 

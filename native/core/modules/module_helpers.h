@@ -62,18 +62,6 @@ inline v8::Local<v8::FixedArray> AttributesOf(
 #endif
 }
 
-inline v8::ScriptOrigin ModuleOrigin(v8::Isolate* isolate,
-                                     v8::Local<v8::String> name) {
-#if V8_MAJOR_VERSION >= 12
-  return v8::ScriptOrigin(name, 0, 0, false, -1, v8::Local<v8::Value>(), false,
-                          false, /*is_module=*/true);
-#else  // Node 20; V8 12 dropped the isolate parameter
-  return v8::ScriptOrigin(isolate, name, 0, 0, false, -1,
-                          v8::Local<v8::Value>(), false, false,
-                          /*is_module=*/true);
-#endif
-}
-
 // What the callbacks of the functions a load makes find: their isolate,
 // context and the array their state was made into (Function::New's data).
 struct CallbackData {

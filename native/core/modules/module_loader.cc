@@ -1,6 +1,7 @@
 #include "core/modules/module_loader.h"
 
 #include "core/modules/module_helpers.h"
+#include "core/runtime/script_origin.h"
 
 #include "core/sandbox.h"
 #include "wire/exception_description.h"
@@ -351,7 +352,7 @@ bool ModuleLoader::Compile(v8::Local<v8::Context> context,
     return true;
   }
   v8::TryCatch try_catch(isolate_);
-  v8::ScriptOrigin origin = ModuleOrigin(isolate_, v8_name);
+  v8::ScriptOrigin origin = ScriptOriginOf(isolate_, v8_name, ScriptKind::kModule);
   v8::ScriptCompiler::Source compiled(source, origin);
   if (v8::ScriptCompiler::CompileModule(isolate_, &compiled).ToLocal(module)) {
     return true;

@@ -4,13 +4,14 @@
 
 #include "core/limits/builtin_guard.h"
 #include "core/limits/charged_objects.h"
+#include "core/limits/guard_base.h"
 #include "core/limits/guard_state.h"
 #include "core/limits/memory_budget.h"
 #include "core/limits/memory_monitor.h"
-#include "core/limits/guard_base.h"
 #include "core/limits/watchdog.h"
 #include "core/runtime/foreground_task_queue.h"
 #include "core/runtime/isolate_holder.h"
+#include "core/runtime/script_origin.h"
 #include "core/snapshot/context_additions.h"
 #include "wire/exception_description.h"
 #include "wire/failure.h"
@@ -28,15 +29,6 @@ bool RefuseWasmCodeGeneration(v8::Local<v8::Context>, v8::Local<v8::String>) {
   return false;
 }
 
-v8::ScriptOrigin StepOrigin(v8::Isolate* isolate, const char* name) {
-  v8::Local<v8::String> resource =
-      v8::String::NewFromUtf8(isolate, name).ToLocalChecked();
-#if V8_MAJOR_VERSION >= 12
-  return v8::ScriptOrigin(resource);
-#else
-  return v8::ScriptOrigin(isolate, resource);
-#endif
-}
 
 // What the recipe runs in: the snapshotting isolate and the limits that
 // every sandbox call has.
@@ -66,7 +58,8 @@ class SnapshotRun {
     }
     memory_.BeginCall();
     watchdog_.Begin(Watchdog::DeadlineAfter(timeout_ms_), 1);
-    v8::ScriptOrigin origin = StepOrigin(isolate_, name);
+    v8::ScriptOrigin origin = ScriptOriginOf(
+        isolate_, v8::String::NewFromUtf8(isolate_, name).ToLocalChecked());
     v8::Local<v8::Script> script;
     mr_value_type failure = MR_ERROR_EXCEPTION;
     bool ok = false;
