@@ -252,6 +252,38 @@ describe("ES modules: errors", () => {
     });
   });
 
+  it("every answer of loadModule but a source, { source, name? }, undefined or null is a TypeError naming it, sync and async", async () => {
+    const answers: Record<string, unknown> = {
+      number: 42,
+      boolean: true,
+      function: () => "export default 1",
+      "no source": {},
+      "a number source": { source: 1 },
+      "an empty name": { source: "export default 1", name: "" },
+      "a number name": { source: "export default 1", name: 5 },
+    };
+    const found = (specifier: string): unknown =>
+      specifier === "null" ? null : specifier === "good" ? { source: "export default import.meta.url", name: "canonical" } : answers[specifier];
+    using mr = new MiniRacer({ loadModule: (specifier) => found(specifier) as string });
+    using later = new MiniRacer({ loadModule: (specifier) => Promise.resolve(found(specifier) as string) });
+    for (const specifier of Object.keys(answers)) {
+      const expected = `loadModule must return a source string, { source, name? } or undefined for ${JSON.stringify(specifier)}, got `;
+      const sync = caught(() => mr.importModule(specifier)) as ModuleLoadError;
+      const async_ = (await rejection(later.importModuleAsync(specifier))) as ModuleLoadError;
+      for (const error of [sync, async_]) {
+        expect(error, specifier).toBeInstanceOf(ModuleLoadError);
+        expect(error.jsName, specifier).toBe("TypeError");
+        expect(error.jsMessage.startsWith(expected), `${specifier}: ${error.jsMessage}`).toBe(true);
+      }
+    }
+    // null is "no such module", as undefined is.
+    expect(caught(() => mr.importModule("null"))).toBeInstanceOf(ModuleNotFoundError);
+    expect(await rejection(later.importModuleAsync("null"))).toBeInstanceOf(ModuleNotFoundError);
+    // A named answer is the module's canonical name.
+    expect(mr.evalModule('export { default } from "good";')).toEqual({ default: "canonical" });
+    expect(await later.evalModuleAsync('import d from "good"; export const v = d;')).toEqual({ v: "canonical" });
+  });
+
   it("a syntax error: JSParseError with the module's name, line and column", async () => {
     using mr = new MiniRacer({ loadModule });
     const dependency = caught(() => mr.evalModule('import "broken";')) as JSParseError;
@@ -425,6 +457,21 @@ describe("ES modules: handles, host functions, console, pool, options", () => {
     expect(copy.PI).toBe(3);
     expect(copy.add).toBeInstanceOf(JSFunctionHandle);
     expect(copy.add(2, 2)).toBe(4);
+    // The same on the async paths.
+    for (const made of [await mr.importModuleAsync("math"), await mr.evalModuleAsync('export { add } from "math"; export const n = 1;')]) {
+      expect(made).not.toBeInstanceOf(JSObjectHandle);
+      expect((made as { add: JSFunctionHandle }).add).toBeInstanceOf(JSFunctionHandle);
+      expect((made as { add: JSFunctionHandle }).add(20, 22)).toBe(42);
+    }
+  });
+
+  it("the async module calls reject, never throw, for a bad argument", async () => {
+    using mr = new MiniRacer({ loadModule: () => "export default 1" });
+    const bad = mr.evalModuleAsync(42 as never);
+    await expect(bad).rejects.toBeInstanceOf(TypeError);
+    const badName = mr.importModuleAsync(42 as never);
+    await expect(badName).rejects.toBeInstanceOf(TypeError);
+    expect(await mr.importModuleAsync("fine")).toEqual({ default: 1 });
   });
 
   it("host functions and the console work inside modules", async () => {

@@ -204,6 +204,58 @@ describe("MiniRacerPool: what a run may not keep", () => {
     expect(await id(pool)).toBe(1); // the sandbox itself is fine
   });
 
+  it("the lent MiniRacer: its own constructor and methods (one wrapper each), read-only; after the run, closed and every use a ContextClosedError", async () => {
+    const pool = makePool({ size: 1 });
+    let kept: MiniRacer | undefined;
+    await pool.run((mr) => {
+      kept = mr;
+      expect(mr.closed).toBe(false);
+      expect(mr.constructor).toBe(MiniRacer);
+      expect(mr.eval).toBe(mr.eval);
+      expect(mr.pendingCalls).toBe(0);
+      expect(typeof mr[Symbol.dispose]).toBe("function");
+      expect(Reflect.set(mr, "extra", 1)).toBe(false);
+      expect(Reflect.defineProperty(mr, "extra", { value: 1 })).toBe(false);
+      expect(Reflect.deleteProperty(mr, "eval")).toBe(false);
+      expect(Reflect.setPrototypeOf(mr, null)).toBe(false);
+    });
+    const ended = "this MiniRacer was lent by a pool to a run that has ended";
+    const view = kept!;
+    expect(view.closed).toBe(true);
+    for (const use of [() => view.pendingCalls, () => view.constructor, () => Reflect.set(view, "extra", 1), () => view[Symbol.dispose]()]) {
+      const error = (() => {
+        try {
+          use();
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(ContextClosedError);
+      expect((error as Error).message).toBe(ended);
+    }
+    // An async method rejects, as on a closed MiniRacer; it never throws.
+    const call = view.callAsync("Math.max", 1, 2);
+    await expect(call).rejects.toBeInstanceOf(ContextClosedError);
+    await expect(call).rejects.toThrow(ended);
+    expect(await id(pool)).toBe(1);
+  });
+
+  it("an ordinary error does not retire the sandbox, caught in the run or not, sync or async", async () => {
+    const pool = makePool({ size: 1 });
+    await pool.run((mr) => {
+      try {
+        mr.eval("throw new Error('caught')");
+      } catch {
+        // the run goes on
+      }
+    });
+    await expect(pool.run((mr) => mr.eval("null.x"))).rejects.toBeInstanceOf(JSEvalError);
+    await expect(pool.run((mr) => mr.evalAsync("null.x"))).rejects.toBeInstanceOf(JSEvalError);
+    expect(await id(pool)).toBe(1);
+    expect(pool.stats().replaced).toBe(0);
+  });
+
   it("a run that leaves a handle alive or an async call pending retires its sandbox", async () => {
     const pool = makePool({ size: 1 });
     const handle = await pool.run((mr) => mr.eval("() => sandboxId"));
@@ -405,11 +457,18 @@ describe("MiniRacerPool: options", () => {
       [{ timeout: -5 }, RangeError, "timeout must be"],
       [{ sizes: 2 }, TypeError, 'unknown option "sizes"'],
       [null, TypeError, "options must be an object, got null"],
+      ["x", TypeError, 'options must be an object, got "x"'],
+      [42, TypeError, "options must be an object, got 42"],
     ];
     for (const [options, type, message] of bad) {
       expect(() => new MiniRacerPool(options as MiniRacerPoolOptions), JSON.stringify(options)).toThrow(type);
       expect(() => new MiniRacerPool(options as MiniRacerPoolOptions), JSON.stringify(options)).toThrow(message);
     }
+  });
+
+  it("Infinity is a count where the option allows it: maxUses and maxQueue", async () => {
+    const pool = makePool({ size: 1, maxUses: Infinity, maxQueue: Infinity });
+    expect(await pool.evalAsync("6 * 7")).toBe(42);
   });
 
   it("bad run arguments reject with TypeError, before taking a sandbox", async () => {

@@ -367,6 +367,44 @@ describe.skipIf(!supported)("MiniRacerPool with snapshot", () => {
     expect(() => new MiniRacerPool({ snapshot: { warmup: 5 } as never, setup: "" })).toThrow(/snapshot.warmup must be a string/);
     expect(() => new MiniRacerPool({ snapshot: { other: 1 } as never, setup: "" })).toThrow(/unknown snapshot option "other"/);
     expect(() => new MiniRacerPool({ snapshot: "yes" as never, setup: "" })).toThrow(/snapshot must be a boolean, \{ warmup \} or a MiniRacerSnapshot/);
+    for (const snapshot of [null, [], [{ warmup: "" }]]) {
+      expect(() => new MiniRacerPool({ snapshot: snapshot as never, setup: "" }), JSON.stringify(snapshot)).toThrow(
+        /^snapshot must be a boolean, \{ warmup \} or a MiniRacerSnapshot, got /,
+      );
+    }
+  });
+
+  it("snapshot: false runs the setup in each sandbox", async () => {
+    const pool = new MiniRacerPool({ size: 1, snapshot: false, setup: "var n = 41" });
+    pools.push(pool);
+    expect(pool.stats().snapshot).toBe("off");
+    expect(await pool.evalAsync("++n")).toBe(42);
+  });
+
+  it("the setup's snapshot is made under the pool's timeout and memory cap", async () => {
+    const slow = new MiniRacerPool({ size: 1, snapshot: true, timeout: 100, setup: "for (;;) {}" });
+    pools.push(slow);
+    const late = await slow.evalAsync("1").catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(JSTimeoutError);
+    expect((late as Error).message).toMatch(/the snapshot's setup exceeded its time limit/);
+    const big = new MiniRacerPool({
+      size: 1,
+      snapshot: true,
+      maxMemory: 16 * MB,
+      setup: "var keep = []; for (let i = 0; i < 64; i++) keep.push(new Array(1e5).fill(i + 0.5))",
+    });
+    pools.push(big);
+    const over = await big.evalAsync("1").catch((e: unknown) => e);
+    expect(over).toBeInstanceOf(JSOOMError);
+  });
+});
+
+describe("MiniRacerSnapshot", () => {
+  it("is made only by MiniRacerSnapshot.create(): new throws TypeError", () => {
+    const Snapshot = MiniRacerSnapshot as unknown as new (token?: unknown) => unknown;
+    for (const make of [() => new Snapshot(), () => new Snapshot(1)]) {
+      expect(make).toThrow(new TypeError("snapshots are made by MiniRacerSnapshot.create()"));
+    }
   });
 });
 
