@@ -12,6 +12,8 @@
 //    snapshot, never in the context it serializes, so a guard that covers
 //    one registers a hook, which runs in each context made from a snapshot
 //    (RunDeserializedHooks), before any sandbox code.
+//  - withGlobal(name, use): use(value) once, with the global V8 put there,
+//    now or after deserializing (Temporal's guard and charges go through it).
 // The base is a frozen object; a snapshot keeps it (SnapshotCreator::
 // AddData) for the contexts made from it.
 #ifndef MINI_RACER_GUARD_BASE_H_
