@@ -31,7 +31,7 @@ uint32_t HandleTable::Add(v8::Local<v8::Value> value) {
       }
     }
   }
-  if (!budget_->TryCharge(kBytesPerHandle)) return 0;
+  if (!ChargeOrCollect(isolate_, budget_, kBytesPerHandle)) return 0;
   uint32_t id = next_id_++;
   if (next_id_ == 0) next_id_ = 1;
   Entry& entry = values_[id];

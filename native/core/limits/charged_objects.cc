@@ -172,13 +172,7 @@ ChargedObjects::~ChargedObjects() {
 }
 
 bool ChargedObjects::ChargeFor(v8::Local<v8::Object> object, size_t bytes) {
-  if (!budget_->TryCharge(bytes, /*record_refusal=*/false)) {
-    // Formatters made in a loop and dropped are garbage V8 has not had a
-    // reason to collect (they are small on its heap): collect, then retry.
-    isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
-    isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
-    if (!budget_->TryCharge(bytes)) return false;
-  }
+  if (!ChargeOrCollect(isolate_, budget_, bytes)) return false;
   auto* charge = new Charge{this, bytes, v8::Global<v8::Object>(isolate_, object)};
   charge->object.SetWeak(charge, &ChargedObjects::Collected,
                          v8::WeakCallbackType::kParameter);

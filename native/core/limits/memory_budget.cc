@@ -17,7 +17,10 @@ bool MemoryBudget::TryCharge(size_t bytes, bool record_refusal) {
   size_t max = max_bytes();
   do {
     if (bytes > max || current + heap > max - bytes) {
-      if (record_refusal) refused_.store(true, std::memory_order_relaxed);
+      if (record_refusal) {
+        refused_bytes_.store(bytes, std::memory_order_relaxed);
+        refused_.store(true, std::memory_order_relaxed);
+      }
       return false;
     }
   } while (!external_.compare_exchange_weak(current, current + bytes,
@@ -29,8 +32,19 @@ void MemoryBudget::Release(size_t bytes) {
   external_.fetch_sub(bytes, std::memory_order_relaxed);
 }
 
+bool ChargeOrCollect(v8::Isolate* isolate, MemoryBudget* budget,
+                     size_t bytes) {
+  if (budget->TryCharge(bytes, /*record_refusal=*/false)) return true;
+  // Garbage V8 has had no reason to collect yet (formatters or memories
+  // made in a loop and dropped are small on its heap) counts until a GC.
+  isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
+  isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+  return budget->TryCharge(bytes);
+}
+
 void* BudgetedAllocator::AllocateCharged(size_t length, bool zeroed) {
   if (!budget_->TryCharge(length)) return nullptr;
+  budget_->Recovered(length);
   // malloc(0) may return null, which V8 would read as failure.
   size_t size = length == 0 ? 1 : length;
   void* data = zeroed ? std::calloc(1, size) : std::malloc(size);

@@ -7,6 +7,7 @@
 #define MINI_RACER_MEMORY_BUDGET_H_
 
 #include <v8-array-buffer.h>
+#include <v8-isolate.h>
 
 #include <atomic>
 #include <cstddef>
@@ -70,6 +71,16 @@ class MemoryBudget {
   // fails reports the memory cap rather than a bare RangeError).
   bool refused() const { return refused_.load(std::memory_order_relaxed); }
   void reset_refused() { refused_.store(false, std::memory_order_relaxed); }
+  // A charge of `bytes` that succeeded where the last refusal was of the
+  // same size: V8 answers a refused buffer with GCs and up to three
+  // retries, so that refusal counted garbage and is withdrawn (it made a
+  // call that ran on to its deadline fail with JSOOMError).
+  void Recovered(size_t bytes) {
+    if (refused_.load(std::memory_order_relaxed) &&
+        refused_bytes_.load(std::memory_order_relaxed) == bytes) {
+      refused_.store(false, std::memory_order_relaxed);
+    }
+  }
 
  private:
   const size_t capacity_;
@@ -77,9 +88,17 @@ class MemoryBudget {
   std::atomic<size_t> external_{0};
   std::atomic<size_t> heap_used_{0};
   std::atomic<bool> refused_{false};
+  std::atomic<size_t> refused_bytes_{0};
   std::atomic<HeapProbe> probe_{nullptr};
   std::atomic<void*> probe_data_{nullptr};
 };
+
+// Charges `bytes`, and when refused collects garbage and tries once more:
+// what V8 does for a refused ArrayBuffer, for the charges it knows nothing
+// of (Intl objects, WebAssembly memories). The heap's figure then counts
+// only what is live, and only the second refusal is recorded. On the
+// isolate's thread, inside a call.
+bool ChargeOrCollect(v8::Isolate* isolate, MemoryBudget* budget, size_t bytes);
 
 class BudgetedAllocator : public v8::ArrayBuffer::Allocator {
  public:

@@ -87,6 +87,9 @@ class MemoryMonitor {
   // Collects all garbage and then enforces the cap on what is live; when
   // `stop` the running script is terminated if it is over.
   void RunFullCheck(bool stop);
+  // A compacting full collection, then the heap's figures.
+  void CollectUnderPressure(v8::HeapStatistics* stats);
+  bool OverCap(v8::HeapStatistics& stats) const;
   static void AfterGC(v8::Isolate* isolate, v8::GCType type,
                       v8::GCCallbackFlags flags, void* data);
 

@@ -267,7 +267,8 @@ double BytesArg(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void Charge(const v8::FunctionCallbackInfo<v8::Value>& info) {
   double bytes = BytesArg(info);
   bool ok = bytes >= 0 && bytes <= 9.0e15 &&
-            BudgetOf(info)->TryCharge(static_cast<size_t>(bytes));
+            ChargeOrCollect(info.GetIsolate(), BudgetOf(info),
+                            static_cast<size_t>(bytes));
   info.GetReturnValue().Set(ok);
 }
 

@@ -5,7 +5,7 @@ namespace mini_racer {
 size_t ModuleMap::Add(const std::string& name, v8::Local<v8::Module> module,
                       bool canonical) {
   size_t bytes = kBytesPerEntry + name.size();
-  if (!budget_->TryCharge(bytes)) return kNone;
+  if (!ChargeOrCollect(isolate_, budget_, bytes)) return kNone;
   charged_ += bytes;
   size_t index = entries_.size();
   Entry& entry = entries_.emplace_back();
