@@ -261,9 +261,17 @@ describe("ES modules: errors", () => {
       "a number source": { source: 1 },
       "an empty name": { source: "export default 1", name: "" },
       "a number name": { source: "export default 1", name: 5 },
+      "an array name": { source: "export default 1", name: ["x"] },
+      "a function with a source": Object.assign(() => 0, { source: "export default 1" }),
     };
     const found = (specifier: string): unknown =>
-      specifier === "null" ? null : specifier === "good" ? { source: "export default import.meta.url", name: "canonical" } : answers[specifier];
+      specifier === "null"
+        ? null
+        : specifier === "good"
+          ? { source: "export default import.meta.url", name: "canonical" }
+          : specifier === "unnamed"
+            ? { source: "export default import.meta.url" }
+            : answers[specifier];
     using mr = new MiniRacer({ loadModule: (specifier) => found(specifier) as string });
     using later = new MiniRacer({ loadModule: (specifier) => Promise.resolve(found(specifier) as string) });
     for (const specifier of Object.keys(answers)) {
@@ -282,6 +290,9 @@ describe("ES modules: errors", () => {
     // A named answer is the module's canonical name.
     expect(mr.evalModule('export { default } from "good";')).toEqual({ default: "canonical" });
     expect(await later.evalModuleAsync('import d from "good"; export const v = d;')).toEqual({ v: "canonical" });
+    // Without a name, the specifier is the name.
+    expect(mr.evalModule('export { default } from "unnamed";')).toEqual({ default: "unnamed" });
+    expect(await later.evalModuleAsync('import d from "unnamed"; export const v = d;')).toEqual({ v: "unnamed" });
   });
 
   it("a syntax error: JSParseError with the module's name, line and column", async () => {
@@ -452,7 +463,10 @@ describe("ES modules: handles, host functions, console, pool, options", () => {
     const math = (await mr.importModuleAsync("math", { handle: true })) as JSObjectHandle;
     expect(await (math.get("add") as JSFunctionHandle).callAsync(40, 2)).toBe(42);
     // Without { handle: true }: a plain object, exported functions as handles.
+    const handlesBefore = mr.handleCount();
     const copy = mr.importModule<{ add: JSFunctionHandle; PI: number }>("math");
+    // One handle more, the function's: the namespace's own was released.
+    expect(mr.handleCount()).toBe(handlesBefore + 1);
     expect(Object.keys(copy)).toEqual(["PI", "add"]);
     expect(copy.PI).toBe(3);
     expect(copy.add).toBeInstanceOf(JSFunctionHandle);
