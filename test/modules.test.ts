@@ -465,8 +465,10 @@ describe("ES modules: handles, host functions, console, pool, options", () => {
     // Without { handle: true }: a plain object, exported functions as handles.
     const handlesBefore = mr.handleCount();
     const copy = mr.importModule<{ add: JSFunctionHandle; PI: number }>("math");
-    // One handle more, the function's: the namespace's own was released.
-    expect(mr.handleCount()).toBe(handlesBefore + 1);
+    // The namespace and `add` are handles held here already (one handle
+    // object per value): the copy neither adds one nor releases ours.
+    expect(mr.handleCount()).toBe(handlesBefore);
+    expect(math.get("PI")).toBe(3);
     expect(Object.keys(copy)).toEqual(["PI", "add"]);
     expect(copy.PI).toBe(3);
     expect(copy.add).toBeInstanceOf(JSFunctionHandle);
@@ -476,6 +478,23 @@ describe("ES modules: handles, host functions, console, pool, options", () => {
       expect(made).not.toBeInstanceOf(JSObjectHandle);
       expect((made as { add: JSFunctionHandle }).add).toBeInstanceOf(JSFunctionHandle);
       expect((made as { add: JSFunctionHandle }).add(20, 22)).toBe(42);
+    }
+  });
+
+  it("a copy of a namespace with functions holds one handle per function; the namespace's own is released, never one the caller holds", async () => {
+    const source = "export function add(a, b) { return a + b }\nexport function twice(a) { return 2 * a }\nexport const PI = 3;";
+    using mr = new MiniRacer({ loadModule: () => source });
+    const copy = mr.importModule<{ add: JSFunctionHandle; twice: JSFunctionHandle }>("math");
+    expect(mr.handleCount()).toBe(2);
+    const copied = await mr.importModuleAsync<{ add: JSFunctionHandle }>("math");
+    expect(copied.add).toBe(copy.add);
+    expect(mr.handleCount()).toBe(2);
+    const ns = mr.importModule("math", { handle: true }) as JSObjectHandle;
+    expect(mr.handleCount()).toBe(3);
+    for (const again of [mr.importModule("math"), await mr.importModuleAsync("math")]) {
+      expect((again as { twice: JSFunctionHandle }).twice(21)).toBe(42);
+      expect(ns.get("PI")).toBe(3);
+      expect(mr.handleCount()).toBe(3);
     }
   });
 

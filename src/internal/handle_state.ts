@@ -29,6 +29,12 @@ export interface HandleState {
   id: number;
   type: HandleType;
   released: boolean;
+  /**
+   * Whether the handle object was given out more than once (the sandbox
+   * delivered its value again while it was live): code of the library that
+   * received it must not release it, since someone else may hold it.
+   */
+  shared?: boolean;
 }
 
 // State lives beside the handle, not on it: nothing of it is enumerable or

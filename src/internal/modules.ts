@@ -7,6 +7,7 @@
  * @internal
  */
 import { JSObjectHandle } from "../handles";
+import { stateOf } from "./handle_state";
 import type { ModuleLoader, ModuleSource } from "../options";
 import { describe } from "../options";
 
@@ -48,7 +49,9 @@ export function namespaceResult(ns: unknown, asHandle: boolean): unknown {
   try {
     return Object.fromEntries(ns.entries());
   } finally {
-    ns.release();
+    // The namespace may be a handle the caller already holds (the sandbox
+    // gives one handle object per value): releasing it would end theirs.
+    if (stateOf(ns)?.shared !== true) ns.release();
   }
 }
 
