@@ -83,10 +83,16 @@ export function isHandle(value: object): boolean {
   return states.has(value);
 }
 
-/** The unreleased handle object `owner` already has for `id`, if any. */
+/**
+ * The unreleased handle object `owner` already has for `id`, if any, given
+ * out again: it is marked shared.
+ */
 export function existingHandle(owner: HandleOwner, id: number): object | undefined {
   const existing = byId.get(owner)?.get(id)?.deref();
-  return existing !== undefined && states.get(existing)?.released === false ? existing : undefined;
+  const state = existing === undefined ? undefined : states.get(existing);
+  if (state === undefined || state.released) return undefined;
+  state.shared = true;
+  return existing;
 }
 
 /** Records a new handle object and its state. */

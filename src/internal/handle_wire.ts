@@ -9,7 +9,7 @@ import { HandleReleasedError } from "../errors";
 import { JSArrayHandle, JSFunctionHandle, JSObjectHandle, JSSymbolHandle } from "../handles";
 import { describe } from "../options";
 import type { WireValue } from "./addon";
-import { existingHandle, handleToWire, registerHandle, stateOf, type HandleOwner, type HandleState } from "./handle_state";
+import { existingHandle, handleToWire, registerHandle, type HandleOwner, type HandleState } from "./handle_state";
 import { fromWire, toWire } from "./value_codec";
 import { HandleType } from "./wire_constants";
 
@@ -22,8 +22,6 @@ export function makeHandle(owner: HandleOwner, type: HandleType, id: number): un
     // The sandbox took one more reference for this delivery: the handle
     // already here holds one, so this one goes back at once.
     owner.release(id);
-    const state = stateOf(existing);
-    if (state !== undefined) state.shared = true;
     return existing;
   }
   let handle: object;
